@@ -1,0 +1,128 @@
+package dev.tvm.core;
+
+/**
+ * Owns the bit layout of region references and allocation handles. Nothing else in the project
+ * shifts or masks these values.
+ *
+ * <p>A <b>region reference</b> is a positive 32-bit value naming one incarnation of a region:
+ *
+ * <pre>
+ *  31    28 27                        12 11                 0
+ * +--------+----------------------------+--------------------+
+ * |  0000  |     region id (16 bits)    | region gen (12)    |
+ * +--------+----------------------------+--------------------+
+ * </pre>
+ *
+ * <p>A <b>handle</b> is a 64-bit value naming one allocation inside one region incarnation. Its
+ * upper 28 bits are the region reference, so {@code handle >>> 36} recovers it:
+ *
+ * <pre>
+ *  63                     48 47        36 35                        12 11         0
+ * +-------------------------+------------+----------------------------+------------+
+ * |    region id (16)       | region gen |     slot index (24)        | slot gen   |
+ * |    1 .. 65535           | 1 .. 4095  |     0 .. 16,777,215        | 1 .. 4095  |
+ * +-------------------------+------------+----------------------------+------------+
+ * </pre>
+ *
+ * <p>Generation 0 is never issued, for regions or slots, so {@code 0} is never a valid region
+ * reference or handle and serves as the null value in guest ABIs. A generation that reaches its
+ * maximum retires its id or slot for good rather than wrapping, so a stale value can never
+ * become valid again. Handles with region id 32768 and up are negative as signed {@code long}s;
+ * callers must not treat the sign as an error flag.
+ */
+public final class HandleCodec {
+    /** Bits of the region id. */
+    public static final int REGION_ID_BITS = 16;
+    /** Bits of the region generation. */
+    public static final int REGION_GEN_BITS = 12;
+    /** Bits of the slot index. */
+    public static final int SLOT_BITS = 24;
+    /** Bits of the slot generation. */
+    public static final int SLOT_GEN_BITS = 12;
+
+    /** Largest region id; ids start at 1. */
+    public static final int MAX_REGION_ID = (1 << REGION_ID_BITS) - 1;
+    /** Largest region generation; generations start at 1. */
+    public static final int MAX_REGION_GEN = (1 << REGION_GEN_BITS) - 1;
+    /** Largest slot index; slots start at 0. */
+    public static final int MAX_SLOT = (1 << SLOT_BITS) - 1;
+    /** Largest slot generation; generations start at 1. */
+    public static final int MAX_SLOT_GEN = (1 << SLOT_GEN_BITS) - 1;
+
+    /** The null handle and null region reference. */
+    public static final long NULL = 0L;
+
+    private static final int SLOT_GEN_SHIFT = 0;
+    private static final int SLOT_SHIFT = SLOT_GEN_BITS;
+    private static final int REGION_REF_SHIFT = SLOT_GEN_BITS + SLOT_BITS;
+
+    private HandleCodec() {}
+
+    /** Packs a region id and generation into a region reference. */
+    public static int regionRef(int regionId, int regionGen) {
+        return (regionId << REGION_GEN_BITS) | regionGen;
+    }
+
+    /** The id part of a region reference. */
+    public static int regionId(int regionRef) {
+        return (regionRef >>> REGION_GEN_BITS) & MAX_REGION_ID;
+    }
+
+    /** The generation part of a region reference. */
+    public static int regionGen(int regionRef) {
+        return regionRef & MAX_REGION_GEN;
+    }
+
+    /** Whether {@code value} could be a region reference at all (range check only). */
+    public static boolean isWellFormedRegionRef(long value) {
+        return value > 0
+                && value <= Integer.MAX_VALUE
+                && (value >>> (REGION_ID_BITS + REGION_GEN_BITS)) == 0
+                && regionId((int) value) != 0
+                && regionGen((int) value) != 0;
+    }
+
+    /** Packs a handle. */
+    public static long handle(int regionRef, int slot, int slotGen) {
+        return ((long) regionRef << REGION_REF_SHIFT)
+                | ((long) slot << SLOT_SHIFT)
+                | ((long) slotGen << SLOT_GEN_SHIFT);
+    }
+
+    /** The region reference a handle belongs to. */
+    public static int regionRef(long handle) {
+        return (int) (handle >>> REGION_REF_SHIFT);
+    }
+
+    /** The region id a handle belongs to. */
+    public static int regionIdOf(long handle) {
+        return (int) (handle >>> (REGION_REF_SHIFT + REGION_GEN_BITS));
+    }
+
+    /** The region generation a handle was issued under. */
+    public static int regionGenOf(long handle) {
+        return (int) (handle >>> REGION_REF_SHIFT) & MAX_REGION_GEN;
+    }
+
+    /** The slot index of a handle. */
+    public static int slot(long handle) {
+        return (int) (handle >>> SLOT_SHIFT) & MAX_SLOT;
+    }
+
+    /** The slot generation of a handle. */
+    public static int slotGen(long handle) {
+        return (int) handle & MAX_SLOT_GEN;
+    }
+
+    /** A human-readable decoding, used in every error message about a handle. */
+    public static String describe(long handle) {
+        return String.format(
+                "handle 0x%016x (region %d gen %d, slot %d gen %d)",
+                handle, regionIdOf(handle), regionGenOf(handle), slot(handle), slotGen(handle));
+    }
+
+    /** A human-readable decoding of a region reference. */
+    public static String describeRegion(int regionRef) {
+        return String.format("region %d gen %d (ref 0x%07x)", regionId(regionRef), regionGen(regionRef), regionRef);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.tvm.core;
+
+import java.util.Arrays;
+
+/**
+ * The allocations of one region, indexed by slot. A handle names a slot and the generation the
+ * slot had when the allocation was made; the table answers whether that allocation is still
+ * live and where its bytes are. Because accesses go through the table, compaction can move bytes
+ * and update {@code offsets} without invalidating any handle.
+ *
+ * <p>Slot life cycle, with {@code gen} in 1..{@link HandleCodec#MAX_SLOT_GEN}:
+ *
+ * <pre>
+ *   (new) --issue--> LIVE(gen=1) --release--> FREE(gen) --issue--> LIVE(gen+1) ...
+ *                                                 |
+ *                                                 +-- gen == MAX --> RETIRED (never reissued)
+ * </pre>
+ *
+ * <p>Invariants: a handle is valid iff its slot is below {@link #highMark()}, the slot is LIVE
+ * and its generation equals the handle's. A generation never repeats for a slot, so a stale
+ * handle can never become valid again. Not thread-safe: the region's lock guards it.
+ */
+final class HandleTable {
+    private static final int LIVE = 1;
+
+    private long[] offsets = new long[64];
+    private long[] sizes = new long[64];
+    /** {@code gen << 1 | LIVE}. */
+    private int[] states = new int[64];
+
+    private int[] freeSlots = new int[64];
+    private int freeCount;
+    private int highMark;
+    private int liveCount;
+    private long liveBytes;
+
+    /** Number of slots ever created; slots at or above it were never issued. */
+    int highMark() {
+        return highMark;
+    }
+
+    int liveCount() {
+        return liveCount;
+    }
+
+    long liveBytes() {
+        return liveBytes;
+    }
+
+    /** Whether another allocation can get a slot. */
+    boolean hasRoom() {
+        return freeCount > 0 || highMark <= HandleCodec.MAX_SLOT;
+    }
+
+    /**
+     * Records a new allocation and returns {@code slot << SLOT_GEN_BITS | gen}, the low 36 bits
+     * of its handle. The caller checked {@link #hasRoom()}.
+     */
+    long issue(long offset, long size) {
+        int slot;
+        int gen;
+        if (freeCount > 0) {
+            slot = freeSlots[--freeCount];
+            gen = (states[slot] >>> 1) + 1;
+        } else {
+            slot = highMark++;
+            if (slot == offsets.length) {
+                int length = Math.min(offsets.length * 2, HandleCodec.MAX_SLOT + 1);
+                offsets = Arrays.copyOf(offsets, length);
+                sizes = Arrays.copyOf(sizes, length);
+                states = Arrays.copyOf(states, length);
+            }
+            gen = 1;
+        }
+        offsets[slot] = offset;
+        sizes[slot] = size;
+        states[slot] = (gen << 1) | LIVE;
+        liveCount++;
+        liveBytes += size;
+        return ((long) slot << HandleCodec.SLOT_GEN_BITS) | gen;
+    }
+
+    /**
+     * The slot a handle names if it is valid, else the negative {@link ErrorCode} value: {@link
+     * ErrorCode#FORGED_HANDLE} for slots or generations never issued, {@link
+     * ErrorCode#STALE_HANDLE} for freed allocations.
+     */
+    int resolve(long handle) {
+        int slot = HandleCodec.slot(handle);
+        int gen = HandleCodec.slotGen(handle);
+        if (slot >= highMark || gen == 0) {
+            return ErrorCode.FORGED_HANDLE.code();
+        }
+        int state = states[slot];
+        if (state == ((gen << 1) | LIVE)) {
+            return slot;
+        }
+        return gen <= (state >>> 1) ? ErrorCode.STALE_HANDLE.code() : ErrorCode.FORGED_HANDLE.code();
+    }
+
+    long offset(int slot) {
+        return offsets[slot];
+    }
+
+    long size(int slot) {
+        return sizes[slot];
+    }
+
+    void move(int slot, long newOffset) {
+        offsets[slot] = newOffset;
+    }
+
+    boolean isLive(int slot) {
+        return (states[slot] & LIVE) != 0;
+    }
+
+    /** Frees a live slot; its generation is kept so the next issue can advance it. */
+    void release(int slot) {
+        int gen = states[slot] >>> 1;
+        states[slot] = gen << 1;
+        liveCount--;
+        liveBytes -= sizes[slot];
+        if (gen < HandleCodec.MAX_SLOT_GEN) {
+            if (freeCount == freeSlots.length) {
+                freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
+            }
+            freeSlots[freeCount++] = slot;
+        }
+    }
+
+    /** Frees every live slot at once (a region reset). */
+    void releaseAll() {
+        for (int slot = 0; slot < highMark; slot++) {
+            if (isLive(slot)) {
+                release(slot);
+            }
+        }
+    }
+
+    /** Live slots sorted by offset, packed as {@code offset << 24 | slot}. */
+    long[] liveSlotsByOffset() {
+        long[] packed = new long[liveCount];
+        int n = 0;
+        for (int slot = 0; slot < highMark; slot++) {
+            if (isLive(slot)) {
+                packed[n++] = (offsets[slot] << HandleCodec.SLOT_BITS) | slot;
+            }
+        }
+        Arrays.sort(packed);
+        return packed;
+    }
+}

@@ -1,0 +1,613 @@
+package dev.tvm.core;
+
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import dev.tvm.core.alloc.Allocator;
+import dev.tvm.core.memory.Backing;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.concurrent.locks.StampedLock;
+
+/**
+ * One typed 32-bit address space: its bytes ({@link Backing}), its allocator, the table of its
+ * allocations and its counters. Obtained from {@link RegionDirectory#create}; a {@code Region}
+ * object stays usable until the region is destroyed, after which every call fails with {@link
+ * ErrorCode#STALE_REGION}.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Each region has one {@link StampedLock}. Reads, writes, loads and stores of allocations take
+ * it shared, so any number of threads access a region at once; anything that changes which
+ * allocations exist or where they are (allocate, free, reset, compact, pin, destroy) takes it
+ * exclusively. Consequences: a free that has returned is seen by every later access (no access
+ * after free succeeds), compaction never races with an access, and a write that returned is never
+ * lost to a concurrent move. Operations on different regions never contend.
+ *
+ * <h2>Zeroing</h2>
+ *
+ * New allocations read as zero. The region tracks a high-water mark {@code touched}: every byte
+ * at or above it is zero (never handed out, or discarded), so only allocations that reuse space
+ * below it are cleared.
+ */
+public final class Region {
+    /** Little-endian, like WebAssembly memory. */
+    static final ValueLayout.OfInt I32 = JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    static final ValueLayout.OfLong I64 = JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble F64 = JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final int ref;
+    private final RegionSpec spec;
+    private final Backing backing;
+    private final MemorySegment segment;
+    private final Allocator allocator;
+    private final HandleTable table = new HandleTable();
+    private final RegionMetrics metrics = new RegionMetrics();
+    private final StampedLock lock = new StampedLock();
+
+    // Guarded by lock (written under the write lock, read under either).
+    private boolean destroyed;
+    private int pinCount;
+    private long touched;
+    private Tier tier;
+
+    Region(int ref, RegionSpec spec, Backing backing) {
+        this.ref = ref;
+        this.spec = spec;
+        this.backing = backing;
+        this.segment = backing.segment();
+        this.allocator = Allocator.create(spec.allocator(), spec.capacity(), spec.pageSize());
+        this.tier = spec.policy().initialTier();
+    }
+
+    /** The region reference: id and generation, as guests see it. */
+    public int ref() {
+        return ref;
+    }
+
+    /** The region id, 1..65535. */
+    public int id() {
+        return HandleCodec.regionId(ref);
+    }
+
+    /** The spec the region was created with. */
+    public RegionSpec spec() {
+        return spec;
+    }
+
+    /** The kind. */
+    public RegionKind kind() {
+        return spec.kind();
+    }
+
+    /** The capacity in bytes. */
+    public long capacity() {
+        return spec.capacity();
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /**
+     * Allocates {@code size} zeroed bytes.
+     *
+     * @return the handle of the new allocation
+     * @throws TvmException.CapacityExceededException if the region is full ({@link
+     *     ErrorCode#REGION_FULL}) or its handle table is ({@link ErrorCode#TOO_MANY_HANDLES})
+     * @throws TvmException.InvalidArgumentException if {@code size} is not 1..{@link
+     *     #maxAllocation()}
+     */
+    public long allocate(long size) {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            checkSize(size);
+            long handle = allocateLocked(size);
+            metrics.recordAllocation(size);
+            return handle;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Allocates {@code count} allocations of {@code size} bytes each in one call, writing their
+     * handles to {@code out[outOffset..]}. All or nothing: if the region cannot hold them all,
+     * none is made.
+     */
+    public void allocateBatch(long size, int count, long[] out, int outOffset) {
+        if (count < 0 || outOffset < 0 || outOffset > out.length - count) {
+            throw new TvmException.InvalidArgumentException(
+                    "batch of " + count + " does not fit an array of " + out.length + " at " + outOffset);
+        }
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            checkSize(size);
+            int made = 0;
+            try {
+                for (; made < count; made++) {
+                    out[outOffset + made] = allocateLocked(size);
+                }
+            } catch (TvmException e) {
+                for (int i = 0; i < made; i++) {
+                    freeLocked(out[outOffset + i]);
+                }
+                throw e;
+            }
+            metrics.recordAllocations(count, size * count);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Takes an arena lease: one allocation of {@code size} bytes that the caller sub-allocates
+     * itself (by offsets inside it), so many small objects cost one host call. It is an ordinary
+     * allocation in every other respect and is returned with {@link RegionDirectory#free}.
+     */
+    public long lease(long size) {
+        long handle = allocate(size);
+        metrics.recordLease();
+        return handle;
+    }
+
+    /** The largest single allocation this region's allocator accepts. */
+    public long maxAllocation() {
+        return allocator.maxAllocation();
+    }
+
+    private void checkSize(long size) {
+        if (size <= 0 || size > allocator.maxAllocation()) {
+            metrics.recordFailure(ErrorCode.INVALID_ARGUMENT);
+            throw new TvmException.InvalidArgumentException("allocation of " + size + " bytes in " + this
+                    + " is outside 1.." + allocator.maxAllocation() + " bytes for its " + spec.allocator()
+                    + " allocator");
+        }
+    }
+
+    private long allocateLocked(long size) {
+        if (!table.hasRoom()) {
+            throw TvmException.of(ErrorCode.TOO_MANY_HANDLES, this + " has no free handle slot left");
+        }
+        long offset = allocator.allocate(size);
+        if (offset == Allocator.FAILED) {
+            throw TvmException.of(
+                    ErrorCode.REGION_FULL,
+                    this + " cannot fit " + size + " more bytes: " + allocator.usedBytes() + " of "
+                            + allocator.capacity() + " bytes in use; free, reset or compact it, or use another region");
+        }
+        if (offset < touched) {
+            segment.asSlice(offset, Math.min(size, touched - offset)).fill((byte) 0);
+        }
+        touched = Math.max(touched, offset + allocator.footprint(size));
+        return HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
+    }
+
+    /**
+     * Frees an allocation. Every later access through its handle fails with {@link
+     * ErrorCode#STALE_HANDLE}.
+     */
+    public void free(long handle) {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            long size = freeLocked(handle);
+            metrics.recordFree(size);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private long freeLocked(long handle) {
+        int slot = slotOf(handle);
+        long size = table.size(slot);
+        allocator.free(table.offset(slot), size);
+        table.release(slot);
+        return size;
+    }
+
+    /** The requested size of a live allocation. */
+    public long sizeOf(long handle) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            return table.size(slotOf(handle));
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    // ---------------------------------------------------------------- access
+
+    /**
+     * Copies {@code length} bytes at {@code offset} inside an allocation to {@code dst}. The
+     * destination may be any segment (heap, off-heap, another region's).
+     */
+    public void read(long handle, long offset, MemorySegment dst, long dstOffset, long length) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            long at = locate(handle, offset, length);
+            MemorySegment.copy(segment, at, dst, dstOffset, length);
+            metrics.recordRead(length);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Copies {@code length} bytes from {@code src} into an allocation at {@code offset}. */
+    public void write(long handle, long offset, MemorySegment src, long srcOffset, long length) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            long at = locate(handle, offset, length);
+            MemorySegment.copy(src, srcOffset, segment, at, length);
+            metrics.recordWrite(length);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Sets {@code length} bytes at {@code offset} inside an allocation to {@code value}. */
+    public void fill(long handle, long offset, long length, byte value) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            long at = locate(handle, offset, length);
+            segment.asSlice(at, length).fill(value);
+            metrics.recordWrite(length);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Little-endian i32 load at {@code offset} inside an allocation. */
+    public int getInt(long handle, long offset) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            int v = segment.get(I32, locate(handle, offset, 4));
+            metrics.recordRead(4);
+            return v;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Little-endian i64 load. */
+    public long getLong(long handle, long offset) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            long v = segment.get(I64, locate(handle, offset, 8));
+            metrics.recordRead(8);
+            return v;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Little-endian f32 load. */
+    public float getFloat(long handle, long offset) {
+        return Float.intBitsToFloat(getInt(handle, offset));
+    }
+
+    /** Little-endian f64 load. */
+    public double getDouble(long handle, long offset) {
+        return Double.longBitsToDouble(getLong(handle, offset));
+    }
+
+    /** Little-endian i32 store. */
+    public void setInt(long handle, long offset, int value) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            segment.set(I32, locate(handle, offset, 4), value);
+            metrics.recordWrite(4);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Little-endian i64 store. */
+    public void setLong(long handle, long offset, long value) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            segment.set(I64, locate(handle, offset, 8), value);
+            metrics.recordWrite(8);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Little-endian f32 store. */
+    public void setFloat(long handle, long offset, float value) {
+        setInt(handle, offset, Float.floatToRawIntBits(value));
+    }
+
+    /** Little-endian f64 store. */
+    public void setDouble(long handle, long offset, double value) {
+        setLong(handle, offset, Double.doubleToRawLongBits(value));
+    }
+
+    /**
+     * Copies between two allocations of this region, or from {@code src} in {@code source} (any
+     * region). Overlapping ranges copy as if through a temporary buffer. Bytes never pass through
+     * guest memory or the Java heap.
+     */
+    void copyFrom(Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
+        if (source == this) {
+            long stamp = lock.readLock();
+            try {
+                checkLive();
+                long from = locate(srcHandle, srcOffset, length);
+                long to = locate(dstHandle, dstOffset, length);
+                MemorySegment.copy(segment, from, segment, to, length);
+            } finally {
+                lock.unlockRead(stamp);
+            }
+        } else {
+            // Shared locks in id order: two copies in opposite directions cannot deadlock behind
+            // queued writers.
+            Region first = source.id() < id() ? source : this;
+            Region second = first == this ? source : this;
+            long s1 = first.lock.readLock();
+            try {
+                long s2 = second.lock.readLock();
+                try {
+                    source.checkLive();
+                    checkLive();
+                    long from = source.locate(srcHandle, srcOffset, length);
+                    long to = locate(dstHandle, dstOffset, length);
+                    MemorySegment.copy(source.segment, from, segment, to, length);
+                } finally {
+                    second.lock.unlockRead(s2);
+                }
+            } finally {
+                first.lock.unlockRead(s1);
+            }
+        }
+        source.metrics.recordRead(length);
+        metrics.recordWrite(length);
+    }
+
+    /**
+     * Checks a handle and a range inside its allocation; returns the range's start in the
+     * region's segment. Caller holds the lock. Every refusal is counted and decoded in the
+     * message.
+     */
+    private long locate(long handle, long offset, long length) {
+        int slot = slotOf(handle);
+        long size = table.size(slot);
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+            metrics.recordFailure(ErrorCode.OUT_OF_BOUNDS);
+            throw new TvmException.OutOfBoundsException("access [" + offset + ", " + offset + " + " + length
+                    + ") is outside the " + size + "-byte allocation of " + HandleCodec.describe(handle));
+        }
+        return table.offset(slot) + offset;
+    }
+
+    private int slotOf(long handle) {
+        if (HandleCodec.regionRef(handle) != ref) {
+            ErrorCode code = HandleCodec.regionId(HandleCodec.regionRef(handle)) == id()
+                    ? (HandleCodec.regionGenOf(handle) < HandleCodec.regionGen(ref)
+                            ? ErrorCode.STALE_REGION
+                            : ErrorCode.NO_SUCH_REGION)
+                    : ErrorCode.INVALID_ARGUMENT;
+            metrics.recordFailure(code);
+            throw TvmException.of(code, HandleCodec.describe(handle) + " does not belong to " + this);
+        }
+        int slot = table.resolve(handle);
+        if (slot < 0) {
+            ErrorCode code = ErrorCode.fromCode(slot);
+            metrics.recordFailure(code);
+            throw TvmException.of(
+                    code,
+                    HandleCodec.describe(handle)
+                            + (code == ErrorCode.STALE_HANDLE
+                                    ? " was freed (use after free)"
+                                    : " was never issued (forged handle)"));
+        }
+        return slot;
+    }
+
+    private void checkLive() {
+        if (destroyed) {
+            throw TvmException.of(ErrorCode.STALE_REGION, this + " was destroyed");
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Pins the region: until as many {@link #unpin()} calls, it is never moved, compacted,
+     * demoted or destroyed. Pins nest.
+     *
+     * @throws TvmException.UnsupportedOperationTvmException if the policy is not pinnable
+     */
+    public void pin() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (!spec.policy().pinnable()) {
+                throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
+            }
+            pinCount++;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Releases one pin. */
+    public void unpin() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (pinCount == 0) {
+                throw new TvmException.InvalidArgumentException(this + " is not pinned");
+            }
+            pinCount--;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Whether at least one pin is held. */
+    public boolean isPinned() {
+        long stamp = lock.readLock();
+        try {
+            return pinCount > 0;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Frees every allocation at once: all handles into the region become stale, and its memory is
+     * released to the OS and reads as zero. Allowed while pinned (nothing moves).
+     */
+    public void reset() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            long count = table.liveCount();
+            long bytes = table.liveBytes();
+            table.releaseAll();
+            allocator.reset();
+            backing.discard(0, touched);
+            touched = 0;
+            metrics.recordFrees(count, bytes);
+            metrics.recordReset();
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Slides live allocations towards offset 0, closing the holes left by frees, and releases
+     * the freed tail to the OS. Handles stay valid: they resolve through the handle table, whose
+     * offsets are updated in place, so callers need no remap. This is why handles carry a slot
+     * index rather than an offset.
+     *
+     * <p>Runs under this region's exclusive lock only: other regions are used meanwhile.
+     *
+     * @throws TvmException.RegionPinnedException if pinned
+     * @throws TvmException.UnsupportedOperationTvmException for slab and page regions
+     */
+    public CompactionResult compact() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (pinCount > 0) {
+                throw new TvmException.RegionPinnedException(
+                        this + " is pinned " + pinCount + " time(s); compaction would move bytes under raw addresses");
+            }
+            if (!allocator.canCompact()) {
+                throw TvmException.of(
+                        ErrorCode.UNSUPPORTED,
+                        this + " uses a " + spec.allocator() + " allocator, which cannot be compacted");
+            }
+            long before = touched;
+            long cursor = 0;
+            int moved = 0;
+            long bytesMoved = 0;
+            for (long packed : table.liveSlotsByOffset()) {
+                int slot = (int) (packed & HandleCodec.MAX_SLOT);
+                long offset = packed >>> HandleCodec.SLOT_BITS;
+                long size = table.size(slot);
+                if (offset != cursor) {
+                    MemorySegment.copy(segment, offset, segment, cursor, size);
+                    table.move(slot, cursor);
+                    moved++;
+                    bytesMoved += size;
+                }
+                cursor += allocator.footprint(size);
+            }
+            allocator.compacted(cursor);
+            if (before > cursor) {
+                backing.discard(cursor, before - cursor);
+            }
+            touched = cursor;
+            metrics.recordCompaction(bytesMoved);
+            return new CompactionResult(ref, moved, bytesMoved, before, cursor);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Called by the directory, which has removed the region from its table. */
+    void destroy(boolean force) {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (pinCount > 0 && !force) {
+                throw new TvmException.RegionPinnedException(
+                        this + " is pinned " + pinCount + " time(s) and cannot be destroyed");
+            }
+            destroyed = true;
+            backing.close();
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Whether the region has been destroyed. */
+    public boolean isDestroyed() {
+        long stamp = lock.readLock();
+        try {
+            return destroyed;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** The region's counters. */
+    public RegionStats stats() {
+        long stamp = lock.readLock();
+        try {
+            return statsLocked();
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    private RegionStats statsLocked() {
+        return metrics.snapshot(table.liveCount(), table.liveBytes(), allocator.usedBytes(), touched);
+    }
+
+    /** A description of the region now. */
+    public RegionInfo info() {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            return new RegionInfo(
+                    ref,
+                    spec.name(),
+                    spec.kind(),
+                    spec.allocator(),
+                    spec.policy(),
+                    tier,
+                    spec.capacity(),
+                    pinCount,
+                    statsLocked());
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Counts a failure that was detected before this region was reached (for metrics only). */
+    void recordFailure(ErrorCode code) {
+        metrics.recordFailure(code);
+    }
+
+    @Override
+    public String toString() {
+        return spec.kind() + " region '" + spec.name() + "' (" + HandleCodec.describeRegion(ref) + ")";
+    }
+}

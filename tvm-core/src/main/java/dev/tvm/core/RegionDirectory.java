@@ -1,0 +1,337 @@
+package dev.tvm.core;
+
+import dev.tvm.core.memory.Backing;
+import dev.tvm.core.memory.BackingFactory;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The set of live regions and the entry point for every handle-based operation.
+ *
+ * <pre>{@code
+ * try (RegionDirectory dir = RegionDirectory.builder().build()) {
+ *     Region blobs = dir.create(RegionSpec.of(RegionKind.BLOB_ARENA));
+ *     long h = blobs.allocate(1024);
+ *     dir.setLong(h, 0, 42);
+ *     dir.free(h);
+ *     dir.getLong(h, 0); // throws InvalidHandleException: STALE_HANDLE
+ * }
+ * }</pre>
+ *
+ * <p>Region ids are 1..65535; an id is reused after its region is destroyed, under a new
+ * generation, so references and handles to the old incarnation fail with {@link
+ * ErrorCode#STALE_REGION}. Thread-safe: creation and destruction serialise on the directory; handle
+ * operations go straight to the region, which has its own lock (see {@link Region}).
+ */
+public final class RegionDirectory implements AutoCloseable {
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Region[].class);
+
+    private final BackingFactory backingFactory;
+    private final Region[] regions = new Region[HandleCodec.MAX_REGION_ID + 1];
+    /** Current generation per id; 0 = never used. Guarded by {@code this}. */
+    private final int[] generations = new int[HandleCodec.MAX_REGION_ID + 1];
+    /** Ids free for reuse, lowest first. Guarded by {@code this}. */
+    private final TreeSet<Integer> freeIds = new TreeSet<>();
+
+    private int nextFreshId = 1;
+    private int liveRegions;
+    private volatile boolean closed;
+
+    private final LongAdder regionsCreated = new LongAdder();
+    private final LongAdder regionsDestroyed = new LongAdder();
+    private final LongAdder unresolvedFailures = new LongAdder();
+    /** Counters of destroyed regions, so directory totals never go backwards. Guarded by {@code this}. */
+    private RegionStats retired = RegionStats.EMPTY;
+
+    private RegionDirectory(Builder builder) {
+        this.backingFactory = builder.backingFactory;
+    }
+
+    /** A builder with default settings. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures a directory. */
+    public static final class Builder {
+        private BackingFactory backingFactory = BackingFactory.defaultFactory();
+
+        private Builder() {}
+
+        /** Where region bytes come from; default {@link BackingFactory#defaultFactory()}. */
+        public Builder withBackingFactory(BackingFactory factory) {
+            this.backingFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        public RegionDirectory build() {
+            return new RegionDirectory(this);
+        }
+    }
+
+    // ---------------------------------------------------------------- regions
+
+    /**
+     * Creates a region.
+     *
+     * @throws TvmException.CapacityExceededException with {@link ErrorCode#TOO_MANY_REGIONS} when
+     *     65,535 regions are live, or {@link ErrorCode#NO_MEMORY} when its memory cannot be reserved
+     */
+    public Region create(RegionSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        synchronized (this) {
+            checkOpen();
+            int id = takeId();
+            int gen = generations[id] + 1;
+            Backing backing;
+            try {
+                backing = backingFactory.create(spec.capacity());
+            } catch (RuntimeException e) {
+                releaseId(id, false);
+                throw e;
+            }
+            generations[id] = gen;
+            Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing);
+            SLOTS.setRelease(regions, id, region);
+            liveRegions++;
+            regionsCreated.increment();
+            return region;
+        }
+    }
+
+    private int takeId() {
+        if (!freeIds.isEmpty()) {
+            return freeIds.pollFirst();
+        }
+        if (nextFreshId > HandleCodec.MAX_REGION_ID) {
+            throw TvmException.of(
+                    ErrorCode.TOO_MANY_REGIONS,
+                    "all " + HandleCodec.MAX_REGION_ID + " region ids are live or retired; destroy regions first");
+        }
+        return nextFreshId++;
+    }
+
+    private void releaseId(int id, boolean used) {
+        if (!used || generations[id] < HandleCodec.MAX_REGION_GEN) {
+            freeIds.add(id);
+        } // else: the id's generations are exhausted; it is retired so stale refs can never revive.
+    }
+
+    /**
+     * The live region a reference names.
+     *
+     * @throws TvmException.NoSuchRegionException ({@link ErrorCode#NO_SUCH_REGION} or {@link
+     *     ErrorCode#STALE_REGION})
+     */
+    public Region region(int ref) {
+        int id = HandleCodec.regionId(ref);
+        Region region = id == 0 ? null : (Region) SLOTS.getAcquire(regions, id);
+        if (region != null && region.ref() == ref) {
+            return region;
+        }
+        throw unresolved(ref, region, null);
+    }
+
+    private Region regionOf(long handle) {
+        int ref = HandleCodec.regionRef(handle);
+        Region region = (Region) SLOTS.getAcquire(regions, HandleCodec.regionIdOf(handle));
+        if (region != null && region.ref() == ref) {
+            return region;
+        }
+        throw unresolved(ref, region, HandleCodec.describe(handle));
+    }
+
+    private TvmException unresolved(int ref, Region current, String what) {
+        checkOpen();
+        int id = HandleCodec.regionId(ref);
+        int gen = HandleCodec.regionGen(ref);
+        ErrorCode code;
+        String why;
+        if (id == 0 || gen == 0) {
+            code = what != null ? ErrorCode.FORGED_HANDLE : ErrorCode.NO_SUCH_REGION;
+            why = "names no region (id or generation 0)";
+        } else if (gen < generations[id] || (current == null && gen == generations[id])) {
+            code = ErrorCode.STALE_REGION;
+            why = "names a destroyed region";
+        } else {
+            code = ErrorCode.NO_SUCH_REGION;
+            why = "names no live region";
+        }
+        unresolvedFailures.increment();
+        if (current != null) {
+            current.recordFailure(code);
+        }
+        String subject = what != null ? what : HandleCodec.describeRegion(ref);
+        return TvmException.of(code, subject + " " + why);
+    }
+
+    /**
+     * Destroys a region and releases its memory. References and handles to it fail with {@link
+     * ErrorCode#STALE_REGION} from now on.
+     *
+     * @throws TvmException.RegionPinnedException if the region is pinned
+     */
+    public void destroy(int ref) {
+        synchronized (this) {
+            Region region = region(ref);
+            region.destroy(false);
+            retire(region);
+        }
+    }
+
+    private void retire(Region region) {
+        int id = region.id();
+        retired = retired.plus(region.stats().withoutLiveFigures());
+        SLOTS.setRelease(regions, id, null);
+        releaseId(id, true);
+        liveRegions--;
+        regionsDestroyed.increment();
+    }
+
+    /** Descriptions of all live regions, by id. */
+    public List<RegionInfo> list() {
+        List<RegionInfo> out = new ArrayList<>();
+        for (Region r : liveRegions()) {
+            try {
+                out.add(r.info());
+            } catch (TvmException.NoSuchRegionException destroyedMeanwhile) {
+                // skipped: destroyed between the scan and the describe
+            }
+        }
+        return out;
+    }
+
+    /** The live regions, by id. A snapshot: regions may be destroyed right after. */
+    public List<Region> liveRegions() {
+        List<Region> out = new ArrayList<>();
+        for (int id = 1; id <= HandleCodec.MAX_REGION_ID; id++) {
+            Region r = (Region) SLOTS.getAcquire(regions, id);
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** Number of live regions. */
+    public synchronized int regionCount() {
+        return liveRegions;
+    }
+
+    /** Totals over all regions, destroyed ones included, plus directory-level counters. */
+    public DirectoryStats stats() {
+        RegionStats sum;
+        int live;
+        synchronized (this) {
+            sum = retired;
+            live = liveRegions;
+        }
+        for (Region r : liveRegions()) {
+            sum = sum.plus(r.stats());
+        }
+        return new DirectoryStats(live, regionsCreated.sum(), regionsDestroyed.sum(), unresolvedFailures.sum(), sum);
+    }
+
+    // ---------------------------------------------------------------- handles
+
+    /** Frees an allocation; see {@link Region#free}. */
+    public void free(long handle) {
+        regionOf(handle).free(handle);
+    }
+
+    /** The requested size of a live allocation. */
+    public long sizeOf(long handle) {
+        return regionOf(handle).sizeOf(handle);
+    }
+
+    /** Copies out of an allocation; see {@link Region#read}. */
+    public void read(long handle, long offset, MemorySegment dst, long dstOffset, long length) {
+        regionOf(handle).read(handle, offset, dst, dstOffset, length);
+    }
+
+    /** Copies into an allocation; see {@link Region#write}. */
+    public void write(long handle, long offset, MemorySegment src, long srcOffset, long length) {
+        regionOf(handle).write(handle, offset, src, srcOffset, length);
+    }
+
+    /** Fills a range of an allocation. */
+    public void fill(long handle, long offset, long length, byte value) {
+        regionOf(handle).fill(handle, offset, length, value);
+    }
+
+    /**
+     * Copies {@code length} bytes between two allocations, in the same region or in two different
+     * ones, without passing through guest memory or the Java heap.
+     */
+    public void copy(long dstHandle, long dstOffset, long srcHandle, long srcOffset, long length) {
+        Region src = regionOf(srcHandle);
+        Region dst = regionOf(dstHandle);
+        dst.copyFrom(src, srcHandle, srcOffset, dstHandle, dstOffset, length);
+    }
+
+    public int getInt(long handle, long offset) {
+        return regionOf(handle).getInt(handle, offset);
+    }
+
+    public long getLong(long handle, long offset) {
+        return regionOf(handle).getLong(handle, offset);
+    }
+
+    public float getFloat(long handle, long offset) {
+        return regionOf(handle).getFloat(handle, offset);
+    }
+
+    public double getDouble(long handle, long offset) {
+        return regionOf(handle).getDouble(handle, offset);
+    }
+
+    public void setInt(long handle, long offset, int value) {
+        regionOf(handle).setInt(handle, offset, value);
+    }
+
+    public void setLong(long handle, long offset, long value) {
+        regionOf(handle).setLong(handle, offset, value);
+    }
+
+    public void setFloat(long handle, long offset, float value) {
+        regionOf(handle).setFloat(handle, offset, value);
+    }
+
+    public void setDouble(long handle, long offset, double value) {
+        regionOf(handle).setDouble(handle, offset, value);
+    }
+
+    // ---------------------------------------------------------------- lifetime
+
+    private void checkOpen() {
+        if (closed) {
+            throw TvmException.of(ErrorCode.CLOSED, "the region directory is closed");
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Destroys every region, pinned or not, and releases all memory. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            for (Region r : liveRegions()) {
+                r.destroy(true);
+                retire(r);
+            }
+            closed = true;
+        }
+    }
+}
