@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Rebuilds every guest in guests/wasm/ from guests/src/ and checks each one:
+# wasm-validate, imports against the raw ABI (names AND signatures, taken from
+# the table below and cross-checked against docs/raw-abi.md), and the exports
+# the host tests and the CLI rely on.
+#
+#   ./build.sh           rebuild guests/wasm/*.wasm
+#   ./build.sh --check   rebuild into a temporary directory and fail if the
+#                        committed guests/wasm/*.wasm differ (stale outputs)
+#
+# Needs: clang (wasm32 targets), wasm-ld, wasi-libc (sysroot), wabt
+# (wat2wasm, wasm-validate, wasm-objdump). Override with CLANG=...,
+# WASI_SYSROOT=... . The .wasm outputs are committed so that the Java build
+# and tests never need these tools.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$HERE"
+
+MODE=build
+case "${1:-}" in
+    "") ;;
+    --check) MODE=check ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+
+# ------------------------------------------------------------------ tools
+CLANG=${CLANG:-clang}
+missing=()
+for tool in "$CLANG" wat2wasm wasm-validate wasm-objdump; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+command -v wasm-ld >/dev/null 2>&1 || missing+=("wasm-ld (lld)")
+if ((${#missing[@]})); then
+    die "missing tools: ${missing[*]}
+  Debian/Ubuntu: apt-get install clang lld wabt wasi-libc
+  (or point CLANG=/path/to/clang at a wasi-sdk clang and WASI_SYSROOT at its sysroot)"
+fi
+if ! echo 'int x;' | "$CLANG" --target=wasm32-unknown-unknown -x c -c - -o /dev/null 2>/dev/null; then
+    die "$CLANG cannot compile for wasm32 (need an LLVM build with the WebAssembly target)"
+fi
+if [[ -z "${WASI_SYSROOT:-}" ]]; then
+    for candidate in /usr /usr/share/wasi-sysroot /opt/wasi-sdk/share/wasi-sysroot; do
+        if [[ -f "$candidate/lib/wasm32-wasi/libc.a" ]]; then WASI_SYSROOT=$candidate; break; fi
+    done
+fi
+[[ -n "${WASI_SYSROOT:-}" && -f "$WASI_SYSROOT/lib/wasm32-wasi/libc.a" ]] \
+    || die "wasi-libc not found (no lib/wasm32-wasi/libc.a); install wasi-libc or set WASI_SYSROOT"
+
+# ------------------------------------------------------------------ flags
+# Deterministic: fixed optimization level, no debug info, source paths
+# remapped, fixed stack size. Bare guests are MVP-only (no post-MVP features).
+CFLAGS=(-std=c11 -O2 -g0 -Wall -Wextra -Werror -Iinclude "-ffile-prefix-map=$HERE=.")
+BARE=(--target=wasm32-unknown-unknown -mcpu=mvp -ffreestanding -nostdlib
+      -Wl,--no-entry -Wl,-z,stack-size=65536 -Wl,--stack-first)
+WASI=(--target=wasm32-wasi "--sysroot=$WASI_SYSROOT" -Wl,-z,stack-size=65536 -Wl,--stack-first)
+
+if [[ $MODE == check ]]; then
+    OUT_TMP=$(mktemp -d)
+    OUT=$OUT_TMP
+else
+    OUT=$HERE/wasm
+    mkdir -p "$OUT"
+fi
+
+# ------------------------------------------------------------------ the ABI
+# name, signature: the `tvm` module of docs/raw-abi.md ("Functions").
+TVM_ABI="region_create (i32,i64,i32)->i32
+region_destroy (i32)->i32
+region_describe (i32,i32)->i32
+alloc (i32,i64)->i64
+alloc_batch (i32,i64,i32,i32)->i32
+lease (i32,i64)->i64
+free (i64)->i32
+size_of (i64)->i64
+read (i64,i64,i32,i32)->i32
+write (i64,i64,i32,i32)->i32
+copy (i64,i64,i64,i64,i64)->i32
+fill (i64,i64,i64,i32)->i32
+load_i32 (i64,i64)->i32
+load_i64 (i64,i64)->i64
+load_f32 (i64,i64)->f32
+load_f64 (i64,i64)->f64
+store_i32 (i64,i64,i32)->nil
+store_i64 (i64,i64,i64)->nil
+store_f32 (i64,i64,f32)->nil
+store_f64 (i64,i64,f64)->nil
+pin (i32)->i32
+unpin (i32)->i32
+reset (i32)->i32
+compact (i32)->i64
+metrics (i32,i32)->i32
+last_error ()->i32"
+
+# The same table derived from the doc's markdown (ptr is i32, — is none).
+doc_abi() {
+    awk -F'|' '/^\| `[a-z_0-9]+` \|/ {
+        name = $2; gsub(/[` ]/, "", name)
+        n = split($3, params, ","); sig = ""
+        for (i = 1; i <= n; i++) {
+            p = params[i]; gsub(/`/, "", p); m = split(p, w, " ")
+            if (m == 0 || w[m] == "—") continue
+            t = w[m] == "ptr" ? "i32" : w[m]
+            sig = sig (sig == "" ? "" : ",") t
+        }
+        r = $4; if (match(r, /`[a-z0-9]+`/)) r = substr(r, RSTART + 1, RLENGTH - 2); else r = "nil"
+        print name " (" sig ")->" r
+    }' "$1"
+}
+DOC=$HERE/../docs/raw-abi.md
+if [[ -f $DOC ]]; then
+    if ! diff <(echo "$TVM_ABI") <(doc_abi "$DOC") >/dev/null; then
+        diff <(echo "$TVM_ABI") <(doc_abi "$DOC") >&2 || true
+        die "the ABI table in build.sh differs from docs/raw-abi.md (< build.sh, > doc)"
+    fi
+fi
+
+abi_sig() { awk -v n="$1" '$1 == n { print $2 }' <<<"$TVM_ABI"; }
+
+# "import mod.name SIG", "export name SIG", "memory name" lines of a module.
+signatures() {
+    wasm-objdump -x "$1" | awk '
+        /^[A-Za-z]+(\[[0-9]+\])?:/ { sec = $1; sub(/[\[:].*/, "", sec); next }
+        sec == "Type" && /^ - type\[/ {
+            s = $0; sub(/^ - type\[/, "", s); i = s; sub(/\].*/, "", i)
+            sub(/^[0-9]+\] /, "", s); gsub(/ /, "", s); type[i] = s; next }
+        (sec == "Import" || sec == "Function") && /^ - func\[/ {
+            f = $2; gsub(/[^0-9]/, "", f); t = $3; sub(/sig=/, "", t); fsig[f] = type[t]
+            if (sec == "Import") print "import " $NF " " type[t]
+            next }
+        sec == "Export" && /^ - func\[/ {
+            f = $2; gsub(/[^0-9]/, "", f); n = $NF; gsub(/"/, "", n); print "export " n " " fsig[f]; next }
+        sec == "Export" && /^ - memory\[/ { n = $NF; gsub(/"/, "", n); print "memory " n; next }'
+}
+
+# check WASM ALLOWED_MODULES COVERAGE [EXPORT_NAME SIG]...
+#   ALLOWED_MODULES  import modules besides tvm (space-separated, may be "")
+#   COVERAGE         subset: tvm imports must match the ABI;
+#                    imports: and every ABI function must be imported;
+#                    full:    and exported again as abi_<name>
+check() {
+    local wasm=$1 allowed=$2 full=$3 sigs kind name sig mod fn want
+    shift 3
+    wasm-validate "$wasm" || die "$wasm: wasm-validate failed"
+    sigs=$(signatures "$wasm")
+    while read -r kind name sig; do
+        [[ $kind == import ]] || continue
+        mod=${name%%.*} fn=${name#*.}
+        if [[ $mod == tvm ]]; then
+            want=$(abi_sig "$fn")
+            [[ -n $want ]] || die "$wasm: imports tvm.$fn, which is not in docs/raw-abi.md"
+            [[ $sig == "$want" ]] || die "$wasm: tvm.$fn is $sig, the ABI says $want"
+        elif [[ " $allowed " != *" $mod "* ]]; then
+            die "$wasm: unexpected import $name (allowed modules: tvm $allowed)"
+        fi
+    done <<<"$sigs"
+    grep -qx 'memory memory' <<<"$sigs" || die "$wasm: does not export its memory as \"memory\""
+    if [[ $full != subset ]]; then # every import of the ABI, and for "full" its abi_ wrapper
+        while read -r fn want; do
+            grep -qxF "import tvm.$fn $want" <<<"$sigs" || die "$wasm: does not import tvm.$fn $want"
+            [[ $full != full ]] || grep -qxF "export abi_$fn $want" <<<"$sigs" \
+                || die "$wasm: does not export abi_$fn $want"
+        done <<<"$TVM_ABI"
+    fi
+    while (($#)); do
+        grep -qxF "export $1 $2" <<<"$sigs" || die "$wasm: does not export $1 $2"
+        shift 2
+    done
+    printf '  %-16s %7d bytes  %2d tvm imports  %s\n' "$(basename "$wasm")" "$(wc -c <"$wasm")" \
+        "$(grep -c '^import tvm\.' <<<"$sigs" || true)" "$(sha256sum "$wasm" | cut -c1-16)"
+}
+
+# ------------------------------------------------------------------ header
+# tvm.h must declare all 26 imports with the ABI's signatures (C and C++).
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH" ${OUT_TMP:+"$OUT_TMP"}' EXIT
+"$CLANG" "${CFLAGS[@]}" -Wpedantic "${BARE[@]}" src/header_check.c -o "$SCRATCH/header_check.wasm"
+echo '#include "tvm.h"' | "$CLANG" --target=wasm32-unknown-unknown -ffreestanding -std=c++17 -Wall -Wextra \
+    -Werror -Iinclude -x c++ -fsyntax-only - || die "include/tvm.h does not compile as C++"
+check "$SCRATCH/header_check.wasm" "" imports >/dev/null
+echo "include/tvm.h declares all $(wc -l <<<"$TVM_ABI") imports of docs/raw-abi.md"
+
+# ------------------------------------------------------------------ build
+echo "building guests into $OUT"
+wat2wasm src/fastpath.wat -o "$OUT/fastpath.wasm"
+"$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/list_sum.c -o "$OUT/list_sum.wasm"
+"$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/demo.c -o "$OUT/demo.wasm"
+"$CLANG" "${CFLAGS[@]}" "${WASI[@]}" src/hello_wasi.c -o "$OUT/hello_wasi.wasm"
+
+# ------------------------------------------------------------------ check
+check "$OUT/fastpath.wasm" "" full selftest "()->i32"
+check "$OUT/list_sum.wasm" "" subset \
+    build_list "(i32,i32,i32)->i64" sum_list "(i64,i32)->i64" list_length "(i64,i32)->i64" \
+    free_list "(i64,i32)->i64" alloc_objects "(i32,i32,i32,i64)->i64" \
+    bulk_read "(i64,i32,i32)->i32" bulk_write "(i64,i32,i32,i32)->i32"
+check "$OUT/demo.wasm" "" subset \
+    demo_init "(i32,i64)->i32" demo_region_ref "(i32)->i32" \
+    demo_fill "(i32,i32,i32)->i64" demo_verify "(i32,i32,i32)->i64" \
+    demo_bad_block "()->i32" demo_destroy "()->i32" demo_bad_region "()->i32" \
+    demo_region_count "()->i32" demo_blocks "()->i32" demo_region_kind "(i32)->i32" \
+    demo_block_handle "(i32,i32)->i64"
+check "$OUT/hello_wasi.wasm" "wasi_snapshot_preview1" subset _start "()->nil"
+
+if [[ $MODE == check ]]; then
+    stale=0
+    for f in "$OUT"/*.wasm; do
+        cmp -s "$f" "wasm/$(basename "$f")" || { echo "stale: guests/wasm/$(basename "$f")" >&2; stale=1; }
+    done
+    ((stale == 0)) || die "committed guests differ from a fresh build; run guests/build.sh and commit"
+    echo "committed guests are up to date"
+else
+    echo "ok"
+fi
