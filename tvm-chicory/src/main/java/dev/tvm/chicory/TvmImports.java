@@ -1,0 +1,635 @@
+package dev.tvm.chicory;
+
+import static com.dylibso.chicory.wasm.types.ValType.F32;
+import static com.dylibso.chicory.wasm.types.ValType.F64;
+import static com.dylibso.chicory.wasm.types.ValType.I32;
+import static com.dylibso.chicory.wasm.types.ValType.I64;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmFunctionHandle;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import dev.tvm.chicory.memory.SegmentMemory;
+import dev.tvm.core.AllocatorKind;
+import dev.tvm.core.ErrorCode;
+import dev.tvm.core.HandleCodec;
+import dev.tvm.core.Region;
+import dev.tvm.core.RegionDirectory;
+import dev.tvm.core.RegionInfo;
+import dev.tvm.core.RegionKind;
+import dev.tvm.core.RegionSpec;
+import dev.tvm.core.RegionStats;
+import dev.tvm.core.TvmException;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The raw fast path: the {@code tvm} import module for one Chicory guest instance, backed by a
+ * shared {@link RegionDirectory}. The ABI (names, signatures, error conventions, record layouts)
+ * is specified in {@code docs/raw-abi.md}; {@link #functions()} implements exactly that table.
+ *
+ * <pre>{@code
+ * RegionDirectory dir = RegionDirectory.builder().build();   // shared by every guest
+ * TvmImports tvm = TvmImports.builder(dir).build();          // one per guest instance
+ * Instance instance = Instance.builder(module)
+ *         .withImportValues(tvm.toImportValues())
+ *         .withMachineFactory(MachineFactoryCompiler::compile)
+ *         .build();
+ * }</pre>
+ *
+ * <h2>Isolation</h2>
+ *
+ * Each {@code TvmImports} holds a capability table: the regions its guest created and those the
+ * host {@linkplain #grant granted}. Every function checks the table before it touches the
+ * directory, so a guest can never reach another tenant's region, even with a correct handle.
+ * Nothing a guest passes can crash the host: every failure becomes an error code or a {@link
+ * TvmTrapException}.
+ *
+ * <h2>Threads</h2>
+ *
+ * A guest instance runs on one thread at a time, which owns {@link #lastError()}; the host may
+ * {@link #grant} or {@link #revoke} from any thread.
+ */
+public final class TvmImports implements AutoCloseable {
+    /** The import module name. */
+    public static final String MODULE = "tvm";
+
+    /** Bytes of a {@code tvm_region_info} record. */
+    public static final int REGION_INFO_SIZE = 64;
+
+    /** Bytes of a {@code tvm_metrics} record. */
+    public static final int METRICS_SIZE = 128;
+
+    /** Largest {@code alloc_batch} count. */
+    public static final int MAX_BATCH = 1 << 20;
+
+    private static final int COPY_CHUNK = 64 * 1024;
+    private static final VarHandle CAPS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final AllocatorKind[] ALLOCATORS = AllocatorKind.values();
+
+    private final RegionDirectory directory;
+    private final boolean destroyOnClose;
+
+    /**
+     * Capability table: {@code caps[id]} is the region generation this guest may use for region
+     * id {@code id}, or 0. Elements are read with acquire and written with release under {@code
+     * this}; the array is replaced (copy-on-grow) under {@code this}.
+     */
+    private volatile int[] caps = new int[64];
+
+    private final List<Integer> created = new ArrayList<>();
+    private int lastError;
+    private byte[] scratch;
+
+    private TvmImports(Builder builder) {
+        this.directory = builder.directory;
+        this.destroyOnClose = builder.destroyOnClose;
+    }
+
+    /** Starts a binding to {@code directory}. */
+    public static Builder builder(RegionDirectory directory) {
+        return new Builder(directory);
+    }
+
+    /** Configures a {@link TvmImports}. */
+    public static final class Builder {
+        private final RegionDirectory directory;
+        private boolean destroyOnClose = true;
+
+        private Builder(RegionDirectory directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+        }
+
+        /**
+         * Whether {@link TvmImports#close()} destroys the regions this guest created (default
+         * true: a tenant's regions die with it).
+         */
+        public Builder withDestroyOnClose(boolean value) {
+            this.destroyOnClose = value;
+            return this;
+        }
+
+        public TvmImports build() {
+            return new TvmImports(this);
+        }
+    }
+
+    /** The directory this binding serves. */
+    public RegionDirectory directory() {
+        return directory;
+    }
+
+    // ---------------------------------------------------------------- capabilities
+
+    /** Lets this guest use region {@code ref} (created by the host or by another guest). */
+    public synchronized void grant(int ref) {
+        directory.region(ref); // fails for dead references
+        int id = HandleCodec.regionId(ref);
+        int[] table = caps;
+        if (id >= table.length) {
+            table = Arrays.copyOf(table, Math.max(id + 1, table.length * 2));
+            caps = table;
+        }
+        CAPS.setRelease(table, id, HandleCodec.regionGen(ref));
+    }
+
+    /** Withdraws this guest's capability for {@code ref}. */
+    public synchronized void revoke(int ref) {
+        int id = HandleCodec.regionId(ref);
+        int[] table = caps;
+        if (id < table.length && (int) CAPS.getAcquire(table, id) == HandleCodec.regionGen(ref)) {
+            CAPS.setRelease(table, id, 0);
+        }
+    }
+
+    /** Whether this guest may use region {@code ref}. */
+    public boolean holds(int ref) {
+        int id = HandleCodec.regionId(ref);
+        int[] table = caps;
+        return id != 0
+                && id < table.length
+                && HandleCodec.regionGen(ref) != 0
+                && (int) CAPS.getAcquire(table, id) == HandleCodec.regionGen(ref);
+    }
+
+    /** References of the regions this guest created and has not destroyed. */
+    public synchronized List<Integer> createdRegions() {
+        return List.copyOf(created);
+    }
+
+    /**
+     * The code of this guest's most recent failure, 0 if none. What {@code last_error} returns.
+     */
+    public int lastError() {
+        return lastError;
+    }
+
+    private Region region(long refArg) {
+        if (refArg <= 0 || refArg > Integer.MAX_VALUE) {
+            throw TvmException.of(
+                    refArg == 0 ? ErrorCode.NO_SUCH_REGION : ErrorCode.ACCESS_DENIED,
+                    "region argument " + refArg + " is not a region reference");
+        }
+        int ref = (int) refArg;
+        checkCapability(ref, null);
+        return directory.region(ref);
+    }
+
+    private void checkHandle(long handle) {
+        checkCapability(HandleCodec.regionRef(handle), handle);
+    }
+
+    private void checkCapability(int ref, Long handle) {
+        if (holds(ref)) {
+            return;
+        }
+        int id = HandleCodec.regionId(ref);
+        int gen = HandleCodec.regionGen(ref);
+        int[] table = caps;
+        int held = id != 0 && id < table.length ? (int) CAPS.getAcquire(table, id) : 0;
+        String subject = handle != null ? HandleCodec.describe(handle) : HandleCodec.describeRegion(ref);
+        if (handle != null && handle == HandleCodec.NULL) {
+            throw TvmException.of(ErrorCode.FORGED_HANDLE, "the null handle names no allocation");
+        }
+        if (held != 0 && gen != 0 && gen < held) {
+            // An earlier incarnation of a region this guest holds now: certainly destroyed.
+            throw TvmException.of(ErrorCode.STALE_REGION, subject + " names a destroyed region");
+        }
+        throw TvmException.of(ErrorCode.ACCESS_DENIED, subject + " names a region this guest holds no capability for");
+    }
+
+    // ---------------------------------------------------------------- error plumbing
+
+    private int fail(TvmException e) {
+        lastError = e.code().code();
+        return lastError;
+    }
+
+    private TvmTrapException trap(TvmException e) {
+        lastError = e.code().code();
+        return new TvmTrapException(e.code(), e.getMessage(), e);
+    }
+
+    private static long[] i32(int v) {
+        return new long[] {v};
+    }
+
+    private static long[] i64(long v) {
+        return new long[] {v};
+    }
+
+    // ---------------------------------------------------------------- guest memory
+
+    private static Memory memory(Instance instance) {
+        Memory m = instance.memory();
+        if (m == null) {
+            throw TvmException.of(ErrorCode.GUEST_OUT_OF_BOUNDS, "the guest has no memory 0");
+        }
+        return m;
+    }
+
+    /** Checks {@code [ptr, ptr + len)} against the guest's memory and returns ptr as an int. */
+    private static int guestRange(Memory memory, long ptrArg, long len) {
+        long ptr = ptrArg & 0xFFFF_FFFFL;
+        long size = (long) memory.pages() * Memory.PAGE_SIZE;
+        if (len < 0 || ptr > size || len > size - ptr) {
+            throw TvmException.of(
+                    ErrorCode.GUEST_OUT_OF_BOUNDS,
+                    "guest range [" + ptr + ", " + ptr + " + " + len + ") is outside the guest's " + size
+                            + "-byte memory");
+        }
+        return (int) ptr;
+    }
+
+    private static long length(long lenArg) {
+        int len = (int) lenArg;
+        if (len < 0) {
+            throw new TvmException.InvalidArgumentException("length " + len + " is negative");
+        }
+        return len;
+    }
+
+    private byte[] scratch() {
+        if (scratch == null) {
+            scratch = new byte[COPY_CHUNK];
+        }
+        return scratch;
+    }
+
+    /** Region to guest, one copy when the guest memory is a {@link SegmentMemory}. */
+    private void readToGuest(Memory memory, long handle, long offset, int ptr, long len) {
+        if (memory instanceof SegmentMemory segmentMemory) {
+            directory.read(handle, offset, segmentMemory.segment(), ptr, len);
+            return;
+        }
+        // Chicory's stock memories expose no segment: stage through a reused chunk buffer.
+        byte[] buffer = scratch();
+        MemorySegment staging = MemorySegment.ofArray(buffer);
+        long done = 0;
+        if (len == 0) {
+            directory.read(handle, offset, staging, 0, 0);
+        }
+        while (done < len) {
+            int n = (int) Math.min(COPY_CHUNK, len - done);
+            directory.read(handle, offset + done, staging, 0, n);
+            memory.write(ptr + (int) done, buffer, 0, n);
+            done += n;
+        }
+    }
+
+    /** Guest to region, one copy when the guest memory is a {@link SegmentMemory}. */
+    private void writeFromGuest(Memory memory, long handle, long offset, int ptr, long len) {
+        if (memory instanceof SegmentMemory segmentMemory) {
+            directory.write(handle, offset, segmentMemory.segment(), ptr, len);
+            return;
+        }
+        if (len == 0) {
+            directory.write(handle, offset, MemorySegment.ofArray(scratch()), 0, 0);
+        }
+        long done = 0;
+        while (done < len) {
+            int n = (int) Math.min(COPY_CHUNK, len - done);
+            byte[] chunk = memory.readBytes(ptr + (int) done, n);
+            directory.write(handle, offset + done, MemorySegment.ofArray(chunk), 0, n);
+            done += n;
+        }
+    }
+
+    // ---------------------------------------------------------------- the ABI
+
+    private int regionCreate(long kindArg, long capacityArg, long flagsArg) {
+        RegionKind kind = RegionKind.fromOrdinal((int) kindArg);
+        int flags = (int) flagsArg;
+        if (kind == null) {
+            throw new TvmException.InvalidArgumentException("unknown region kind " + (int) kindArg);
+        }
+        if ((flags & ~0x7) != 0 || (flags & 0x7) > ALLOCATORS.length) {
+            throw new TvmException.InvalidArgumentException("invalid region flags 0x" + Integer.toHexString(flags));
+        }
+        RegionSpec spec = RegionSpec.of(kind);
+        if (capacityArg != 0) {
+            spec = spec.withCapacity(capacityArg);
+        }
+        if ((flags & 0x7) != 0) {
+            spec = spec.withAllocator(ALLOCATORS[(flags & 0x7) - 1]);
+        }
+        Region region = directory.create(spec);
+        synchronized (this) {
+            created.add(region.ref());
+        }
+        grant(region.ref());
+        return region.ref();
+    }
+
+    private int regionDestroy(long refArg) {
+        Region region = region(refArg);
+        directory.destroy(region.ref());
+        synchronized (this) {
+            created.remove(Integer.valueOf(region.ref()));
+        }
+        return 0;
+    }
+
+    private int regionDescribe(Instance instance, long refArg, long outArg) {
+        Region region = region(refArg);
+        Memory memory = memory(instance);
+        int out = guestRange(memory, outArg, REGION_INFO_SIZE);
+        RegionInfo info = region.info();
+        RegionStats s = info.stats();
+        memory.writeI32(out, info.ref());
+        memory.writeI32(out + 4, info.kind().ordinal());
+        memory.writeI32(out + 8, info.allocator().ordinal() + 1);
+        memory.writeI32(out + 12, info.tier().ordinal());
+        memory.writeI32(out + 16, info.pinCount());
+        memory.writeI32(
+                out + 20, (info.policy().pinnable() ? 1 : 0) | (info.policy().spillable() ? 2 : 0));
+        memory.writeLong(out + 24, info.capacity());
+        memory.writeLong(out + 32, s.liveAllocations());
+        memory.writeLong(out + 40, s.liveBytes());
+        memory.writeLong(out + 48, s.usedBytes());
+        memory.writeLong(out + 56, s.touchedBytes());
+        return 0;
+    }
+
+    private int allocBatch(Instance instance, long refArg, long size, long countArg, long outArg) {
+        Region region = region(refArg);
+        int count = (int) countArg;
+        if (count < 0 || count > MAX_BATCH) {
+            throw new TvmException.InvalidArgumentException("batch count " + count + " is outside 0.." + MAX_BATCH);
+        }
+        Memory memory = memory(instance);
+        int out = guestRange(memory, outArg, 8L * count);
+        long[] handles = new long[count];
+        region.allocateBatch(size, count, handles, 0);
+        for (int i = 0; i < count; i++) {
+            memory.writeLong(out + 8 * i, handles[i]);
+        }
+        return count;
+    }
+
+    private int metrics(Instance instance, long refArg, long outArg) {
+        RegionStats s;
+        long regions;
+        if (refArg == 0) {
+            var totals = directory.stats();
+            s = totals.totals();
+            regions = totals.liveRegions();
+        } else {
+            s = region(refArg).stats();
+            regions = 1;
+        }
+        Memory memory = memory(instance);
+        int out = guestRange(memory, outArg, METRICS_SIZE);
+        long[] fields = {
+            s.allocations(),
+            s.frees(),
+            s.leases(),
+            s.bytesAllocated(),
+            s.bytesFreed(),
+            s.liveAllocations(),
+            s.liveBytes(),
+            s.usedBytes(),
+            s.touchedBytes(),
+            s.bytesRead(),
+            s.bytesWritten(),
+            s.compactions(),
+            s.bytesMoved(),
+            s.resets(),
+            s.totalFailures(),
+            regions
+        };
+        for (int i = 0; i < fields.length; i++) {
+            memory.writeLong(out + 8 * i, fields[i]);
+        }
+        return 0;
+    }
+
+    /**
+     * The host functions of the {@code tvm} module, in the order of {@code docs/raw-abi.md}.
+     * Each call returns new objects bound to this binding.
+     */
+    public HostFunction[] functions() {
+        List<HostFunction> fns = new ArrayList<>();
+        fns.add(status("region_create", new ValType[] {I32, I64, I32}, (inst, a) -> regionCreate(a[0], a[1], a[2])));
+        fns.add(status("region_destroy", new ValType[] {I32}, (inst, a) -> regionDestroy(a[0])));
+        fns.add(status("region_describe", new ValType[] {I32, I32}, (inst, a) -> regionDescribe(inst, a[0], a[1])));
+        fns.add(handleFn("alloc", (inst, a) -> region(a[0]).allocate(a[1])));
+        fns.add(status(
+                "alloc_batch",
+                new ValType[] {I32, I64, I32, I32},
+                (inst, a) -> allocBatch(inst, a[0], a[1], a[2], a[3])));
+        fns.add(handleFn("lease", (inst, a) -> region(a[0]).lease(a[1])));
+        fns.add(status("free", new ValType[] {I64}, (inst, a) -> {
+            checkHandle(a[0]);
+            directory.free(a[0]);
+            return 0;
+        }));
+        fns.add(value("size_of", new ValType[] {I64}, (inst, a) -> {
+            checkHandle(a[0]);
+            return directory.sizeOf(a[0]);
+        }));
+        fns.add(status("read", new ValType[] {I64, I64, I32, I32}, (inst, a) -> {
+            checkHandle(a[0]);
+            Memory memory = memory(inst);
+            long len = length(a[3]);
+            int ptr = guestRange(memory, a[2], len);
+            readToGuest(memory, a[0], a[1], ptr, len);
+            return 0;
+        }));
+        fns.add(status("write", new ValType[] {I64, I64, I32, I32}, (inst, a) -> {
+            checkHandle(a[0]);
+            Memory memory = memory(inst);
+            long len = length(a[3]);
+            int ptr = guestRange(memory, a[2], len);
+            writeFromGuest(memory, a[0], a[1], ptr, len);
+            return 0;
+        }));
+        fns.add(status("copy", new ValType[] {I64, I64, I64, I64, I64}, (inst, a) -> {
+            checkHandle(a[0]);
+            checkHandle(a[2]);
+            directory.copy(a[0], a[1], a[2], a[3], a[4]);
+            return 0;
+        }));
+        fns.add(status("fill", new ValType[] {I64, I64, I64, I32}, (inst, a) -> {
+            checkHandle(a[0]);
+            directory.fill(a[0], a[1], a[2], (byte) a[3]);
+            return 0;
+        }));
+        fns.add(load("load_i32", I32, (inst, a) -> {
+            checkHandle(a[0]);
+            return directory.getInt(a[0], a[1]);
+        }));
+        fns.add(load("load_i64", I64, (inst, a) -> {
+            checkHandle(a[0]);
+            return directory.getLong(a[0], a[1]);
+        }));
+        fns.add(load("load_f32", F32, (inst, a) -> {
+            checkHandle(a[0]);
+            return directory.getInt(a[0], a[1]) & 0xFFFF_FFFFL; // raw bits, as Chicory passes f32
+        }));
+        fns.add(load("load_f64", F64, (inst, a) -> {
+            checkHandle(a[0]);
+            return directory.getLong(a[0], a[1]);
+        }));
+        fns.add(store("store_i32", I32, (inst, a) -> {
+            checkHandle(a[0]);
+            directory.setInt(a[0], a[1], (int) a[2]);
+        }));
+        fns.add(store("store_i64", I64, (inst, a) -> {
+            checkHandle(a[0]);
+            directory.setLong(a[0], a[1], a[2]);
+        }));
+        fns.add(store("store_f32", F32, (inst, a) -> {
+            checkHandle(a[0]);
+            directory.setInt(a[0], a[1], (int) a[2]);
+        }));
+        fns.add(store("store_f64", F64, (inst, a) -> {
+            checkHandle(a[0]);
+            directory.setLong(a[0], a[1], a[2]);
+        }));
+        fns.add(status("pin", new ValType[] {I32}, (inst, a) -> {
+            region(a[0]).pin();
+            return 0;
+        }));
+        fns.add(status("unpin", new ValType[] {I32}, (inst, a) -> {
+            region(a[0]).unpin();
+            return 0;
+        }));
+        fns.add(status("reset", new ValType[] {I32}, (inst, a) -> {
+            region(a[0]).reset();
+            return 0;
+        }));
+        fns.add(value("compact", new ValType[] {I32}, (inst, a) -> region(a[0])
+                .compact()
+                .bytesReclaimed()));
+        fns.add(status("metrics", new ValType[] {I32, I32}, (inst, a) -> metrics(inst, a[0], a[1])));
+        fns.add(new HostFunction(
+                MODULE,
+                "last_error",
+                FunctionType.of(new ValType[0], new ValType[] {I32}),
+                (inst, a) -> i32(lastError)));
+        return fns.toArray(new HostFunction[0]);
+    }
+
+    /** {@link #functions()} as Chicory import values. */
+    public ImportValues toImportValues() {
+        return ImportValues.builder().addFunction(functions()).build();
+    }
+
+    @FunctionalInterface
+    private interface IntOp {
+        int apply(Instance instance, long[] args);
+    }
+
+    @FunctionalInterface
+    private interface LongOp {
+        long apply(Instance instance, long[] args);
+    }
+
+    @FunctionalInterface
+    private interface VoidOp {
+        void apply(Instance instance, long[] args);
+    }
+
+    private HostFunction status(String name, ValType[] params, IntOp op) {
+        return new HostFunction(MODULE, name, FunctionType.of(params, new ValType[] {I32}), (inst, args) -> {
+            try {
+                return i32(op.apply(inst, args));
+            } catch (TvmException e) {
+                return i32(fail(e));
+            } catch (RuntimeException e) {
+                return i32(fail(internal(e)));
+            }
+        });
+    }
+
+    private HostFunction value(String name, ValType[] params, LongOp op) {
+        return new HostFunction(MODULE, name, FunctionType.of(params, new ValType[] {I64}), (inst, args) -> {
+            try {
+                return i64(op.apply(inst, args));
+            } catch (TvmException e) {
+                return i64(fail(e));
+            } catch (RuntimeException e) {
+                return i64(fail(internal(e)));
+            }
+        });
+    }
+
+    private HostFunction handleFn(String name, LongOp op) {
+        return new HostFunction(
+                MODULE, name, FunctionType.of(new ValType[] {I32, I64}, new ValType[] {I64}), (inst, args) -> {
+                    try {
+                        return i64(op.apply(inst, args));
+                    } catch (TvmException e) {
+                        fail(e);
+                        return i64(HandleCodec.NULL);
+                    } catch (RuntimeException e) {
+                        fail(internal(e));
+                        return i64(HandleCodec.NULL);
+                    }
+                });
+    }
+
+    private HostFunction load(String name, ValType result, LongOp op) {
+        WasmFunctionHandle handle = (inst, args) -> {
+            try {
+                return i64(op.apply(inst, args));
+            } catch (TvmException e) {
+                throw trap(e);
+            } catch (RuntimeException e) {
+                throw trap(internal(e));
+            }
+        };
+        return new HostFunction(
+                MODULE, name, FunctionType.of(new ValType[] {I64, I64}, new ValType[] {result}), handle);
+    }
+
+    private HostFunction store(String name, ValType value, VoidOp op) {
+        WasmFunctionHandle handle = (inst, args) -> {
+            try {
+                op.apply(inst, args);
+                return null;
+            } catch (TvmException e) {
+                throw trap(e);
+            } catch (RuntimeException e) {
+                throw trap(internal(e));
+            }
+        };
+        return new HostFunction(MODULE, name, FunctionType.of(new ValType[] {I64, I64, value}, new ValType[0]), handle);
+    }
+
+    /**
+     * A runtime exception that is not a {@link TvmException} means a host bug or an argument the
+     * checks missed. It is reported as {@code INVALID_ARGUMENT} rather than thrown into the guest,
+     * so no guest input can crash the host, and kept as the cause for diagnosis.
+     */
+    private static TvmException internal(RuntimeException e) {
+        TvmException wrapped = new TvmException.InvalidArgumentException("host rejected the call: " + e);
+        wrapped.initCause(e);
+        return wrapped;
+    }
+
+    /** Destroys the regions this guest created (if so configured) and drops all capabilities. */
+    @Override
+    public synchronized void close() {
+        if (destroyOnClose && !directory.isClosed()) {
+            for (int ref : created) {
+                try {
+                    directory.destroy(ref);
+                } catch (TvmException alreadyGoneOrPinned) {
+                    // destroyed elsewhere, or pinned by another holder: leave it to the directory
+                }
+            }
+        }
+        created.clear();
+        caps = new int[64];
+    }
+}

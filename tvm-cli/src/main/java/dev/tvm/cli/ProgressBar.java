@@ -1,0 +1,69 @@
+package dev.tvm.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * A one-line progress bar redrawn in place on a terminal; on a pipe (CI logs) it prints one line
+ * per tenth of the work instead, so logs stay readable.
+ */
+final class ProgressBar {
+    private static final int WIDTH = 30;
+
+    private final PrintWriter out;
+    private final String label;
+    private final long total;
+    private final boolean interactive;
+    private final long startNanos = System.nanoTime();
+    private long done;
+    private int lastTenth = -1;
+    private long lastDrawNanos;
+
+    ProgressBar(PrintWriter out, String label, long total, boolean interactive) {
+        this.out = out;
+        this.label = label;
+        this.total = Math.max(1, total);
+        this.interactive = interactive;
+    }
+
+    void advance(long bytes) {
+        done += bytes;
+        long now = System.nanoTime();
+        if (interactive) {
+            if (now - lastDrawNanos > 100_000_000L || done >= total) {
+                lastDrawNanos = now;
+                out.print("\r" + line(now));
+                out.flush();
+            }
+        } else {
+            int tenth = (int) Math.min(10, done * 10 / total);
+            if (tenth != lastTenth) {
+                lastTenth = tenth;
+                out.println(line(now));
+            }
+        }
+    }
+
+    void finish() {
+        if (interactive) {
+            out.print("\r" + line(System.nanoTime()) + "\n");
+            out.flush();
+        }
+    }
+
+    private String line(long now) {
+        double fraction = Math.min(1.0, (double) done / total);
+        int filled = (int) Math.round(fraction * WIDTH);
+        double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
+        return String.format(
+                Locale.ROOT,
+                "%-8s [%s%s] %3d%%  %s / %s  %s/s",
+                label,
+                "#".repeat(filled),
+                "-".repeat(WIDTH - filled),
+                Math.round(fraction * 100),
+                Sizes.format(done),
+                Sizes.format(total),
+                Sizes.format((long) (done / seconds)));
+    }
+}

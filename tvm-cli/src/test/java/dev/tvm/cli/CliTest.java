@@ -1,0 +1,107 @@
+package dev.tvm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The {@code tvm} command end to end, in-process, on the committed guest binaries. */
+class CliTest {
+    private record Result(int exit, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TvmCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    private static Path guest(String name) {
+        return Path.of(System.getProperty("tvm.guests.dir", "../guests"), "wasm", name);
+    }
+
+    @Test
+    void demoVerifiesEveryByteAndEndsWithTheVerifiedLine() {
+        Result r = run("demo", "--size", "48m", "--regions", "6");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertEquals("verified: 50331648 bytes (48.00 MiB) across 6 regions", last);
+        for (String kind : new String[] {"BLOB_ARENA", "PAGE_STORE", "HOT_HEAP", "OBJECT_ARENA", "SCRATCH"}) {
+            assertTrue(r.out().contains(kind), "metrics table lists " + kind + ":\n" + r.out());
+        }
+        assertTrue(r.err().contains("verify"), "progress is drawn on stderr");
+    }
+
+    @Test
+    void demoRunsOnTheInterpreterToo() {
+        Result r = run("demo", "--size", "2m", "--regions", "2", "--engine", "interpreter");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("verified: 2097152 bytes"), r.out());
+    }
+
+    @Test
+    void demoRejectsImpossibleSizes() {
+        assertEquals(2, run("demo", "--size", "64k", "--regions", "4").exit());
+        assertEquals(2, run("demo", "--size", "100g", "--regions", "2").exit());
+        assertEquals(2, run("demo", "--regions", "17").exit());
+    }
+
+    @Test
+    void runInvokesAnExportWithTypedArguments() {
+        Result r = run("run", guest("fastpath.wasm").toString(), "--invoke", "selftest");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("0", r.out().strip());
+        Result created = run("run", guest("fastpath.wasm").toString(), "--invoke", "abi_region_create", "2", "0", "0");
+        assertEquals(0, created.exit(), created.err());
+        assertTrue(Integer.parseInt(created.out().strip()) > 0, created.out());
+        Result wrongArity = run("run", guest("fastpath.wasm").toString(), "--invoke", "abi_alloc", "1");
+        assertEquals(2, wrongArity.exit());
+        assertTrue(wrongArity.err().contains("takes 2 argument(s)"), wrongArity.err());
+    }
+
+    @Test
+    void runGivesAWasiGuestTheTvmImports() {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            Result r = run("run", guest("hello_wasi.wasm").toString());
+            assertEquals(0, r.exit(), r.err());
+        } finally {
+            System.setOut(saved);
+        }
+        assertTrue(captured.toString(StandardCharsets.UTF_8).contains("tvm says:"), captured.toString());
+    }
+
+    @Test
+    void runReportsAMissingFile() {
+        Result r = run("run", "no-such-guest.wasm");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("no such file"), r.err());
+    }
+
+    @Test
+    void sizesParseTheWayPeopleWriteThem() {
+        assertEquals(4096, Sizes.parse("4096"));
+        assertEquals(64 * 1024, Sizes.parse("64k"));
+        assertEquals(512L << 20, Sizes.parse("512m"));
+        assertEquals(512L << 20, Sizes.parse("512MiB"));
+        assertEquals((long) (4.5 * (1L << 30)), Sizes.parse("4.5g"));
+        assertEquals(8L << 30, Sizes.parse("8G"));
+        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("lots"));
+        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("-1m"));
+        assertEquals("4.50 GiB", Sizes.format((long) (4.5 * (1L << 30))));
+    }
+}
