@@ -134,7 +134,8 @@ public final class Region {
                     out[outOffset + made] = allocateLocked(size);
                 }
             } catch (TvmException e) {
-                for (int i = 0; i < made; i++) {
+                // Newest first, so a bump allocator's stack discipline rolls its top all the way back.
+                for (int i = made - 1; i >= 0; i--) {
                     freeLocked(out[outOffset + i]);
                 }
                 throw e;
