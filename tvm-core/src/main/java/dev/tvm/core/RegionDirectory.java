@@ -226,16 +226,16 @@ public final class RegionDirectory implements AutoCloseable {
 
     /** Totals over all regions, destroyed ones included, plus directory-level counters. */
     public DirectoryStats stats() {
-        RegionStats sum;
-        int live;
+        // Under the directory lock, so no region is destroyed between reading the retired totals
+        // and scanning the live ones: each region is counted exactly once.
         synchronized (this) {
-            sum = retired;
-            live = liveRegions;
+            RegionStats sum = retired;
+            for (Region r : liveRegions()) {
+                sum = sum.plus(r.stats());
+            }
+            return new DirectoryStats(
+                    liveRegions, regionsCreated.sum(), regionsDestroyed.sum(), unresolvedFailures.sum(), sum);
         }
-        for (Region r : liveRegions()) {
-            sum = sum.plus(r.stats());
-        }
-        return new DirectoryStats(live, regionsCreated.sum(), regionsDestroyed.sum(), unresolvedFailures.sum(), sum);
     }
 
     // ---------------------------------------------------------------- handles
