@@ -71,9 +71,11 @@ enum tvm_error {
     TVM_E_GUEST_OUT_OF_BOUNDS = -12, /* ptr + len outside guest memory 0 */
     TVM_E_CLOSED = -13,              /* the host's directory is closed */
     TVM_E_TOO_MANY_HANDLES = -14,    /* handle table full (2^24 slots) */
-    TVM_E_NO_MEMORY = -15            /* host could not reserve memory */
+    TVM_E_NO_MEMORY = -15,           /* host could not reserve memory */
+    TVM_E_SPILL_IO_ERROR = -16,      /* spill file read/write failed (disk full, EIO) */
+    TVM_E_SPILL_CORRUPT = -17        /* spilled page failed its checksum, or file damaged */
 };
-#define TVM_E_MIN TVM_E_NO_MEMORY /* most negative code the doc defines */
+#define TVM_E_MIN TVM_E_SPILL_CORRUPT /* most negative code the doc defines */
 
 /* Region kinds: the `kind` argument of tvm_region_create (RegionKind ordinal). */
 enum tvm_kind {

@@ -34,7 +34,17 @@ public enum ErrorCode {
     /** The region's handle table is full (16,777,216 slots). */
     TOO_MANY_HANDLES(-14),
     /** The host could not reserve memory for a region (address space or mapping limits). */
-    NO_MEMORY(-15);
+    NO_MEMORY(-15),
+    /**
+     * Reading or writing a spill file failed (disk full, I/O error, closed channel); the spill file
+     * stays usable and nothing written earlier is affected.
+     */
+    SPILL_IO_ERROR(-16),
+    /**
+     * Spilled bytes cannot be trusted: a page failed its CRC32C, the spill file is truncated, or its
+     * header or metadata trailer is damaged.
+     */
+    SPILL_CORRUPT(-17);
 
     private final int code;
 

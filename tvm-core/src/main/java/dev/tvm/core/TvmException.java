@@ -39,6 +39,7 @@ public class TvmException extends RuntimeException {
             case UNSUPPORTED -> new UnsupportedOperationTvmException(message);
             case GUEST_OUT_OF_BOUNDS -> new GuestOutOfBoundsException(message);
             case CLOSED -> new DirectoryClosedException(message);
+            case SPILL_IO_ERROR, SPILL_CORRUPT -> new SpillException(code, message, null);
         };
     }
 
@@ -129,6 +130,18 @@ public class TvmException extends RuntimeException {
 
         public DirectoryClosedException(String message) {
             super(ErrorCode.CLOSED, message);
+        }
+    }
+
+    /**
+     * A spill file could not be read or written ({@link ErrorCode#SPILL_IO_ERROR}) or is damaged
+     * ({@link ErrorCode#SPILL_CORRUPT}).
+     */
+    public static final class SpillException extends TvmException {
+        private static final long serialVersionUID = 1L;
+
+        public SpillException(ErrorCode code, String message, Throwable cause) {
+            super(code, message, cause);
         }
     }
 }
