@@ -97,7 +97,10 @@ enum tvm_allocator {
     TVM_ALLOCATOR_SLAB = 3,
     TVM_ALLOCATOR_PAGE = 4
 };
-#define TVM_FLAGS_ALLOCATOR_MASK 0x7 /* every other flag bit must be 0 */
+#define TVM_FLAGS_ALLOCATOR_MASK 0x7 /* bits 0-2 */
+/* Create flag bit 3: the region may be spilled under the directory's resident
+ * budget even if its kind's default policy says otherwise. Other bits must be 0. */
+#define TVM_FLAG_SPILLABLE 0x8
 
 /* tvm_region_info.tier */
 enum tvm_tier { TVM_TIER_HOT = 0, TVM_TIER_WARM = 1, TVM_TIER_COLD = 2, TVM_TIER_EXTERNAL = 3 };
@@ -183,7 +186,8 @@ TVM_STATIC_ASSERT(offsetof(tvm_metrics_t, live_regions) == 120, "live_regions @1
 /* Regions ----------------------------------------------------------------- */
 
 /* Creates a region of `kind` (enum tvm_kind). capacity: bytes, 0 = 4 GiB,
- * rounded up to 64 KiB. flags: TVM_ALLOCATOR_* in bits 0-2, rest 0.
+ * rounded up to 64 KiB. flags: TVM_ALLOCATOR_* in bits 0-2, TVM_FLAG_SPILLABLE,
+ * rest 0.
  * Returns the region reference (> 0) or a negative error. status */
 TVM_IMPORT(region_create) tvm_region_t tvm_region_create(int32_t kind, int64_t capacity, int32_t flags);
 /* Destroys the region and releases its memory; TVM_E_PINNED if pinned. status */
@@ -369,6 +373,8 @@ static inline const char *tvm_error_name(int32_t code) {
     case TVM_E_CLOSED: return "CLOSED";
     case TVM_E_TOO_MANY_HANDLES: return "TOO_MANY_HANDLES";
     case TVM_E_NO_MEMORY: return "NO_MEMORY";
+    case TVM_E_SPILL_IO_ERROR: return "SPILL_IO_ERROR";
+    case TVM_E_SPILL_CORRUPT: return "SPILL_CORRUPT";
     default: return code >= 0 ? "OK" : "UNKNOWN";
     }
 }
@@ -390,7 +396,9 @@ static inline const char *tvm_strerror(int32_t code) {
     case TVM_E_GUEST_OUT_OF_BOUNDS: return "out of bounds of guest memory";
     case TVM_E_CLOSED: return "directory closed";
     case TVM_E_TOO_MANY_HANDLES: return "too many handles";
-    case TVM_E_NO_MEMORY: return "host out of memory";
+    case TVM_E_NO_MEMORY: return "host out of memory or over its resident budget";
+    case TVM_E_SPILL_IO_ERROR: return "spill file I/O error";
+    case TVM_E_SPILL_CORRUPT: return "spill file corrupt";
     default: return code >= 0 ? "ok" : "unknown error";
     }
 }

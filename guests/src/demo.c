@@ -221,7 +221,7 @@ EXPORT(demo_init) int32_t demo_init(int32_t regions, int64_t bytes_per_region) {
     }
     blocks_per_region = blocks;
     for (int32_t i = 0; i < regions; i++) {
-        tvm_region_t r = tvm_region_create(KINDS[i % NKINDS], TVM_CAPACITY_DEFAULT, TVM_ALLOCATOR_DEFAULT);
+        tvm_region_t r = tvm_region_create(KINDS[i % NKINDS], TVM_CAPACITY_DEFAULT, TVM_ALLOCATOR_DEFAULT | TVM_FLAG_SPILLABLE);
         if (r <= 0) {
             demo_destroy();
             return r < 0 ? r : DEMO_E_ARG;

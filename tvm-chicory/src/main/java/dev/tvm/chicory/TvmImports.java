@@ -71,6 +71,12 @@ public final class TvmImports implements AutoCloseable {
     /** Largest {@code alloc_batch} count. */
     public static final int MAX_BATCH = 1 << 20;
 
+    /** {@code region_create} flag bits 0–2: allocator override. */
+    public static final int ALLOCATOR_MASK = 0x7;
+
+    /** {@code region_create} flag bit 3: spillable whatever the kind's default. */
+    public static final int FLAG_SPILLABLE = 0x8;
+
     private static final int COPY_CHUNK = 64 * 1024;
     private static final VarHandle CAPS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final AllocatorKind[] ALLOCATORS = AllocatorKind.values();
@@ -311,15 +317,18 @@ public final class TvmImports implements AutoCloseable {
         if (kind == null) {
             throw new TvmException.InvalidArgumentException("unknown region kind " + (int) kindArg);
         }
-        if ((flags & ~0x7) != 0 || (flags & 0x7) > ALLOCATORS.length) {
+        if ((flags & ~(ALLOCATOR_MASK | FLAG_SPILLABLE)) != 0 || (flags & ALLOCATOR_MASK) > ALLOCATORS.length) {
             throw new TvmException.InvalidArgumentException("invalid region flags 0x" + Integer.toHexString(flags));
         }
         RegionSpec spec = RegionSpec.of(kind);
         if (capacityArg != 0) {
             spec = spec.withCapacity(capacityArg);
         }
-        if ((flags & 0x7) != 0) {
-            spec = spec.withAllocator(ALLOCATORS[(flags & 0x7) - 1]);
+        if ((flags & ALLOCATOR_MASK) != 0) {
+            spec = spec.withAllocator(ALLOCATORS[(flags & ALLOCATOR_MASK) - 1]);
+        }
+        if ((flags & FLAG_SPILLABLE) != 0) {
+            spec = spec.withPolicy(spec.policy().withSpillable(true));
         }
         Region region = directory.create(spec);
         synchronized (this) {

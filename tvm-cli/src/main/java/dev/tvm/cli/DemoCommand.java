@@ -8,9 +8,11 @@ import dev.tvm.core.ErrorCode;
 import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionInfo;
 import dev.tvm.core.RegionStats;
+import dev.tvm.core.ResidencyStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -54,6 +56,22 @@ final class DemoCommand implements Callable<Integer> {
     int regions;
 
     @Option(
+            names = "--budget",
+            defaultValue = "1g",
+            paramLabel = "SIZE",
+            description = {
+                "Resident budget: at most this much region memory stays in RAM, colder pages spill",
+                "to disk (default: ${DEFAULT-VALUE}; 'none' keeps everything resident)."
+            })
+    String budgetText;
+
+    @Option(
+            names = "--spill-dir",
+            paramLabel = "DIR",
+            description = "Where the spill file goes (default: the system temp directory).")
+    Path spillDir;
+
+    @Option(
             names = "--engine",
             defaultValue = "compiler",
             description = "Chicory engine: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -74,19 +92,32 @@ final class DemoCommand implements Callable<Integer> {
                     + Sizes.format(perRegion) + " per region; each region holds 64 KiB to 4 GiB");
             return 2;
         }
+        long budget = budgetText.equalsIgnoreCase("none") ? 0 : Sizes.parse(budgetText);
+        if (budget != 0 && budget < (4L << 20)) {
+            err.println("tvm demo: --budget must be at least 4m, or 'none'");
+            return 2;
+        }
         int blocks = (int) (perRegion / BLOCK);
         long total = perRegion * regions;
         out.printf(
                 Locale.ROOT,
-                "tvm demo: %s working set across %d regions (%s each, 64 KiB blocks), engine %s%n",
+                "tvm demo: %s working set across %d regions (%s each, 64 KiB blocks), %s, engine %s%n",
                 Sizes.format(total),
                 regions,
                 Sizes.format(perRegion),
+                budget == 0 ? "no resident budget" : "resident budget " + Sizes.format(budget),
                 engine.name().toLowerCase(Locale.ROOT));
         out.flush();
 
         boolean interactive = System.console() != null;
-        try (RegionDirectory directory = RegionDirectory.builder().build();
+        RegionDirectory.Builder builder = RegionDirectory.builder();
+        if (budget != 0) {
+            builder.withResidentBudget(budget);
+            if (spillDir != null) {
+                builder.withSpillDirectory(spillDir);
+            }
+        }
+        try (RegionDirectory directory = builder.build();
                 TvmGuest guest = TvmGuest.builder(loadGuest(), directory)
                         .withEngine(engine)
                         .build()) {
@@ -101,6 +132,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             writing.finish();
+            printResidency(err, directory, "after write");
 
             var verify = guest.function("demo_verify");
             ProgressBar reading = new ProgressBar(err, "verify", total, interactive);
@@ -121,14 +153,20 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             reading.finish();
+            printResidency(err, directory, "after verify");
 
             printTable(out, directory);
+            ResidencyStats residency = directory.residencyStats();
             out.printf(
                     Locale.ROOT,
-                    "verified: %d bytes (%s) across %d regions%n",
+                    "verified: %d bytes (%s) across %d regions%s%n",
                     verified,
                     Sizes.format(verified),
-                    regions);
+                    regions,
+                    residency == null
+                            ? ""
+                            : ", peak resident " + Sizes.format(residency.peakResidentBytes()) + " (budget "
+                                    + Sizes.format(residency.budgetBytes()) + ")");
             out.flush();
             return verified == total ? 0 : 1;
         }
@@ -152,17 +190,38 @@ final class DemoCommand implements Callable<Integer> {
         return result;
     }
 
+    private static void printResidency(PrintWriter err, RegionDirectory directory, String when) {
+        ResidencyStats r = directory.residencyStats();
+        if (r == null) {
+            return;
+        }
+        err.printf(
+                Locale.ROOT,
+                "residency %s: %s resident (peak %s, budget %s); spilled %s in %d batches, faulted %s in %d faults%n",
+                when,
+                Sizes.format(r.residentBytes()),
+                Sizes.format(r.peakResidentBytes()),
+                Sizes.format(r.budgetBytes()),
+                Sizes.format(r.bytesSpilled()),
+                r.spills(),
+                Sizes.format(r.bytesFaulted()),
+                r.faults());
+        err.flush();
+    }
+
     static void printTable(PrintWriter out, RegionDirectory directory) {
-        String format = "%-6s %-13s %-10s %9s %11s %11s %11s %11s %8s%n";
+        String format = "%-6s %-13s %-10s %-5s %9s %11s %11s %11s %11s %11s %8s%n";
         out.printf(
                 Locale.ROOT,
                 format,
                 "region",
                 "kind",
                 "allocator",
+                "tier",
                 "allocs",
                 "live",
-                "touched",
+                "resident",
+                "spilled",
                 "written",
                 "read",
                 "refused");
@@ -174,9 +233,11 @@ final class DemoCommand implements Callable<Integer> {
                     info.id(),
                     info.kind(),
                     info.allocator(),
+                    info.tier(),
                     s.allocations(),
                     Sizes.format(s.liveBytes()),
-                    Sizes.format(s.touchedBytes()),
+                    Sizes.format(info.residentBytes()),
+                    Sizes.format(info.spilledBytes()),
                     Sizes.format(s.bytesWritten()),
                     Sizes.format(s.bytesRead()),
                     s.totalFailures());

@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The {@code tvm} command end to end, in-process, on the committed guest binaries. */
@@ -33,7 +34,7 @@ class CliTest {
 
     @Test
     void demoVerifiesEveryByteAndEndsWithTheVerifiedLine() {
-        Result r = run("demo", "--size", "48m", "--regions", "6");
+        Result r = run("demo", "--size", "48m", "--regions", "6", "--budget", "none");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\n");
         String last = lines[lines.length - 1];
@@ -42,6 +43,20 @@ class CliTest {
             assertTrue(r.out().contains(kind), "metrics table lists " + kind + ":\n" + r.out());
         }
         assertTrue(r.err().contains("verify"), "progress is drawn on stderr");
+    }
+
+    @Test
+    void demoRunsUnderAResidentBudgetFarBelowItsWorkingSet(@TempDir Path spill) {
+        Result r = run("demo", "--size", "96m", "--regions", "4", "--budget", "8m", "--spill-dir", spill.toString());
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("verified: 100663296 bytes (96.00 MiB) across 4 regions, peak resident "), last);
+        long peak = Sizes.parse(
+                last.replaceAll(".*peak resident ([0-9.]+ [KMG]iB).*", "$1").replace(" ", ""));
+        assertTrue(peak <= (8L << 20) + (1L << 20), "peak resident " + peak + " within budget + slack");
+        assertTrue(r.err().contains("spilled"), r.err());
+        assertTrue(r.out().contains("COLD") || r.out().contains("HOT"), r.out());
     }
 
     @Test

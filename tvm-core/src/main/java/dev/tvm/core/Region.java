@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.tvm.core.alloc.Allocator;
 import dev.tvm.core.memory.Backing;
+import dev.tvm.core.spill.SpillFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -26,6 +27,15 @@ import java.util.concurrent.locks.StampedLock;
  * exclusively. Consequences: a free that has returned is seen by every later access (no access
  * after free succeeds), compaction never races with an access, and a write that returned is never
  * lost to a concurrent move. Operations on different regions never contend.
+ *
+ * <h2>Residency</h2>
+ *
+ * In a directory with a resident budget, the region's pages ({@value PageMap#PAGE_SIZE} bytes)
+ * can be spilled to disk by the {@link ResidencyManager} and are faulted back in, transparently,
+ * by the access that needs them: an access finding a page missing trades its shared lock for the
+ * exclusive one, reads the page back (verifying its checksum), and downgrades to shared again
+ * before touching the bytes, so the page cannot leave while it is used. See {@link PageMap} for
+ * the page states.
  *
  * <h2>Zeroing</h2>
  *
@@ -49,15 +59,23 @@ public final class Region {
     private final HandleTable table = new HandleTable();
     private final RegionMetrics metrics = new RegionMetrics();
     private final StampedLock lock = new StampedLock();
+    /** Null when the directory has no resident budget: then every page is always resident. */
+    private final ResidencyManager residency;
+
+    private final PageMap pages;
 
     // Guarded by lock (written under the write lock, read under either).
     private boolean destroyed;
-    private int pinCount;
+    /** Volatile so the residency manager can skip pinned victims without taking the lock. */
+    private volatile int pinCount;
+
     private long touched;
     private Tier tier;
 
-    Region(int ref, RegionSpec spec, Backing backing) {
+    Region(int ref, RegionSpec spec, Backing backing, ResidencyManager residency) {
         this.ref = ref;
+        this.residency = residency;
+        this.pages = residency == null ? null : new PageMap(spec.capacity());
         this.spec = spec;
         this.backing = backing;
         this.segment = backing.segment();
@@ -182,11 +200,46 @@ public final class Region {
                     this + " cannot fit " + size + " more bytes: " + allocator.usedBytes() + " of "
                             + allocator.capacity() + " bytes in use; free, reset or compact it, or use another region");
         }
+        long end = offset + allocator.footprint(size);
+        if (pages != null) {
+            try {
+                makeAllocationResident(offset, size, end);
+            } catch (RuntimeException e) {
+                allocator.free(offset, size);
+                throw e;
+            }
+        }
         if (offset < touched) {
             segment.asSlice(offset, Math.min(size, touched - offset)).fill((byte) 0);
         }
-        touched = Math.max(touched, offset + allocator.footprint(size));
+        touched = Math.max(touched, end);
         return HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
+    }
+
+    /**
+     * Before an allocation at {@code [offset, end)}: faults in the reused part below {@code
+     * touched} (it will be zeroed, and shares pages with live data) and reserves the fresh pages
+     * above it. Exclusive lock held.
+     */
+    private void makeAllocationResident(long offset, long size, long end) {
+        int protectFirst = PageMap.pageOf(offset);
+        int protectLast = PageMap.pageOf(end - 1);
+        long reusedEnd = Math.min(offset + size, touched);
+        if (offset < reusedEnd) {
+            faultRange(offset, reusedEnd - offset, protectFirst, protectLast);
+        }
+        int before = PageMap.pagesFor(touched);
+        int after = PageMap.pagesFor(end);
+        if (after > before) {
+            int[] fresh = new int[after - before];
+            for (int i = 0; i < fresh.length; i++) {
+                fresh[i] = before + i;
+            }
+            residency.reserve(this, fresh, fresh.length, protectFirst, protectLast);
+            for (int page : fresh) {
+                pages.markResident(page);
+            }
+        }
     }
 
     /**
@@ -230,66 +283,66 @@ public final class Region {
      * destination may be any segment (heap, off-heap, another region's).
      */
     public void read(long handle, long offset, MemorySegment dst, long dstOffset, long length) {
-        long stamp = lock.readLock();
+        lock.readLock();
         try {
             checkLive();
-            long at = locate(handle, offset, length);
+            long at = residentRange(handle, offset, length);
             MemorySegment.copy(segment, at, dst, dstOffset, length);
             metrics.recordRead(length);
         } finally {
-            lock.unlockRead(stamp);
+            lock.tryUnlockRead();
         }
     }
 
     /** Copies {@code length} bytes from {@code src} into an allocation at {@code offset}. */
     public void write(long handle, long offset, MemorySegment src, long srcOffset, long length) {
-        long stamp = lock.readLock();
+        lock.readLock();
         try {
             checkLive();
-            long at = locate(handle, offset, length);
+            long at = residentRange(handle, offset, length);
             MemorySegment.copy(src, srcOffset, segment, at, length);
             metrics.recordWrite(length);
         } finally {
-            lock.unlockRead(stamp);
+            lock.tryUnlockRead();
         }
     }
 
     /** Sets {@code length} bytes at {@code offset} inside an allocation to {@code value}. */
     public void fill(long handle, long offset, long length, byte value) {
-        long stamp = lock.readLock();
+        lock.readLock();
         try {
             checkLive();
-            long at = locate(handle, offset, length);
+            long at = residentRange(handle, offset, length);
             segment.asSlice(at, length).fill(value);
             metrics.recordWrite(length);
         } finally {
-            lock.unlockRead(stamp);
+            lock.tryUnlockRead();
         }
     }
 
     /** Little-endian i32 load at {@code offset} inside an allocation. */
     public int getInt(long handle, long offset) {
-        long stamp = lock.readLock();
+        lock.readLock();
         try {
             checkLive();
-            int v = segment.get(I32, locate(handle, offset, 4));
+            int v = segment.get(I32, residentRange(handle, offset, 4));
             metrics.recordRead(4);
             return v;
         } finally {
-            lock.unlockRead(stamp);
+            lock.tryUnlockRead();
         }
     }
 
     /** Little-endian i64 load. */
     public long getLong(long handle, long offset) {
-        long stamp = lock.readLock();
+        lock.readLock();
         try {
             checkLive();
-            long v = segment.get(I64, locate(handle, offset, 8));
+            long v = segment.get(I64, residentRange(handle, offset, 8));
             metrics.recordRead(8);
             return v;
         } finally {
-            lock.unlockRead(stamp);
+            lock.tryUnlockRead();
         }
     }
 
@@ -305,25 +358,25 @@ public final class Region {
 
     /** Little-endian i32 store. */
     public void setInt(long handle, long offset, int value) {
-        long stamp = lock.readLock();
+        lock.readLock();
         try {
             checkLive();
-            segment.set(I32, locate(handle, offset, 4), value);
+            segment.set(I32, residentRange(handle, offset, 4), value);
             metrics.recordWrite(4);
         } finally {
-            lock.unlockRead(stamp);
+            lock.tryUnlockRead();
         }
     }
 
     /** Little-endian i64 store. */
     public void setLong(long handle, long offset, long value) {
-        long stamp = lock.readLock();
+        lock.readLock();
         try {
             checkLive();
-            segment.set(I64, locate(handle, offset, 8), value);
+            segment.set(I64, residentRange(handle, offset, 8), value);
             metrics.recordWrite(8);
         } finally {
-            lock.unlockRead(stamp);
+            lock.tryUnlockRead();
         }
     }
 
@@ -344,16 +397,44 @@ public final class Region {
      */
     void copyFrom(Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
         if (source == this) {
-            long stamp = lock.readLock();
+            lock.readLock();
             try {
                 checkLive();
                 long from = locate(srcHandle, srcOffset, length);
                 long to = locate(dstHandle, dstOffset, length);
+                if (pages != null && !(pages.allResident(from, length) && pages.allResident(to, length))) {
+                    lock.tryUnlockRead();
+                    faultBothHoldingRead(from, to, length);
+                    checkLive();
+                    from = locate(srcHandle, srcOffset, length);
+                    to = locate(dstHandle, dstOffset, length);
+                }
                 MemorySegment.copy(segment, from, segment, to, length);
             } finally {
-                lock.unlockRead(stamp);
+                lock.tryUnlockRead();
             }
         } else {
+            // Fault each side in alone first: faulting while holding the other region's shared
+            // lock could deadlock against a copy in the opposite direction.
+            for (int attempt = 0; ; attempt++) {
+                source.prefault(srcHandle, srcOffset, length);
+                prefault(dstHandle, dstOffset, length);
+                if (copyAcross(source, srcHandle, srcOffset, dstHandle, dstOffset, length) || attempt > 100) {
+                    break;
+                }
+            }
+            source.metrics.recordRead(length);
+            metrics.recordWrite(length);
+            return;
+        }
+        source.metrics.recordRead(length);
+        metrics.recordWrite(length);
+    }
+
+    /** Locks both regions shared (in id order) and copies if both ranges are resident. */
+    private boolean copyAcross(
+            Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
+        {
             // Shared locks in id order: two copies in opposite directions cannot deadlock behind
             // queued writers.
             Region first = source.id() < id() ? source : this;
@@ -366,7 +447,12 @@ public final class Region {
                     checkLive();
                     long from = source.locate(srcHandle, srcOffset, length);
                     long to = locate(dstHandle, dstOffset, length);
+                    if ((source.pages != null && !source.pages.allResident(from, length))
+                            || (pages != null && !pages.allResident(to, length))) {
+                        return false; // evicted between the prefault and the locks: retry
+                    }
                     MemorySegment.copy(source.segment, from, segment, to, length);
+                    return true;
                 } finally {
                     second.lock.unlockRead(s2);
                 }
@@ -374,8 +460,146 @@ public final class Region {
                 first.lock.unlockRead(s1);
             }
         }
-        source.metrics.recordRead(length);
-        metrics.recordWrite(length);
+    }
+
+    /** Faults a range in if needed, holding no lock before or after. */
+    private void prefault(long handle, long offset, long length) {
+        if (pages == null) {
+            return;
+        }
+        lock.readLock();
+        try {
+            checkLive();
+            residentRange(handle, offset, length);
+        } finally {
+            lock.tryUnlockRead();
+        }
+    }
+
+    /**
+     * Locates a range for an access and makes its pages resident. The caller holds one shared
+     * hold of the lock and keeps holding one when this returns or throws (a fault drops it, takes
+     * the exclusive lock, and downgrades back), so it releases with {@code tryUnlockRead}.
+     */
+    private long residentRange(long handle, long offset, long length) {
+        long at = locate(handle, offset, length);
+        if (pages == null) {
+            return at;
+        }
+        if (!pages.allResident(at, length)) {
+            lock.tryUnlockRead();
+            faultHoldingRead(handle, offset, length);
+            checkLive();
+            at = locate(handle, offset, length);
+        }
+        if (length > 0) {
+            residency.recordAccess(this, PageMap.pageOf(at));
+        }
+        return at;
+    }
+
+    /** Takes the exclusive lock, faults the range in, and leaves one shared hold either way. */
+    private void faultHoldingRead(long handle, long offset, long length) {
+        long stamp = lock.writeLock();
+        boolean downgraded = false;
+        try {
+            checkLive();
+            long at = locate(handle, offset, length);
+            faultRange(at, length, PageMap.pageOf(at), PageMap.pageOf(at + Math.max(0, length - 1)));
+            lock.tryConvertToReadLock(stamp);
+            downgraded = true;
+        } finally {
+            if (!downgraded) {
+                lock.unlockWrite(stamp);
+                lock.readLock();
+            }
+        }
+    }
+
+    /** Same-region copy: both ranges resident at once, each protecting the other. */
+    private void faultBothHoldingRead(long from, long to, long length) {
+        long stamp = lock.writeLock();
+        boolean downgraded = false;
+        try {
+            checkLive();
+            int first = PageMap.pageOf(Math.min(from, to));
+            int last = PageMap.pageOf(Math.max(from, to) + Math.max(0, length - 1));
+            faultRange(from, length, first, last);
+            faultRange(to, length, first, last);
+            lock.tryConvertToReadLock(stamp);
+            downgraded = true;
+        } finally {
+            if (!downgraded) {
+                lock.unlockWrite(stamp);
+                lock.readLock();
+            }
+        }
+    }
+
+    /**
+     * Makes the pages of {@code [at, at + length)} resident, reading spilled ones back and
+     * verifying their checksums; runs of consecutive slots are read with one call. Exclusive lock
+     * held. Pages in {@code [protectFirst, protectLast]} are never evicted to make room.
+     *
+     * @throws TvmException.SpillException if the spill file cannot be read or a checksum fails:
+     *     the page stays spilled and no wrong byte is ever returned
+     */
+    private void faultRange(long at, long length, int protectFirst, int protectLast) {
+        if (length <= 0 || pages.allResident(at, length)) {
+            return;
+        }
+        int first = PageMap.pageOf(at);
+        int last = PageMap.pageOf(at + length - 1);
+        int[] missing = new int[last - first + 1];
+        int n = 0;
+        for (int p = first; p <= last; p++) {
+            if (!pages.isResident(p)) {
+                missing[n++] = p;
+            }
+        }
+        residency.reserve(this, missing, n, protectFirst, protectLast);
+        SpillFile spill = residency.spillFile();
+        int done = 0;
+        try {
+            while (done < n) {
+                int page = missing[done];
+                long slot = pages.slot(page);
+                int run = 1;
+                if (slot >= 0) {
+                    while (done + run < n
+                            && missing[done + run] == page + run
+                            && pages.slot(page + run) == slot + run) {
+                        run++;
+                    }
+                    int[] crcs = new int[run];
+                    for (int i = 0; i < run; i++) {
+                        crcs[i] = pages.crc(page + i);
+                    }
+                    final int firstPage = page;
+                    spill.readRun(
+                            slot,
+                            segment.asSlice((long) page << PageMap.PAGE_SHIFT, (long) run << PageMap.PAGE_SHIFT),
+                            crcs,
+                            0,
+                            i -> this + " page " + (firstPage + i));
+                    spill.freeRun(slot, run);
+                    for (int i = 0; i < run; i++) {
+                        pages.clearSpilled(page + i);
+                    }
+                }
+                for (int i = 0; i < run; i++) {
+                    pages.markResident(page + i);
+                }
+                done += run;
+            }
+        } finally {
+            if (done < n) {
+                int[] rest = new int[n - done];
+                System.arraycopy(missing, done, rest, 0, rest.length);
+                residency.release(this, rest, rest.length);
+            }
+        }
+        residency.recordFault(n);
     }
 
     /**
@@ -422,6 +646,136 @@ public final class Region {
         if (destroyed) {
             throw TvmException.of(ErrorCode.STALE_REGION, this + " was destroyed");
         }
+    }
+
+    // ---------------------------------------------------------------- residency
+
+    /** For the residency manager: exclusive lock if free right now, else 0. */
+    long tryLockForEviction() {
+        return lock.tryWriteLock();
+    }
+
+    void unlockAfterEviction(long stamp) {
+        lock.unlockWrite(stamp);
+    }
+
+    /** Whether any thread holds the lock now (a hint for victim selection; eviction uses tryLock). */
+    boolean lockedRelaxed() {
+        return lock.isReadLocked() || lock.isWriteLocked();
+    }
+
+    /** Pinned, read without the lock (a hint for victim selection; eviction rechecks). */
+    boolean pinnedRelaxed() {
+        return pinCount > 0;
+    }
+
+    /**
+     * Copies a resident page into the manager's staging buffer ahead of a spill. Exclusive lock
+     * held (by the caller or the manager). Returns false, staging nothing, for a page that is not
+     * resident or lies above the high-water mark, or if the region is pinned or destroyed.
+     */
+    boolean stageForSpill(int page, MemorySegment staging, long stagingOffset) {
+        if (destroyed || pinCount > 0 || page >= PageMap.pagesFor(touched) || !pages.isResident(page)) {
+            return false;
+        }
+        MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, staging, stagingOffset, PageMap.PAGE_SIZE);
+        return true;
+    }
+
+    /**
+     * After the staged copy of a page reached the spill file: releases its memory and records
+     * where it went. Exclusive lock held, as for {@link #stageForSpill}.
+     */
+    void commitSpilled(int page, long slot, int crc) {
+        backing.discard((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
+        pages.clearResident(page);
+        pages.setSpilled(page, slot, crc);
+    }
+
+    /**
+     * Demotes the region to {@link Tier#COLD}: every resident page is written to the spill file
+     * and its memory released. Accesses fault pages back in transparently.
+     *
+     * @throws TvmException.UnsupportedOperationTvmException if the directory has no resident
+     *     budget or the region is not spillable
+     * @throws TvmException.RegionPinnedException if pinned
+     * @throws TvmException.SpillException if the spill file fails (the data stays resident)
+     */
+    public void spill() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (pages == null || !spec.policy().spillable()) {
+                throw TvmException.of(
+                        ErrorCode.UNSUPPORTED,
+                        this + (pages == null ? " is in a directory without a resident budget" : " is not spillable"));
+            }
+            if (pinCount > 0) {
+                throw new TvmException.RegionPinnedException(this + " is pinned and cannot be spilled");
+            }
+            int[] resident = residentPages();
+            residency.spillAll(this, resident, resident.length);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Promotes the region to {@link Tier#HOT}: faults every spilled page back in, within the
+     * directory's budget.
+     */
+    public void load() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (pages != null && touched > 0) {
+                faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private int[] residentPages() {
+        int touchedPages = PageMap.pagesFor(touched);
+        int[] out = new int[pages.residentCount()];
+        int n = 0;
+        for (int p = 0; p < touchedPages && n < out.length; p++) {
+            if (pages.isResident(p)) {
+                out[n++] = p;
+            }
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Forgets pages from {@code fromPage} up (after a reset, compaction or destroy): resident ones
+     * leave the budget, spilled ones free their slots. Exclusive lock held.
+     */
+    private void dropPagesFrom(int fromPage) {
+        if (pages == null) {
+            return;
+        }
+        int touchedPages = PageMap.pagesFor(touched);
+        int[] resident = new int[Math.max(0, touchedPages - fromPage)];
+        int n = 0;
+        for (int p = fromPage; p < touchedPages; p++) {
+            if (pages.isResident(p)) {
+                pages.clearResident(p);
+                resident[n++] = p;
+            } else if (pages.slot(p) >= 0) {
+                residency.spillFile().freeRun(pages.clearSpilled(p), 1);
+            }
+        }
+        residency.release(this, resident, n);
+    }
+
+    /** The region's tier now. */
+    private Tier currentTier() {
+        if (pages != null && pages.residentCount() == 0 && pages.spilledCount() > 0) {
+            return Tier.COLD;
+        }
+        return tier;
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -481,6 +835,7 @@ public final class Region {
             long bytes = table.liveBytes();
             table.releaseAll();
             allocator.reset();
+            dropPagesFrom(0);
             backing.discard(0, touched);
             touched = 0;
             metrics.recordFrees(count, bytes);
@@ -515,6 +870,9 @@ public final class Region {
                         this + " uses a " + spec.allocator() + " allocator, which cannot be compacted");
             }
             long before = touched;
+            if (pages != null && before > 0) {
+                faultRange(0, before, 0, PageMap.pagesFor(before) - 1);
+            }
             long cursor = 0;
             int moved = 0;
             long bytesMoved = 0;
@@ -531,6 +889,7 @@ public final class Region {
                 cursor += allocator.footprint(size);
             }
             allocator.compacted(cursor);
+            dropPagesFrom(PageMap.pagesFor(cursor));
             if (before > cursor) {
                 backing.discard(cursor, before - cursor);
             }
@@ -551,6 +910,7 @@ public final class Region {
                 throw new TvmException.RegionPinnedException(
                         this + " is pinned " + pinCount + " time(s) and cannot be destroyed");
             }
+            dropPagesFrom(0);
             destroyed = true;
             backing.close();
         } finally {
@@ -593,10 +953,14 @@ public final class Region {
                     spec.kind(),
                     spec.allocator(),
                     spec.policy(),
-                    tier,
+                    currentTier(),
                     spec.capacity(),
                     pinCount,
-                    statsLocked());
+                    statsLocked(),
+                    pages == null
+                            ? Math.min(touched, spec.capacity())
+                            : (long) pages.residentCount() * PageMap.PAGE_SIZE,
+                    pages == null ? 0 : (long) pages.spilledCount() * PageMap.PAGE_SIZE);
         } finally {
             lock.unlockRead(stamp);
         }

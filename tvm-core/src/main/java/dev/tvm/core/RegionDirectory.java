@@ -2,14 +2,22 @@ package dev.tvm.core;
 
 import dev.tvm.core.memory.Backing;
 import dev.tvm.core.memory.BackingFactory;
+import dev.tvm.core.residency.EvictionPolicy;
+import dev.tvm.core.residency.TinyLfuPolicy;
+import dev.tvm.core.spill.SpillChannelFactory;
+import dev.tvm.core.spill.SpillFile;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 /**
  * The set of live regions and the entry point for every handle-based operation.
@@ -49,8 +57,39 @@ public final class RegionDirectory implements AutoCloseable {
     /** Counters of destroyed regions, so directory totals never go backwards. Guarded by {@code this}. */
     private RegionStats retired = RegionStats.EMPTY;
 
+    /** Null without a resident budget. */
+    private final ResidencyManager residency;
+
+    private final Path spillPath;
+    private final boolean deleteSpillOnClose;
+
     private RegionDirectory(Builder builder) {
         this.backingFactory = builder.backingFactory;
+        if (builder.residentBudget > 0) {
+            Path dir = builder.spillDirectory != null
+                    ? builder.spillDirectory
+                    : Path.of(System.getProperty("java.io.tmpdir"));
+            try {
+                Files.createDirectories(dir);
+                this.spillPath = Files.createTempFile(dir, "tvm-spill-", ".tvms");
+            } catch (IOException e) {
+                throw TvmException.of(
+                        ErrorCode.SPILL_IO_ERROR, "cannot create a spill file in " + dir + ": " + e.getMessage());
+            }
+            this.deleteSpillOnClose = true;
+            SpillFile spill = SpillFile.create(spillPath, PageMap.PAGE_SIZE, builder.channelFactory);
+            int capacityPages = (int) Math.max(1, builder.residentBudget / PageMap.PAGE_SIZE);
+            this.residency = new ResidencyManager(
+                    builder.residentBudget, spill, builder.policyFactory.apply(capacityPages), this::regionById);
+        } else {
+            this.residency = null;
+            this.spillPath = null;
+            this.deleteSpillOnClose = false;
+        }
+    }
+
+    private Region regionById(int id) {
+        return id > 0 && id <= HandleCodec.MAX_REGION_ID ? (Region) SLOTS.getAcquire(regions, id) : null;
     }
 
     /** A builder with default settings. */
@@ -61,8 +100,43 @@ public final class RegionDirectory implements AutoCloseable {
     /** Configures a directory. */
     public static final class Builder {
         private BackingFactory backingFactory = BackingFactory.defaultFactory();
+        private long residentBudget;
+        private Path spillDirectory;
+        private SpillChannelFactory channelFactory = SpillChannelFactory.DEFAULT;
+        private IntFunction<EvictionPolicy> policyFactory = TinyLfuPolicy::new;
 
         private Builder() {}
+
+        /**
+         * Keeps at most {@code bytes} of region pages resident (plus a small slack, see {@link
+         * #residencyStats()}); colder pages of spillable regions go to a spill file. At least 4
+         * MiB. Default: no budget, nothing is ever spilled.
+         */
+        public Builder withResidentBudget(long bytes) {
+            if (bytes < 4L << 20) {
+                throw new TvmException.InvalidArgumentException("resident budget " + bytes + " is below 4 MiB");
+            }
+            this.residentBudget = bytes;
+            return this;
+        }
+
+        /** Where the spill file goes; default {@code java.io.tmpdir}. The file is deleted on close. */
+        public Builder withSpillDirectory(Path directory) {
+            this.spillDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** How the spill file's channel is opened (tests inject faults here). */
+        public Builder withSpillChannelFactory(SpillChannelFactory factory) {
+            this.channelFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** The replacement policy, given its capacity in pages; default W-TinyLFU. */
+        public Builder withEvictionPolicy(IntFunction<EvictionPolicy> factory) {
+            this.policyFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
 
         /** Where region bytes come from; default {@link BackingFactory#defaultFactory()}. */
         public Builder withBackingFactory(BackingFactory factory) {
@@ -97,7 +171,7 @@ public final class RegionDirectory implements AutoCloseable {
                 throw e;
             }
             generations[id] = gen;
-            Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing);
+            Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing, residency);
             SLOTS.setRelease(regions, id, region);
             liveRegions++;
             regionsCreated.increment();
@@ -238,6 +312,16 @@ public final class RegionDirectory implements AutoCloseable {
         }
     }
 
+    /** Residency figures, or null when the directory has no resident budget. */
+    public ResidencyStats residencyStats() {
+        return residency == null ? null : residency.stats();
+    }
+
+    /** The spill file's path, or null when the directory has no resident budget. */
+    public Path spillPath() {
+        return spillPath;
+    }
+
     // ---------------------------------------------------------------- handles
 
     /** Frees an allocation; see {@link Region#free}. */
@@ -332,6 +416,16 @@ public final class RegionDirectory implements AutoCloseable {
                 retire(r);
             }
             closed = true;
+            if (residency != null) {
+                residency.close();
+                if (deleteSpillOnClose) {
+                    try {
+                        Files.deleteIfExists(spillPath);
+                    } catch (IOException ignored) {
+                        // best effort: a leftover temp file is harmless
+                    }
+                }
+            }
         }
     }
 }

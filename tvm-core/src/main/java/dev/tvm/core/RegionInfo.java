@@ -12,6 +12,8 @@ package dev.tvm.core;
  * @param capacity the size of its address space in bytes
  * @param pinCount how many pins are held (0 = unpinned)
  * @param stats its counters
+ * @param residentBytes bytes of its pages in memory now
+ * @param spilledBytes bytes of its pages in the spill file now
  */
 public record RegionInfo(
         int ref,
@@ -22,7 +24,9 @@ public record RegionInfo(
         Tier tier,
         long capacity,
         int pinCount,
-        RegionStats stats) {
+        RegionStats stats,
+        long residentBytes,
+        long spilledBytes) {
 
     /** The region id, 1..65535. */
     public int id() {

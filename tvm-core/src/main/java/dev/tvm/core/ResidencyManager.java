@@ -1,0 +1,371 @@
+package dev.tvm.core;
+
+import dev.tvm.core.residency.AccessBuffer;
+import dev.tvm.core.residency.EvictionPolicy;
+import dev.tvm.core.spill.SpillFile;
+import dev.tvm.core.spill.SpillRun;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
+
+/**
+ * Keeps a directory's resident bytes under its budget by spilling cold pages to one {@link
+ * SpillFile} and faulting them back in on access.
+ *
+ * <h2>Accounting</h2>
+ *
+ * A page counts as resident from the moment a region's high-water mark covers it until it is
+ * spilled, discarded (reset, compaction, destroy) or the region dies. The sum over regions is
+ * {@link #residentBytes()}; it exceeds the budget only by pages that could not be evicted at the
+ * moment they were needed because every candidate was locked by a concurrent accessor, and by at
+ * most {@link #slackBytes()}.
+ *
+ * <h2>Locks</h2>
+ *
+ * The manager's lock guards the policy, the staging buffer and eviction. A caller enters it
+ * holding the exclusive lock of at most one region (the requester); victims in other regions are
+ * locked with {@code tryWriteLock} only and skipped when busy, so no lock cycle can form.
+ *
+ * <h2>Hot path</h2>
+ *
+ * Accesses only {@linkplain AccessBuffer#offer offer} a page key to a lossy striped buffer; the
+ * policy sees them in batches when room is next needed (the Caffeine approach: policy work never
+ * runs on the access path).
+ */
+final class ResidencyManager implements AutoCloseable {
+    /** Pages evicted per round at least, so spills become large sequential writes. */
+    static final int EVICTION_BATCH_PAGES = 32;
+
+    private static final int MAX_BUSY_SKIPS = 256;
+    /** How long a reservation waits for busy victims before it fails with NO_MEMORY. */
+    private static final long MAX_WAIT_NANOS = 5_000_000_000L;
+
+    private final long budget;
+    private final long slack;
+    private final SpillFile spill;
+    private final EvictionPolicy policy;
+    private final IntFunction<Region> regionsById;
+    private final AccessBuffer accesses = new AccessBuffer();
+    /** Guards the policy, the staging buffer and eviction. */
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private final AtomicLong resident = new AtomicLong();
+    private final AtomicLong peakResident = new AtomicLong();
+    private final Arena stagingArena = Arena.ofShared();
+    private final MemorySegment staging;
+
+    private final LongAdder faults = new LongAdder();
+    private final LongAdder pagesFaulted = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder pagesSpilled = new LongAdder();
+    private final LongAdder spillFailures = new LongAdder();
+    private final LongAdder busySkips = new LongAdder();
+    private volatile TvmException lastSpillFailure;
+    /** Whether the last eviction round failed to write (guarded by {@code lock}). */
+    private boolean spillFailedInLastRound;
+
+    ResidencyManager(long budget, SpillFile spill, EvictionPolicy policy, IntFunction<Region> regionsById) {
+        this.budget = budget;
+        this.slack = Math.max(4L * PageMap.PAGE_SIZE, budget / 64);
+        this.spill = spill;
+        this.policy = policy;
+        this.regionsById = regionsById;
+        this.staging = stagingArena.allocate((long) EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE, 4096);
+    }
+
+    static long key(Region region, int page) {
+        return ((long) region.id() << 32) | (page & 0xFFFF_FFFFL);
+    }
+
+    long budget() {
+        return budget;
+    }
+
+    long slackBytes() {
+        return slack;
+    }
+
+    long residentBytes() {
+        return resident.get();
+    }
+
+    SpillFile spillFile() {
+        return spill;
+    }
+
+    /**
+     * Hot path: remember that a page was used. Lock-free and lossy; a full stripe is drained
+     * only if the policy lock happens to be free, so an access never waits for policy work.
+     */
+    void recordAccess(Region region, int page) {
+        if (!accesses.offer(key(region, page)) && lock.tryLock()) {
+            try {
+                accesses.drainTo(policy::recordAccess);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Makes room for {@code pages.length} more resident pages of {@code requester} and admits
+     * them to the policy. The caller holds the requester's exclusive lock and marks the pages
+     * resident in its page map after this returns (or calls {@link #release} if it fails to
+     * fill them). Pages of the requester in {@code [protectFirst, protectLast]} are never chosen
+     * as victims: they are the ones being made resident.
+     *
+     * @throws TvmException.CapacityExceededException ({@link ErrorCode#NO_MEMORY}) if the budget
+     *     cannot be met because too little is evictable
+     */
+    void reserve(Region requester, int[] pages, int count, int protectFirst, int protectLast) {
+        long bytes = (long) count * PageMap.PAGE_SIZE;
+        lock.lock();
+        try {
+            accesses.drainTo(policy::recordAccess);
+            long deadline = 0;
+            while (resident.get() + bytes > budget) {
+                long need = resident.get() + bytes - budget;
+                if (evict(requester, need, protectFirst, protectLast)) {
+                    continue;
+                }
+                if (resident.get() + bytes <= budget + slack) {
+                    break; // everything evictable is busy right now: overshoot within the slack
+                }
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + MAX_WAIT_NANOS;
+                }
+                if (now - deadline > 0 || spillFailedInLastRound) {
+                    TvmException failure = lastSpillFailure;
+                    TvmException e = TvmException.of(
+                            ErrorCode.NO_MEMORY,
+                            "resident budget " + budget + " bytes cannot fit " + bytes + " more bytes for "
+                                    + requester + ": " + resident.get()
+                                    + " bytes are resident and none could be evicted"
+                                    + (spillFailedInLastRound
+                                            ? ": the spill file failed (see cause); the data stays resident"
+                                            : " for " + MAX_WAIT_NANOS / 1_000_000
+                                                    + " ms (pinned, not spillable or in use)"));
+                    if (failure != null) {
+                        e.initCause(failure);
+                    }
+                    throw e;
+                }
+                // Let the holders of busy regions finish: they may be waiting for this very lock
+                // to make room for themselves, holding the regions we would evict from.
+                lock.unlock();
+                try {
+                    LockSupport.parkNanos(50_000);
+                } finally {
+                    lock.lock();
+                }
+                accesses.drainTo(policy::recordAccess);
+            }
+            for (int i = 0; i < count; i++) {
+                policy.admitted(key(requester, pages[i]));
+            }
+            long now = resident.addAndGet(bytes);
+            peakResident.accumulateAndGet(now, Math::max);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Pages of {@code region} stopped being resident without the policy's choice. */
+    void release(Region region, int[] pages, int count) {
+        lock.lock();
+        try {
+            for (int i = 0; i < count; i++) {
+                policy.removed(key(region, pages[i]));
+            }
+            resident.addAndGet(-(long) count * PageMap.PAGE_SIZE);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Evicts at least {@code need} bytes (rounded up to a batch) of victims chosen by the policy,
+     * from any number of regions, written to the spill file as one run per batch. Returns whether
+     * anything was evicted.
+     */
+    private boolean evict(Region requester, long need, int protectFirst, int protectLast) {
+        spillFailedInLastRound = false;
+        long target = Math.max(need, (long) EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE);
+        Map<Region, long[]> locked = new IdentityHashMap<>(); // region -> {stamp}
+        List<Long> busy = new ArrayList<>();
+        Region[] batchRegions = new Region[EVICTION_BATCH_PAGES];
+        int[] batchPages = new int[EVICTION_BATCH_PAGES];
+        int staged = 0;
+        long evicted = 0;
+        long chosen = 0;
+        int skips = 0;
+        try {
+            while (chosen < target) {
+                long key = policy.selectVictim(k -> evictable(k, requester, protectFirst, protectLast));
+                if (key == EvictionPolicy.NO_KEY) {
+                    break;
+                }
+                Region region = regionsById.apply((int) (key >>> 32));
+                if (region == null) {
+                    continue; // destroyed meanwhile; its keys are being removed
+                }
+                if (region != requester && !locked.containsKey(region)) {
+                    long stamp = region.tryLockForEviction();
+                    if (stamp == 0) {
+                        busy.add(key);
+                        busySkips.increment();
+                        if (++skips > MAX_BUSY_SKIPS) {
+                            break;
+                        }
+                        continue;
+                    }
+                    locked.put(region, new long[] {stamp});
+                }
+                int page = (int) key;
+                if (region.stageForSpill(page, staging, (long) staged << PageMap.PAGE_SHIFT)) {
+                    batchRegions[staged] = region;
+                    batchPages[staged] = page;
+                    staged++;
+                    chosen += PageMap.PAGE_SIZE;
+                }
+                if (staged == EVICTION_BATCH_PAGES) {
+                    evicted += writeBatch(batchRegions, batchPages, staged);
+                    staged = 0;
+                }
+            }
+            if (staged > 0) {
+                evicted += writeBatch(batchRegions, batchPages, staged);
+            }
+            return evicted > 0;
+        } finally {
+            for (long key : busy) {
+                policy.admitted(key); // keep busy pages resident in the policy's view
+            }
+            for (Map.Entry<Region, long[]> e : locked.entrySet()) {
+                e.getKey().unlockAfterEviction(e.getValue()[0]);
+            }
+        }
+    }
+
+    /**
+     * Writes the staged pages as one run and commits each to its region; on failure every page
+     * stays resident (and in the policy) and the failure is remembered. Returns bytes evicted.
+     */
+    private long writeBatch(Region[] regions, int[] pages, int n) {
+        SpillRun run;
+        try {
+            run = spill.spill(staging.asSlice(0, (long) n << PageMap.PAGE_SHIFT));
+        } catch (TvmException.SpillException e) {
+            spillFailures.increment();
+            lastSpillFailure = e;
+            spillFailedInLastRound = true;
+            for (int i = 0; i < n; i++) {
+                policy.admitted(key(regions[i], pages[i]));
+            }
+            return 0;
+        }
+        for (int i = 0; i < n; i++) {
+            regions[i].commitSpilled(pages[i], run.slot(i), run.crc(i));
+        }
+        long bytes = (long) n << PageMap.PAGE_SHIFT;
+        resident.addAndGet(-bytes);
+        evictions.increment();
+        pagesSpilled.add(n);
+        return bytes;
+    }
+
+    private boolean evictable(long key, Region requester, int protectFirst, int protectLast) {
+        Region region = regionsById.apply((int) (key >>> 32));
+        if (region == null) {
+            return true; // stale key: evicting it is harmless and cleans the policy
+        }
+        if (!region.spec().policy().spillable() || region.pinnedRelaxed()) {
+            return false;
+        }
+        if (region != requester && region.lockedRelaxed()) {
+            return false; // in use right now: skip it without disturbing its place in the policy
+        }
+        int page = (int) key;
+        return region != requester || page < protectFirst || page > protectLast;
+    }
+
+    /**
+     * Spills every resident page of {@code region} (an explicit demotion to COLD). Caller holds
+     * the region's exclusive lock.
+     */
+    void spillAll(Region region, int[] pages, int count) {
+        lock.lock();
+        try {
+            Region[] regions = new Region[EVICTION_BATCH_PAGES];
+            int[] batch = new int[EVICTION_BATCH_PAGES];
+            int staged = 0;
+            for (int i = 0; i < count; i++) {
+                if (region.stageForSpill(pages[i], staging, (long) staged << PageMap.PAGE_SHIFT)) {
+                    regions[staged] = region;
+                    batch[staged++] = pages[i];
+                }
+                if (staged == EVICTION_BATCH_PAGES || (i == count - 1 && staged > 0)) {
+                    SpillRun run;
+                    try {
+                        run = spill.spill(staging.asSlice(0, (long) staged << PageMap.PAGE_SHIFT));
+                    } catch (TvmException.SpillException e) {
+                        spillFailures.increment();
+                        lastSpillFailure = e;
+                        throw e; // pages not yet committed stay resident and in the policy
+                    }
+                    for (int j = 0; j < staged; j++) {
+                        policy.removed(key(region, batch[j]));
+                        region.commitSpilled(batch[j], run.slot(j), run.crc(j));
+                    }
+                    resident.addAndGet(-((long) staged << PageMap.PAGE_SHIFT));
+                    pagesSpilled.add(staged);
+                    evictions.increment();
+                    staged = 0;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void recordFault(int pages) {
+        faults.increment();
+        pagesFaulted.add(pages);
+    }
+
+    ResidencyStats stats() {
+        var s = spill.stats();
+        return new ResidencyStats(
+                budget,
+                resident.get(),
+                peakResident.get(),
+                faults.sum(),
+                pagesFaulted.sum() * PageMap.PAGE_SIZE,
+                evictions.sum(),
+                pagesSpilled.sum() * PageMap.PAGE_SIZE,
+                spillFailures.sum(),
+                busySkips.sum(),
+                s.fileSize(),
+                accesses.droppedCount());
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            spill.close();
+            stagingArena.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.tvm.core;
+
+/**
+ * An immutable snapshot of a directory's residency: its budget, what is resident, and the spill
+ * and fault traffic so far.
+ *
+ * @param budgetBytes the resident budget
+ * @param residentBytes bytes resident now (64 KiB pages below each region's high-water mark)
+ * @param peakResidentBytes the most ever resident at once
+ * @param faults fault-ins (each may bring in a run of pages)
+ * @param bytesFaulted bytes read back from the spill file
+ * @param spills eviction batches written
+ * @param bytesSpilled bytes written to the spill file
+ * @param spillFailures eviction batches whose write failed (their pages stayed resident)
+ * @param busySkips victims skipped because a concurrent accessor held their region
+ * @param spillFileBytes current size of the spill file
+ * @param droppedAccessRecords access records the lossy buffer dropped (the policy never saw them)
+ */
+public record ResidencyStats(
+        long budgetBytes,
+        long residentBytes,
+        long peakResidentBytes,
+        long faults,
+        long bytesFaulted,
+        long spills,
+        long bytesSpilled,
+        long spillFailures,
+        long busySkips,
+        long spillFileBytes,
+        long droppedAccessRecords) {}
