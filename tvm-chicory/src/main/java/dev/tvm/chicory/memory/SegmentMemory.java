@@ -1,0 +1,912 @@
+package dev.tvm.chicory.memory;
+
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ConstantEvaluators;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.types.ActiveDataSegment;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import dev.tvm.core.memory.Backing;
+import dev.tvm.core.memory.BackingFactory;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+
+/**
+ * A Chicory linear memory over a {@link MemorySegment}: little-endian, bounds-checked against
+ * the current size, with lock-free atomics and working {@code memory.atomic.wait/notify}.
+ *
+ * <p>This is the project's only {@link Memory} class, on purpose: compiled Chicory modules call
+ * memory through one interface call site, and instances of one module using different memory
+ * classes make it megamorphic (measured 1.6–4.7x slower). Both flavours below are this class.
+ *
+ * <h2>Ownership</h2>
+ *
+ * <ul>
+ *   <li><b>Owning</b> ({@link #create(MemoryLimits)}, {@link #factory()}): reserves {@code
+ *       maximumPages() * 64 KiB} up front from a {@link Backing} (lazily committed address space
+ *       where the platform has it), so growing never copies and {@link #segment()} never moves.
+ *       The backing is freed by {@link #close()}; if a memory is dropped unclosed (for instance when
+ *       {@code Instance.builder(...).build()} fails after creating it), a {@link Cleaner} frees it
+ *       once the memory is unreachable. Chicory never closes memories: whoever built the instance
+ *       closes {@code (SegmentMemory) instance.memory()} when done with it.
+ *   <li><b>View</b> ({@link #wrap}): over a segment someone else owns. It never frees anything;
+ *       {@link #close()} is a no-op. The segment's size bounds growth.
+ * </ul>
+ *
+ * <h2>Bounds and traps</h2>
+ *
+ * Only the first {@link #pages()} pages are addressable: accesses go through a slice of exactly
+ * that size, re-sliced on {@link #grow}. Out-of-bounds accesses throw {@link
+ * WasmRuntimeException} with a message starting {@code "out of bounds memory access"}, like
+ * Chicory's own memories; misaligned atomics throw {@code WasmRuntimeException("unaligned
+ * atomic")}. After {@link #close()} any access throws {@link IllegalStateException}.
+ *
+ * <p>Thread safety: as safe as wasm needs. Grows are serialized; a grow made by one thread is
+ * visible to another after any synchronizing action between them (an atomic, wait/notify, {@link
+ * #pages()}).
+ */
+public final class SegmentMemory implements Memory, AutoCloseable {
+    // Plain accesses: wasm allows any alignment, so the unaligned layouts, pinned to little-endian.
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    // Atomics: unaligned layouts support no atomic access modes, so aligned ones. Byte and short
+    // handles only offer volatile get/set (no CAS or RMW), so their RMWs run on the enclosing int.
+    private static final VarHandle A_BYTE = ValueLayout.JAVA_BYTE.varHandle();
+    private static final VarHandle A_SHORT =
+            ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle A_INT =
+            ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle A_LONG =
+            ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    private static final int PAGE_SHIFT = 16;
+    private static final String OOB = "out of bounds memory access";
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final MemoryLimits limits;
+    private final int maxPages;
+    /** Everything growth may ever use: the reservation, or the wrapped segment. */
+    private final MemorySegment whole;
+    /** Null for views. */
+    private final Backing backing;
+
+    private final Cleaner.Cleanable cleanable;
+    private final Object growLock = new Object();
+    /** Null unless shared: only shared memories can have waiters. */
+    private final WaitQueues waiters;
+
+    // The addressable pages. Deliberately not volatile so the JIT may keep it in a register in
+    // hot loops; MemorySegment is immutable, so a racy read sees a complete (if older) slice.
+    private MemorySegment visible;
+    // Published after 'visible' (volatile write/read), so observing N pages implies N are mapped.
+    private volatile int pageCount;
+
+    // Chicory shares this array with the Instance, which drops segments by writing into it
+    // (data.drop); never copy it, or memory.init would miss drops.
+    private DataSegment[] dataSegments;
+    // DataSegment.data() clones on every call; cache one copy per segment object for memory.init.
+    // Slots hold immutable pairs, so racing memory.init calls on a shared memory at worst clone twice.
+    private SegmentBytes[] segmentBytes;
+
+    private record SegmentBytes(DataSegment segment, byte[] data) {}
+
+    private SegmentMemory(MemoryLimits limits, int maxPages, MemorySegment whole, Backing backing) {
+        this.limits = limits;
+        this.maxPages = maxPages;
+        this.whole = whole;
+        this.backing = backing;
+        this.cleanable = backing == null ? null : CLEANER.register(this, backing::close);
+        this.waiters = limits.shared() ? new WaitQueues() : null;
+        int initial = limits.initialPages();
+        this.visible = whole.asSlice(0, (long) initial << PAGE_SHIFT);
+        this.pageCount = initial;
+    }
+
+    /**
+     * An owning memory for {@code limits}, reserved with {@link BackingFactory#defaultFactory()}.
+     *
+     * @throws UninstantiableException if the initial size exceeds the maximum Chicory allows
+     */
+    public static SegmentMemory create(MemoryLimits limits) {
+        return create(limits, BackingFactory.defaultFactory());
+    }
+
+    /**
+     * An owning memory whose backing comes from {@code factory}, sized for the clamped maximum
+     * ({@code min(limits.maximumPages(), 32767)} pages). A factory that commits eagerly (such as
+     * {@code ArenaBacking}) allocates that whole maximum now: declare a maximum in such setups.
+     */
+    public static SegmentMemory create(MemoryLimits limits, BackingFactory factory) {
+        Objects.requireNonNull(factory, "factory");
+        int max = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
+        if (limits.initialPages() > max) {
+            throw new UninstantiableException("memory of " + limits.initialPages()
+                    + " initial pages exceeds the runtime maximum of " + max + " pages");
+        }
+        if (max == 0) {
+            // Nothing can ever be addressed; a zero-length reservation is not a thing.
+            return new SegmentMemory(limits, 0, MemorySegment.NULL, null);
+        }
+        Backing backing = factory.create((long) max << PAGE_SHIFT);
+        try {
+            return new SegmentMemory(limits, max, backing.segment(), backing);
+        } catch (RuntimeException | Error e) {
+            backing.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A factory for {@code Instance.builder(module).withMemoryFactory(...)} making owning memories
+     * with {@link BackingFactory#defaultFactory()}.
+     */
+    public static Function<MemoryLimits, Memory> factory() {
+        return SegmentMemory::create;
+    }
+
+    /** As {@link #factory()}, with backings from {@code backingFactory}. */
+    public static Function<MemoryLimits, Memory> factory(BackingFactory backingFactory) {
+        Objects.requireNonNull(backingFactory, "backingFactory");
+        return limits -> create(limits, backingFactory);
+    }
+
+    /**
+     * A view over {@code segment}, which stays owned by the caller and must outlive this memory.
+     * The first {@code limits.initialPages()} pages are addressable as they are (not zeroed); growth
+     * is allowed up to {@code min(limits.maximumPages(), segment.byteSize() / 64 KiB, 32767)} pages
+     * and zeroes the pages it adds, as wasm requires.
+     *
+     * @throws IllegalArgumentException if the segment is read-only, is not 8-byte aligned (atomics
+     *     need aligned addresses; heap segments over {@code byte[]} never are), or is smaller than
+     *     the initial pages
+     */
+    public static SegmentMemory wrap(MemorySegment segment, MemoryLimits limits) {
+        Objects.requireNonNull(segment, "segment");
+        Objects.requireNonNull(limits, "limits");
+        if (segment.isReadOnly()) {
+            throw new IllegalArgumentException("segment is read-only");
+        }
+        if (segment.maxByteAlignment() < Long.BYTES) {
+            throw new IllegalArgumentException(
+                    "segment must be 8-byte aligned for atomics, its alignment is " + segment.maxByteAlignment());
+        }
+        long capacityPages = segment.byteSize() >>> PAGE_SHIFT;
+        int max = (int) Math.min(Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES), capacityPages);
+        if (limits.initialPages() > max) {
+            throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes cannot hold "
+                    + limits.initialPages() + " initial pages within a maximum of " + max);
+        }
+        return new SegmentMemory(limits, max, segment, null);
+    }
+
+    /**
+     * The currently addressable bytes ({@code pages() * 64 KiB}), for zero-copy host access. It
+     * never moves (growth stays inside the reservation or wrapped segment), but it does not grow
+     * either: call again after a grow. Valid until {@link #close()} (for views, as long as the
+     * wrapped segment is).
+     */
+    public MemorySegment segment() {
+        return visible;
+    }
+
+    /**
+     * Frees the backing of an owning memory; idempotent. A no-op for views. Instances still using
+     * the memory then fail with {@link IllegalStateException} on access.
+     */
+    @Override
+    public void close() {
+        if (cleanable != null) {
+            cleanable.clean();
+        }
+    }
+
+    // ---------------------------------------------------------------- size
+
+    @Override
+    public int pages() {
+        return pageCount;
+    }
+
+    @Override
+    public int grow(int delta) {
+        synchronized (growLock) {
+            int old = pageCount;
+            // delta is a u32: a negative int is >= 2^31 pages, more than any memory may have.
+            if (delta < 0 || (long) old + delta > maxPages) {
+                return -1;
+            }
+            if (delta > 0) {
+                long from = (long) old << PAGE_SHIFT;
+                long bytes = (long) delta << PAGE_SHIFT;
+                if (backing == null) {
+                    // A view's spare capacity holds whatever its owner left there; wasm wants zeros.
+                    whole.asSlice(from, bytes).fill((byte) 0);
+                }
+                visible = whole.asSlice(0, from + bytes);
+                pageCount = old + delta;
+            }
+            return old;
+        }
+    }
+
+    @Override
+    public int initialPages() {
+        return limits.initialPages();
+    }
+
+    /** The clamped maximum: at most 32767 pages, and for views at most what the segment holds. */
+    @Override
+    public int maximumPages() {
+        return maxPages;
+    }
+
+    @Override
+    public boolean shared() {
+        return limits.shared();
+    }
+
+    // ---------------------------------------------------------------- data segments
+
+    @Override
+    public void initialize(Instance instance, DataSegment[] dataSegments) {
+        initialize(instance, dataSegments, 0);
+    }
+
+    @Override
+    public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
+        this.dataSegments = dataSegments;
+        if (dataSegments == null) {
+            this.segmentBytes = null;
+            return;
+        }
+        this.segmentBytes = new SegmentBytes[dataSegments.length];
+        for (DataSegment s : dataSegments) {
+            if (s instanceof ActiveDataSegment active) {
+                if (active.index() != memoryIndex) {
+                    continue;
+                }
+                int offset = (int) ConstantEvaluators.computeConstantValue(instance, active.offsetInstructions())[0];
+                byte[] data = active.data();
+                long limit = visible.byteSize();
+                // The offset is a u32: negative ints are past 2 GiB, beyond any Chicory memory.
+                if (offset < 0 || offset + (long) data.length > limit) {
+                    throw new UninstantiableException(OOB + ": data segment at " + Integer.toUnsignedString(offset)
+                            + " of " + data.length + " bytes but limit is: " + limit);
+                }
+                MemorySegment.copy(data, 0, visible, BYTE, offset, data.length);
+            } else if (!(s instanceof PassiveDataSegment)) {
+                throw new ChicoryException("Data segment should be active or passive: " + s);
+            }
+        }
+    }
+
+    @Override
+    public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+        write(dest, segmentData(segmentId), offset, size);
+    }
+
+    private byte[] segmentData(int segmentId) {
+        DataSegment[] segments = dataSegments;
+        SegmentBytes[] cache = segmentBytes;
+        if (segments == null) {
+            throw new ChicoryException("memory.init on a memory no instance has initialized");
+        }
+        DataSegment segment = segments[segmentId];
+        SegmentBytes cached = cache[segmentId];
+        // Identity check: a drop replaces the array element, which invalidates the cached copy.
+        if (cached == null || cached.segment() != segment) {
+            cached = new SegmentBytes(segment, segment.data());
+            cache[segmentId] = cached;
+        }
+        return cached.data();
+    }
+
+    @Override
+    public void drop(int segment) {
+        dataSegments[segment] = PassiveDataSegment.EMPTY;
+    }
+
+    // ---------------------------------------------------------------- bulk
+
+    @Override
+    public void write(int addr, byte[] data, int offset, int size) {
+        try {
+            // Checks both ranges before copying a byte, as memory.init must.
+            MemorySegment.copy(data, offset, visible, BYTE, addr, size);
+        } catch (IndexOutOfBoundsException e) {
+            throw oob(addr, size);
+        }
+    }
+
+    @Override
+    public byte[] readBytes(int addr, int len) {
+        try {
+            return visible.asSlice(addr, len).toArray(BYTE);
+        } catch (IndexOutOfBoundsException e) {
+            throw oob(addr, len);
+        }
+    }
+
+    @Override
+    public void zero() {
+        MemorySegment v = visible;
+        if (backing != null) {
+            // Hands untouched/committed pages back to the OS instead of faulting them all in.
+            backing.discard(0, v.byteSize());
+        } else {
+            v.fill((byte) 0);
+        }
+    }
+
+    @Override
+    public void fill(byte value, int fromIndex, int toIndex) {
+        // Chicory passes toIndex = offset + size in int arithmetic; the difference recovers size
+        // even when that sum overflowed.
+        int size = toIndex - fromIndex;
+        try {
+            visible.asSlice(fromIndex, size).fill(value);
+        } catch (IndexOutOfBoundsException e) {
+            throw oob(fromIndex, size);
+        }
+    }
+
+    @Override
+    public void copy(int dest, int src, int size) {
+        MemorySegment v = visible;
+        try {
+            // MemorySegment.copy has memmove semantics and checks both ranges first.
+            MemorySegment.copy(v, src, v, dest, size);
+        } catch (IndexOutOfBoundsException e) {
+            boolean destFits = dest >= 0 && size >= 0 && dest <= v.byteSize() - size;
+            throw oob(destFits ? src : dest, size);
+        }
+    }
+
+    // ---------------------------------------------------------------- loads and stores
+
+    @Override
+    public byte read(int addr) {
+        return at(addr, 1).get(BYTE, addr);
+    }
+
+    @Override
+    public void writeByte(int addr, byte data) {
+        at(addr, 1).set(BYTE, addr, data);
+    }
+
+    @Override
+    public short readShort(int addr) {
+        return at(addr, 2).get(SHORT, addr);
+    }
+
+    @Override
+    public long readU16(int addr) {
+        return readShort(addr) & 0xFFFFL;
+    }
+
+    @Override
+    public void writeShort(int addr, short data) {
+        at(addr, 2).set(SHORT, addr, data);
+    }
+
+    @Override
+    public int readInt(int addr) {
+        return at(addr, 4).get(INT, addr);
+    }
+
+    @Override
+    public void writeI32(int addr, int data) {
+        at(addr, 4).set(INT, addr, data);
+    }
+
+    @Override
+    public long readLong(int addr) {
+        return at(addr, 8).get(LONG, addr);
+    }
+
+    @Override
+    public void writeLong(int addr, long data) {
+        at(addr, 8).set(LONG, addr, data);
+    }
+
+    /** Raw bits, sign-extended like Chicory's memories do (callers narrow to int). */
+    @Override
+    public long readF32(int addr) {
+        return readInt(addr);
+    }
+
+    @Override
+    public float readFloat(int addr) {
+        return at(addr, 4).get(FLOAT, addr);
+    }
+
+    @Override
+    public void writeF32(int addr, float data) {
+        at(addr, 4).set(FLOAT, addr, data);
+    }
+
+    /** Raw bits. */
+    @Override
+    public long readF64(int addr) {
+        return readLong(addr);
+    }
+
+    @Override
+    public double readDouble(int addr) {
+        return at(addr, 8).get(DOUBLE, addr);
+    }
+
+    @Override
+    public void writeF64(int addr, double data) {
+        at(addr, 8).set(DOUBLE, addr, data);
+    }
+
+    // ---------------------------------------------------------------- atomics
+    // Alignment is checked before bounds, as Chicory's interpreter and compiler do.
+
+    @Override
+    public void atomicFence() {
+        VarHandle.fullFence();
+    }
+
+    @Override
+    public byte atomicReadByte(int addr) {
+        return (byte) A_BYTE.getVolatile(at(addr, 1), (long) addr);
+    }
+
+    @Override
+    public short atomicReadShort(int addr) {
+        aligned(addr, 2);
+        return (short) A_SHORT.getVolatile(at(addr, 2), (long) addr);
+    }
+
+    @Override
+    public int atomicReadInt(int addr) {
+        aligned(addr, 4);
+        return (int) A_INT.getVolatile(at(addr, 4), (long) addr);
+    }
+
+    @Override
+    public long atomicReadLong(int addr) {
+        aligned(addr, 8);
+        return (long) A_LONG.getVolatile(at(addr, 8), (long) addr);
+    }
+
+    @Override
+    public void atomicWriteByte(int addr, byte value) {
+        A_BYTE.setVolatile(at(addr, 1), (long) addr, value);
+    }
+
+    @Override
+    public void atomicWriteShort(int addr, short value) {
+        aligned(addr, 2);
+        A_SHORT.setVolatile(at(addr, 2), (long) addr, value);
+    }
+
+    @Override
+    public void atomicWriteInt(int addr, int value) {
+        aligned(addr, 4);
+        A_INT.setVolatile(at(addr, 4), (long) addr, value);
+    }
+
+    @Override
+    public void atomicWriteLong(int addr, long value) {
+        aligned(addr, 8);
+        A_LONG.setVolatile(at(addr, 8), (long) addr, value);
+    }
+
+    @Override
+    public int atomicAddInt(int addr, int delta) {
+        aligned(addr, 4);
+        return (int) A_INT.getAndAdd(at(addr, 4), (long) addr, delta);
+    }
+
+    @Override
+    public int atomicAndInt(int addr, int mask) {
+        aligned(addr, 4);
+        return (int) A_INT.getAndBitwiseAnd(at(addr, 4), (long) addr, mask);
+    }
+
+    @Override
+    public int atomicOrInt(int addr, int mask) {
+        aligned(addr, 4);
+        return (int) A_INT.getAndBitwiseOr(at(addr, 4), (long) addr, mask);
+    }
+
+    @Override
+    public int atomicXorInt(int addr, int mask) {
+        aligned(addr, 4);
+        return (int) A_INT.getAndBitwiseXor(at(addr, 4), (long) addr, mask);
+    }
+
+    @Override
+    public int atomicXchgInt(int addr, int value) {
+        aligned(addr, 4);
+        return (int) A_INT.getAndSet(at(addr, 4), (long) addr, value);
+    }
+
+    @Override
+    public int atomicCmpxchgInt(int addr, int expected, int replacement) {
+        aligned(addr, 4);
+        return (int) A_INT.compareAndExchange(at(addr, 4), (long) addr, expected, replacement);
+    }
+
+    @Override
+    public long atomicAddLong(int addr, long delta) {
+        aligned(addr, 8);
+        return (long) A_LONG.getAndAdd(at(addr, 8), (long) addr, delta);
+    }
+
+    @Override
+    public long atomicAndLong(int addr, long mask) {
+        aligned(addr, 8);
+        return (long) A_LONG.getAndBitwiseAnd(at(addr, 8), (long) addr, mask);
+    }
+
+    @Override
+    public long atomicOrLong(int addr, long mask) {
+        aligned(addr, 8);
+        return (long) A_LONG.getAndBitwiseOr(at(addr, 8), (long) addr, mask);
+    }
+
+    @Override
+    public long atomicXorLong(int addr, long mask) {
+        aligned(addr, 8);
+        return (long) A_LONG.getAndBitwiseXor(at(addr, 8), (long) addr, mask);
+    }
+
+    @Override
+    public long atomicXchgLong(int addr, long value) {
+        aligned(addr, 8);
+        return (long) A_LONG.getAndSet(at(addr, 8), (long) addr, value);
+    }
+
+    @Override
+    public long atomicCmpxchgLong(int addr, long expected, long replacement) {
+        aligned(addr, 8);
+        return (long) A_LONG.compareAndExchange(at(addr, 8), (long) addr, expected, replacement);
+    }
+
+    @Override
+    public short atomicAddShort(int addr, short delta) {
+        aligned(addr, 2);
+        return (short) subwordUpdate(addr, 2, ADD, delta);
+    }
+
+    @Override
+    public short atomicAndShort(int addr, short mask) {
+        aligned(addr, 2);
+        return (short) subwordUpdate(addr, 2, AND, mask);
+    }
+
+    @Override
+    public short atomicOrShort(int addr, short mask) {
+        aligned(addr, 2);
+        return (short) subwordUpdate(addr, 2, OR, mask);
+    }
+
+    @Override
+    public short atomicXorShort(int addr, short mask) {
+        aligned(addr, 2);
+        return (short) subwordUpdate(addr, 2, XOR, mask);
+    }
+
+    @Override
+    public short atomicXchgShort(int addr, short value) {
+        aligned(addr, 2);
+        return (short) subwordUpdate(addr, 2, XCHG, value);
+    }
+
+    @Override
+    public short atomicCmpxchgShort(int addr, short expected, short replacement) {
+        aligned(addr, 2);
+        return (short) subwordCmpxchg(addr, 2, expected, replacement);
+    }
+
+    @Override
+    public byte atomicAddByte(int addr, byte delta) {
+        return (byte) subwordUpdate(addr, 1, ADD, delta);
+    }
+
+    @Override
+    public byte atomicAndByte(int addr, byte mask) {
+        return (byte) subwordUpdate(addr, 1, AND, mask);
+    }
+
+    @Override
+    public byte atomicOrByte(int addr, byte mask) {
+        return (byte) subwordUpdate(addr, 1, OR, mask);
+    }
+
+    @Override
+    public byte atomicXorByte(int addr, byte mask) {
+        return (byte) subwordUpdate(addr, 1, XOR, mask);
+    }
+
+    @Override
+    public byte atomicXchgByte(int addr, byte value) {
+        return (byte) subwordUpdate(addr, 1, XCHG, value);
+    }
+
+    @Override
+    public byte atomicCmpxchgByte(int addr, byte expected, byte replacement) {
+        return (byte) subwordCmpxchg(addr, 1, expected, replacement);
+    }
+
+    private static final int ADD = 0;
+    private static final int AND = 1;
+    private static final int OR = 2;
+    private static final int XOR = 3;
+    private static final int XCHG = 4;
+
+    /**
+     * Read-modify-write of a 1- or 2-byte value (already aligned) by CAS on its enclosing aligned
+     * int, which lies inside the memory whenever the value does (sizes are multiples of 64 KiB).
+     * Returns the old value zero-extended.
+     */
+    private int subwordUpdate(int addr, int bytes, int op, int operand) {
+        long word = addr & ~3L;
+        int shift = (addr & 3) << 3;
+        int valueMask = bytes == 1 ? 0xFF : 0xFFFF;
+        int mask = valueMask << shift;
+        MemorySegment v = at(addr, bytes);
+        int oldWord = (int) A_INT.getVolatile(v, word);
+        while (true) {
+            int old = (oldWord >>> shift) & valueMask;
+            int updated;
+            switch (op) {
+                case ADD -> updated = old + operand;
+                case AND -> updated = old & operand;
+                case OR -> updated = old | operand;
+                case XOR -> updated = old ^ operand;
+                default -> updated = operand;
+            }
+            int newWord = (oldWord & ~mask) | ((updated << shift) & mask);
+            int witness = (int) A_INT.compareAndExchange(v, word, oldWord, newWord);
+            if (witness == oldWord) {
+                return old;
+            }
+            oldWord = witness;
+        }
+    }
+
+    private int subwordCmpxchg(int addr, int bytes, int expected, int replacement) {
+        long word = addr & ~3L;
+        int shift = (addr & 3) << 3;
+        int valueMask = bytes == 1 ? 0xFF : 0xFFFF;
+        int mask = valueMask << shift;
+        int expect = expected & valueMask;
+        MemorySegment v = at(addr, bytes);
+        int oldWord = (int) A_INT.getVolatile(v, word);
+        while (true) {
+            int old = (oldWord >>> shift) & valueMask;
+            if (old != expect) {
+                return old;
+            }
+            int newWord = (oldWord & ~mask) | ((replacement << shift) & mask);
+            int witness = (int) A_INT.compareAndExchange(v, word, oldWord, newWord);
+            if (witness == oldWord) {
+                return old;
+            }
+            oldWord = witness;
+        }
+    }
+
+    // ---------------------------------------------------------------- wait / notify
+
+    /**
+     * {@code memory.atomic.wait32}: 0 when woken, 1 when the value differs, 2 on timeout
+     * (nanoseconds; negative waits forever). Traps on unshared memories.
+     */
+    @Override
+    public int atomicWait(int addr, int expected, long timeout) {
+        aligned(addr, 4);
+        at(addr, 4);
+        return requireWaiters().await(this, addr, false, expected, timeout);
+    }
+
+    /** {@code memory.atomic.wait64}; see {@link #atomicWait(int, int, long)}. */
+    @Override
+    public int atomicWait(int addr, long expected, long timeout) {
+        aligned(addr, 8);
+        at(addr, 8);
+        return requireWaiters().await(this, addr, true, expected, timeout);
+    }
+
+    /**
+     * {@code memory.atomic.notify}: wakes up to {@code maxThreads} (a u32; negative means more than
+     * 2^31) waiters on {@code addr} in arrival order and returns how many it woke. Always 0 on
+     * unshared memories.
+     */
+    @Override
+    public int atomicNotify(int addr, int maxThreads) {
+        aligned(addr, 4);
+        at(addr, 4);
+        if (waiters == null) {
+            return 0;
+        }
+        return waiters.wake(addr, Integer.toUnsignedLong(maxThreads));
+    }
+
+    /** Unsupported: the default atomics that used it are all overridden. */
+    @Override
+    @Deprecated(forRemoval = true)
+    @SuppressWarnings("removal")
+    public Object lock(int address) {
+        throw new UnsupportedOperationException("SegmentMemory atomics are lock-free");
+    }
+
+    @Override
+    @Deprecated(forRemoval = true)
+    @SuppressWarnings("removal")
+    public int waitOn(int address, int expected, long timeout) {
+        return atomicWait(address, expected, timeout);
+    }
+
+    @Override
+    @Deprecated(forRemoval = true)
+    @SuppressWarnings("removal")
+    public int waitOn(int address, long expected, long timeout) {
+        return atomicWait(address, expected, timeout);
+    }
+
+    @Override
+    @Deprecated(forRemoval = true)
+    @SuppressWarnings("removal")
+    public int notify(int address, int maxThreads) {
+        return atomicNotify(address, maxThreads);
+    }
+
+    private WaitQueues requireWaiters() {
+        if (waiters == null) {
+            throw new WasmRuntimeException("expected shared memory");
+        }
+        return waiters;
+    }
+
+    /**
+     * FIFO waiter queues per address, like a futex table. The value check and the enqueue happen
+     * under one lock, and notify dequeues under it, so a notify that follows the store a waiter
+     * missed always finds that waiter: no lost wake-ups. Waiters park outside the lock.
+     */
+    private static final class WaitQueues {
+        private final Map<Integer, ArrayDeque<Waiter>> queues = new HashMap<>();
+
+        int await(SegmentMemory memory, int addr, boolean wide, long expected, long timeout) {
+            Waiter me;
+            synchronized (queues) {
+                long current = wide ? memory.atomicReadLong(addr) : memory.atomicReadInt(addr);
+                if (current != expected) {
+                    return 1;
+                }
+                if (timeout == 0) {
+                    return 2;
+                }
+                me = new Waiter(Thread.currentThread());
+                queues.computeIfAbsent(addr, k -> new ArrayDeque<>()).addLast(me);
+            }
+            long start = System.nanoTime();
+            boolean interrupted = false;
+            while (!me.woken) {
+                if (timeout < 0) {
+                    LockSupport.park(this);
+                } else {
+                    long remaining = timeout - (System.nanoTime() - start);
+                    if (remaining <= 0) {
+                        break;
+                    }
+                    LockSupport.parkNanos(this, remaining);
+                }
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    break;
+                }
+            }
+            synchronized (queues) {
+                if (!me.woken) {
+                    ArrayDeque<Waiter> queue = queues.get(addr);
+                    queue.remove(me);
+                    if (queue.isEmpty()) {
+                        queues.remove(addr);
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+                if (!me.woken) {
+                    throw new ChicoryInterruptedException("Thread interrupted");
+                }
+            }
+            return me.woken ? 0 : 2;
+        }
+
+        int wake(int addr, long max) {
+            synchronized (queues) {
+                ArrayDeque<Waiter> queue = queues.get(addr);
+                if (queue == null) {
+                    return 0;
+                }
+                int woken = 0;
+                while (woken < max && !queue.isEmpty()) {
+                    Waiter w = queue.pollFirst();
+                    w.woken = true;
+                    LockSupport.unpark(w.thread);
+                    woken++;
+                }
+                if (queue.isEmpty()) {
+                    queues.remove(addr);
+                }
+                return woken;
+            }
+        }
+    }
+
+    private static final class Waiter {
+        final Thread thread;
+        // Set under the queue lock, read by the parked thread without it.
+        volatile boolean woken;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
+        }
+    }
+
+    // ---------------------------------------------------------------- traps
+
+    private static void aligned(int addr, int size) {
+        if ((addr & (size - 1)) != 0) {
+            throw new WasmRuntimeException("unaligned atomic");
+        }
+    }
+
+    /**
+     * The visible pages, after checking that {@code [addr, addr + size)} lies inside them.
+     *
+     * <p>Why check here when the segment checks anyway: translating the segment's
+     * IndexOutOfBoundsException with a try/catch in every accessor measured 1.4-2x slower once
+     * inlined into Chicory's compiled loops. This branch is shaped like the segment's own check
+     * ({@code Preconditions.checkIndex(offset, byteSize - size + 1)}: unsigned compare against the
+     * same bound) so C2 can fold the two; the segment's check remains as the safety net.
+     */
+    private MemorySegment at(int addr, int size) {
+        MemorySegment v = visible;
+        long bound = v.byteSize() - size + 1;
+        // A negative addr sign-extends to a huge unsigned value, so it fails the compare too.
+        if (bound < 0 || Long.compareUnsigned(addr, bound) >= 0) {
+            throw oob(addr, size, v.byteSize());
+        }
+        return v;
+    }
+
+    private WasmRuntimeException oob(int addr, long size) {
+        return oob(addr, size, visible.byteSize());
+    }
+
+    private static WasmRuntimeException oob(int addr, long size, long limit) {
+        return new WasmRuntimeException(
+                OOB + ": attempted to access address: " + addr + " but limit is: " + limit + " and size: " + size);
+    }
+}
