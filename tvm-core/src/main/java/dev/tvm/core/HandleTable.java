@@ -1,5 +1,8 @@
 package dev.tvm.core;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -148,5 +151,45 @@ final class HandleTable {
         }
         Arrays.sort(packed);
         return packed;
+    }
+
+    /** Writes the table (for snapshots). */
+    void writeTo(DataOutput out) throws IOException {
+        out.writeInt(highMark);
+        for (int slot = 0; slot < highMark; slot++) {
+            out.writeLong(offsets[slot]);
+            out.writeLong(sizes[slot]);
+            out.writeInt(states[slot]);
+        }
+        out.writeInt(freeCount);
+        for (int i = 0; i < freeCount; i++) {
+            out.writeInt(freeSlots[i]);
+        }
+    }
+
+    /** Replaces this (empty) table's contents with what {@link #writeTo} wrote. */
+    void readFrom(DataInput in) throws IOException {
+        int mark = in.readInt();
+        int length = Math.max(64, Integer.highestOneBit(Math.max(1, mark)) << 1);
+        offsets = new long[length];
+        sizes = new long[length];
+        states = new int[length];
+        liveCount = 0;
+        liveBytes = 0;
+        for (int slot = 0; slot < mark; slot++) {
+            offsets[slot] = in.readLong();
+            sizes[slot] = in.readLong();
+            states[slot] = in.readInt();
+            if ((states[slot] & LIVE) != 0) {
+                liveCount++;
+                liveBytes += sizes[slot];
+            }
+        }
+        highMark = mark;
+        freeCount = in.readInt();
+        freeSlots = new int[Math.max(64, freeCount)];
+        for (int i = 0; i < freeCount; i++) {
+            freeSlots[i] = in.readInt();
+        }
     }
 }

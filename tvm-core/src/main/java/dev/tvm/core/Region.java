@@ -7,7 +7,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.tvm.core.alloc.Allocator;
 import dev.tvm.core.memory.Backing;
+import dev.tvm.core.memory.ReservedBacking;
 import dev.tvm.core.spill.SpillFile;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -71,6 +76,11 @@ public final class Region {
 
     private long touched;
     private Tier tier;
+    /**
+     * Bytes {@code [0, warmBytes)} are a copy-on-write mapping of a snapshot file (tier WARM):
+     * the OS pages them in and out; they are not counted against the resident budget.
+     */
+    private long warmBytes;
 
     Region(int ref, RegionSpec spec, Backing backing, ResidencyManager residency) {
         this.ref = ref;
@@ -713,6 +723,7 @@ public final class Region {
             if (pinCount > 0) {
                 throw new TvmException.RegionPinnedException(this + " is pinned and cannot be spilled");
             }
+            dewarm();
             int[] resident = residentPages();
             residency.spillAll(this, resident, resident.length);
         } finally {
@@ -728,6 +739,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            dewarm();
             if (pages != null && touched > 0) {
                 faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
             }
@@ -759,10 +771,13 @@ public final class Region {
         int touchedPages = PageMap.pagesFor(touched);
         int[] resident = new int[Math.max(0, touchedPages - fromPage)];
         int n = 0;
+        int warmPages = PageMap.pagesFor(warmBytes);
         for (int p = fromPage; p < touchedPages; p++) {
             if (pages.isResident(p)) {
                 pages.clearResident(p);
-                resident[n++] = p;
+                if (p >= warmPages) {
+                    resident[n++] = p; // warm pages were never counted
+                }
             } else if (pages.slot(p) >= 0) {
                 residency.spillFile().freeRun(pages.clearSpilled(p), 1);
             }
@@ -772,10 +787,178 @@ public final class Region {
 
     /** The region's tier now. */
     private Tier currentTier() {
+        if (warmBytes > 0) {
+            return Tier.WARM;
+        }
         if (pages != null && pages.residentCount() == 0 && pages.spilledCount() > 0) {
             return Tier.COLD;
         }
         return tier;
+    }
+
+    // ---------------------------------------------------------------- WARM and snapshots
+
+    /**
+     * Turns a WARM region HOT: copies its mapped bytes into anonymous memory, counting them
+     * against the budget (which may evict other pages). Exclusive lock held.
+     */
+    private void dewarm() {
+        if (warmBytes == 0) {
+            return;
+        }
+        ReservedBacking reserved = (ReservedBacking) backing;
+        long chunk = (long) ResidencyManager.EVICTION_BATCH_PAGES << PageMap.PAGE_SHIFT;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment copy = scratch.allocate(chunk, 4096);
+            // From the top down, so [0, warmBytes) stays exactly the mapped prefix if a
+            // reservation fails half-way.
+            while (warmBytes > 0) {
+                long at = (warmBytes - 1) / chunk * chunk;
+                long n = warmBytes - at;
+                if (pages != null) {
+                    int first = PageMap.pageOf(at);
+                    int count = PageMap.pagesFor(n);
+                    int[] list = new int[count];
+                    for (int i = 0; i < count; i++) {
+                        list[i] = first + i;
+                    }
+                    residency.reserve(this, list, count, 0, PageMap.pagesFor(warmBytes) - 1);
+                }
+                MemorySegment.copy(segment, at, copy, 0, n);
+                reserved.remapAnonymous(at, n);
+                MemorySegment.copy(copy, 0, segment, at, n);
+                warmBytes = at;
+            }
+        }
+    }
+
+    /**
+     * Writes this region's pages as one run of {@code snapshot} and its state to {@code meta}.
+     * Caller holds the exclusive lock (see {@link #lockForSnapshot}). Spilled pages are read back
+     * (and verified) from the directory's spill file, resident and WARM ones copied from memory.
+     */
+    void writeSnapshotLocked(SpillFile snapshot, MemorySegment staging, DataOutputStream meta) throws IOException {
+        int n = PageMap.pagesFor(touched);
+        long first = n > 0 ? snapshot.allocateRun(n) : -1;
+        int[] crcs = new int[n];
+        int batch = (int) (staging.byteSize() >>> PageMap.PAGE_SHIFT);
+        for (int p = 0; p < n; p += batch) {
+            int k = Math.min(batch, n - p);
+            for (int i = 0; i < k; i++) {
+                int page = p + i;
+                MemorySegment dst = staging.asSlice((long) i << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
+                if (pages == null || pages.isResident(page)) {
+                    MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
+                } else {
+                    residency
+                            .spillFile()
+                            .readRun(pages.slot(page), dst, new int[] {pages.crc(page)}, 0, this + " page " + page);
+                }
+            }
+            int[] written = snapshot.writeRun(first + p, staging.asSlice(0, (long) k << PageMap.PAGE_SHIFT));
+            System.arraycopy(written, 0, crcs, p, k);
+        }
+        meta.writeInt(ref);
+        meta.writeUTF(spec.name());
+        meta.writeInt(spec.kind().ordinal());
+        meta.writeLong(spec.capacity());
+        meta.writeInt(spec.allocator().ordinal());
+        meta.writeInt(spec.policy().initialTier().ordinal());
+        meta.writeBoolean(spec.policy().pinnable());
+        meta.writeBoolean(spec.policy().spillable());
+        meta.writeInt(spec.pageSize());
+        meta.writeLong(touched);
+        meta.writeLong(first);
+        meta.writeInt(n);
+        for (int crc : crcs) {
+            meta.writeInt(crc);
+        }
+        table.writeTo(meta);
+        allocator.writeState(meta);
+    }
+
+    /** Reads the spec part of a region record written by {@link #writeSnapshotLocked}. */
+    static RegionSpec readSpec(DataInputStream meta) throws IOException {
+        String name = meta.readUTF();
+        RegionKind kind = RegionKind.values()[meta.readInt()];
+        long capacity = meta.readLong();
+        AllocatorKind allocatorKind = AllocatorKind.values()[meta.readInt()];
+        Tier initial = Tier.values()[meta.readInt()];
+        boolean pinnable = meta.readBoolean();
+        boolean spillable = meta.readBoolean();
+        int pageSize = meta.readInt();
+        return RegionSpec.of(kind)
+                .withName(name)
+                .withCapacity(capacity)
+                .withAllocator(allocatorKind)
+                .withPolicy(new PlacementPolicy(initial, pinnable, spillable))
+                .withPageSize(pageSize);
+    }
+
+    /**
+     * Restores the rest of a region record into this new, empty region and makes its bytes
+     * available: mapped copy-on-write from {@code file} (tier WARM) when the backing can map
+     * files, else read in and verified (tier HOT). Called before the region is published.
+     */
+    void restore(DataInputStream meta, SpillFile snapshot, ReservedBacking.ReadOnlyFile file, boolean verify)
+            throws IOException {
+        touched = meta.readLong();
+        long first = meta.readLong();
+        int n = meta.readInt();
+        int[] crcs = new int[n];
+        for (int i = 0; i < n; i++) {
+            crcs[i] = meta.readInt();
+        }
+        table.readFrom(meta);
+        allocator.readState(meta);
+        if (n == 0) {
+            return;
+        }
+        long bytes = (long) n << PageMap.PAGE_SHIFT;
+        snapshot.markUsed(first, n);
+        if (verify && file != null) {
+            // One sequential pass over the run, checking every CRC before anything is mapped.
+            int batch = ResidencyManager.EVICTION_BATCH_PAGES;
+            try (Arena scratch = Arena.ofConfined()) {
+                MemorySegment buffer = scratch.allocate((long) batch << PageMap.PAGE_SHIFT, 4096);
+                for (int p = 0; p < n; p += batch) {
+                    int k = Math.min(batch, n - p);
+                    int base = p;
+                    snapshot.readRun(
+                            first + p,
+                            buffer.asSlice(0, (long) k << PageMap.PAGE_SHIFT),
+                            crcs,
+                            p,
+                            i -> "snapshot of " + this + " page " + (base + i));
+                }
+            }
+        }
+        if (backing instanceof ReservedBacking reserved && file != null) {
+            reserved.mapFile(0, bytes, file, snapshot.slotOffset(first));
+            warmBytes = bytes;
+            if (pages != null) {
+                for (int p = 0; p < n; p++) {
+                    pages.markResident(p); // mapped, not counted: see warmBytes
+                }
+            }
+        } else {
+            int[] list = new int[n];
+            for (int i = 0; i < n; i++) {
+                list[i] = i;
+            }
+            if (pages != null) {
+                residency.reserve(this, list, n, 0, n - 1);
+                for (int p = 0; p < n; p++) {
+                    pages.markResident(p);
+                }
+            }
+            snapshot.readRun(first, segment.asSlice(0, bytes), crcs, 0, i -> this + " page " + i);
+        }
+    }
+
+    /** Exclusive lock for a directory snapshot; released with {@link #unlockAfterEviction}. */
+    long lockForSnapshot() {
+        return lock.writeLock();
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -836,6 +1019,10 @@ public final class Region {
             table.releaseAll();
             allocator.reset();
             dropPagesFrom(0);
+            if (warmBytes > 0) {
+                ((ReservedBacking) backing).remapAnonymous(0, warmBytes); // discard would revert to the file
+                warmBytes = 0;
+            }
             backing.discard(0, touched);
             touched = 0;
             metrics.recordFrees(count, bytes);
@@ -869,6 +1056,7 @@ public final class Region {
                         ErrorCode.UNSUPPORTED,
                         this + " uses a " + spec.allocator() + " allocator, which cannot be compacted");
             }
+            dewarm();
             long before = touched;
             if (pages != null && before > 0) {
                 faultRange(0, before, 0, PageMap.pagesFor(before) - 1);

@@ -2,11 +2,17 @@ package dev.tvm.core;
 
 import dev.tvm.core.memory.Backing;
 import dev.tvm.core.memory.BackingFactory;
+import dev.tvm.core.memory.ReservedBacking;
 import dev.tvm.core.residency.EvictionPolicy;
 import dev.tvm.core.residency.TinyLfuPolicy;
 import dev.tvm.core.spill.SpillChannelFactory;
 import dev.tvm.core.spill.SpillFile;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -104,6 +110,7 @@ public final class RegionDirectory implements AutoCloseable {
         private Path spillDirectory;
         private SpillChannelFactory channelFactory = SpillChannelFactory.DEFAULT;
         private IntFunction<EvictionPolicy> policyFactory = TinyLfuPolicy::new;
+        private boolean verifySnapshot = true;
 
         private Builder() {}
 
@@ -144,8 +151,41 @@ public final class RegionDirectory implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether {@link #open} reads every page of a snapshot once and checks its CRC32C before
+         * mapping it (default true). Reading is sequential and leaves the pages in the OS page
+         * cache, so the restart stays warm; turn it off only for snapshots you trust.
+         */
+        public Builder withSnapshotVerification(boolean value) {
+            this.verifySnapshot = value;
+            return this;
+        }
+
         public RegionDirectory build() {
             return new RegionDirectory(this);
+        }
+
+        /**
+         * A directory restored from a {@link RegionDirectory#snapshot}: the same regions, with
+         * the same references, handles and contents, mapped lazily from the snapshot file (tier
+         * {@link Tier#WARM}). The file must stay in place while the directory is open; the
+         * directory never writes to it (its mappings are copy-on-write).
+         *
+         * @throws TvmException.SpillException ({@link ErrorCode#SPILL_CORRUPT}) for a damaged or
+         *     truncated snapshot, naming the region and page
+         */
+        public RegionDirectory open(Path snapshot) {
+            RegionDirectory directory = new RegionDirectory(this);
+            boolean ok = false;
+            try {
+                directory.restore(snapshot, verifySnapshot);
+                ok = true;
+                return directory;
+            } finally {
+                if (!ok) {
+                    directory.close();
+                }
+            }
         }
     }
 
@@ -312,6 +352,108 @@ public final class RegionDirectory implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- snapshots
+
+    private static final int SNAPSHOT_MAGIC = 0x54564d44; // "TVMD"
+    private static final int SNAPSHOT_VERSION = 1;
+
+    /** The snapshot file that WARM regions are mapped from, if this directory was restored. */
+    private ReservedBacking.ReadOnlyFile mappedSnapshot;
+
+    /**
+     * Writes every region — pages, handle tables, allocator states, references and id
+     * generations — to {@code file} in the spill-file format ({@link SpillFile}: page-aligned
+     * payloads, CRC32C per page, metadata trailer), for a warm restart with {@link Builder#open}.
+     * Consistent: all regions are locked for the duration, in id order. Handles taken before the
+     * snapshot are valid in the restored directory.
+     *
+     * <p>Metadata layout (big-endian {@code DataOutput}): magic "TVMD", version, next fresh id,
+     * the (id, generation) pairs of every id ever used, then per region: reference, name, kind,
+     * capacity, allocator, initial tier, pinnable, spillable, page size, high-water mark, first
+     * slot, page count, the pages' CRC32Cs, its handle table and its allocator state.
+     */
+    public void snapshot(Path file) {
+        synchronized (this) {
+            checkOpen();
+            List<Region> live = liveRegions();
+            long[] stamps = new long[live.size()];
+            int locked = 0;
+            try (SpillFile out = SpillFile.create(file, PageMap.PAGE_SIZE);
+                    Arena scratch = Arena.ofConfined()) {
+                for (Region r : live) {
+                    stamps[locked++] = r.lockForSnapshot();
+                }
+                MemorySegment staging =
+                        scratch.allocate((long) ResidencyManager.EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE, 4096);
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                DataOutputStream meta = new DataOutputStream(bytes);
+                meta.writeInt(SNAPSHOT_MAGIC);
+                meta.writeInt(SNAPSHOT_VERSION);
+                meta.writeInt(nextFreshId);
+                int used = 0;
+                for (int id = 1; id <= HandleCodec.MAX_REGION_ID; id++) {
+                    used += generations[id] > 0 ? 1 : 0;
+                }
+                meta.writeInt(used);
+                for (int id = 1; id <= HandleCodec.MAX_REGION_ID; id++) {
+                    if (generations[id] > 0) {
+                        meta.writeInt(id);
+                        meta.writeInt(generations[id]);
+                    }
+                }
+                meta.writeInt(live.size());
+                for (Region r : live) {
+                    r.writeSnapshotLocked(out, staging, meta);
+                }
+                meta.flush();
+                out.writeMetadata(bytes.toByteArray());
+            } catch (IOException e) {
+                throw TvmException.of(ErrorCode.SPILL_IO_ERROR, "cannot write snapshot " + file + ": " + e);
+            } finally {
+                for (int i = 0; i < locked; i++) {
+                    live.get(i).unlockAfterEviction(stamps[i]);
+                }
+            }
+        }
+    }
+
+    private void restore(Path file, boolean verify) {
+        synchronized (this) {
+            try (SpillFile in = SpillFile.open(file)) {
+                DataInputStream meta = new DataInputStream(new ByteArrayInputStream(in.metadata()));
+                if (meta.readInt() != SNAPSHOT_MAGIC || meta.readInt() != SNAPSHOT_VERSION) {
+                    throw TvmException.of(
+                            ErrorCode.SPILL_CORRUPT,
+                            file + " is not a TVM directory snapshot (version " + SNAPSHOT_VERSION + ")");
+                }
+                nextFreshId = meta.readInt();
+                int used = meta.readInt();
+                for (int i = 0; i < used; i++) {
+                    int id = meta.readInt();
+                    generations[id] = meta.readInt();
+                }
+                mappedSnapshot = ReservedBacking.isSupported() ? ReservedBacking.ReadOnlyFile.open(file) : null;
+                int count = meta.readInt();
+                for (int i = 0; i < count; i++) {
+                    int ref = meta.readInt();
+                    RegionSpec spec = Region.readSpec(meta);
+                    Backing backing = backingFactory.create(spec.capacity());
+                    Region region = new Region(ref, spec, backing, residency);
+                    SLOTS.setRelease(regions, region.id(), region); // before restore: eviction may look it up
+                    liveRegions++;
+                    region.restore(meta, in, backing instanceof ReservedBacking ? mappedSnapshot : null, verify);
+                }
+                for (int id = 1; id < nextFreshId; id++) {
+                    if (SLOTS.getAcquire(regions, id) == null && generations[id] < HandleCodec.MAX_REGION_GEN) {
+                        freeIds.add(id);
+                    }
+                }
+            } catch (IOException e) {
+                throw TvmException.of(ErrorCode.SPILL_CORRUPT, "cannot read snapshot " + file + ": " + e);
+            }
+        }
+    }
+
     /** Residency figures, or null when the directory has no resident budget. */
     public ResidencyStats residencyStats() {
         return residency == null ? null : residency.stats();
@@ -416,6 +558,9 @@ public final class RegionDirectory implements AutoCloseable {
                 retire(r);
             }
             closed = true;
+            if (mappedSnapshot != null) {
+                mappedSnapshot.close(); // the mappings themselves went with their regions
+            }
             if (residency != null) {
                 residency.close();
                 if (deleteSpillOnClose) {

@@ -1,6 +1,9 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 
 /**
  * Manages the address space of one region: which byte ranges are in use. It knows nothing of
@@ -55,6 +58,12 @@ public interface Allocator {
      * contiguously, each at its footprint, so everything from {@code top} up is free.
      */
     void compacted(long top);
+
+    /** Writes the allocator's state (for snapshots); {@link #readState} reads it back. */
+    void writeState(DataOutput out) throws IOException;
+
+    /** Replaces this allocator's state with one written by {@link #writeState}. */
+    void readState(DataInput in) throws IOException;
 
     /** Rounds {@code size} up to the allocation alignment. */
     static long align(long size) {

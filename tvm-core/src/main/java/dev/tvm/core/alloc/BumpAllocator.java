@@ -1,6 +1,9 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 
 /**
  * Pointer-bump allocation: O(1), no per-allocation metadata. A free reclaims space only when it
@@ -82,5 +85,17 @@ public final class BumpAllocator implements Allocator {
     public void compacted(long newTop) {
         top = newTop;
         used = newTop;
+    }
+
+    @Override
+    public void writeState(DataOutput out) throws IOException {
+        out.writeLong(top);
+        out.writeLong(used);
+    }
+
+    @Override
+    public void readState(DataInput in) throws IOException {
+        top = in.readLong();
+        used = in.readLong();
     }
 }

@@ -1,6 +1,9 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -140,6 +143,27 @@ public final class FreeListAllocator implements Allocator {
         used = top;
         if (top < capacity) {
             addBlock(top, capacity - top);
+        }
+    }
+
+    @Override
+    public void writeState(DataOutput out) throws IOException {
+        out.writeLong(used);
+        out.writeInt(byOffset.size());
+        for (Map.Entry<Long, Long> block : byOffset.entrySet()) {
+            out.writeLong(block.getKey());
+            out.writeLong(block.getValue());
+        }
+    }
+
+    @Override
+    public void readState(DataInput in) throws IOException {
+        byOffset.clear();
+        bySize.clear();
+        used = in.readLong();
+        int blocks = in.readInt();
+        for (int i = 0; i < blocks; i++) {
+            addBlock(in.readLong(), in.readLong());
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.tvm.core.alloc;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 
 /** A growable stack of primitive longs, so free lists do not box. */
@@ -28,5 +31,20 @@ final class LongStack {
 
     void clear() {
         size = 0;
+    }
+
+    void writeTo(DataOutput out) throws IOException {
+        out.writeInt(size);
+        for (int i = 0; i < size; i++) {
+            out.writeLong(values[i]);
+        }
+    }
+
+    void readFrom(DataInput in) throws IOException {
+        clear();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            push(in.readLong());
+        }
     }
 }

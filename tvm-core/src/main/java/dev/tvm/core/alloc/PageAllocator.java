@@ -1,6 +1,9 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 
 /**
  * Fixed-size pages: every allocation takes exactly one page, so any free page serves any request
@@ -88,5 +91,19 @@ public final class PageAllocator implements Allocator {
     @Override
     public void compacted(long newTop) {
         throw new UnsupportedOperationException("page regions cannot be compacted");
+    }
+
+    @Override
+    public void writeState(DataOutput out) throws IOException {
+        out.writeLong(top);
+        out.writeLong(used);
+        freePages.writeTo(out);
+    }
+
+    @Override
+    public void readState(DataInput in) throws IOException {
+        top = in.readLong();
+        used = in.readLong();
+        freePages.readFrom(in);
     }
 }

@@ -1,6 +1,9 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 
 /**
  * Size-class allocation for many small objects. Requests are rounded up to a power of two from
@@ -122,5 +125,27 @@ public final class SlabAllocator implements Allocator {
     @Override
     public void compacted(long newTop) {
         throw new UnsupportedOperationException("slab regions cannot be compacted");
+    }
+
+    @Override
+    public void writeState(DataOutput out) throws IOException {
+        out.writeLong(top);
+        out.writeLong(used);
+        for (int i = 0; i < CLASSES; i++) {
+            out.writeLong(cursor[i]);
+            out.writeLong(limit[i]);
+            freeLists[i].writeTo(out);
+        }
+    }
+
+    @Override
+    public void readState(DataInput in) throws IOException {
+        top = in.readLong();
+        used = in.readLong();
+        for (int i = 0; i < CLASSES; i++) {
+            cursor[i] = in.readLong();
+            limit[i] = in.readLong();
+            freeLists[i].readFrom(in);
+        }
     }
 }

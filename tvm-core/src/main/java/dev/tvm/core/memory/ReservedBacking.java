@@ -31,15 +31,19 @@ public final class ReservedBacking implements Backing {
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MAP_NORESERVE = 0x4000;
     private static final int MADV_DONTNEED = 4;
+    private static final int MAP_FIXED = 0x10;
+    private static final int O_RDONLY = 0;
     private static final long OS_PAGE = 4096;
 
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
     private static final MethodHandle MADVISE;
+    private static final MethodHandle OPEN;
+    private static final MethodHandle CLOSE;
     private static final boolean SUPPORTED;
 
     static {
-        MethodHandle mmap = null, munmap = null, madvise = null;
+        MethodHandle mmap = null, munmap = null, madvise = null, open = null, close = null;
         boolean supported = false;
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         if (os.contains("linux")) {
@@ -54,6 +58,12 @@ public final class ReservedBacking implements Backing {
                 madvise = linker.downcallHandle(
                         libc.find("madvise").orElseThrow(),
                         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+                open = linker.downcallHandle(
+                        libc.find("open").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                        Linker.Option.firstVariadicArg(2));
+                close = linker.downcallHandle(
+                        libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
                 supported = true;
             } catch (RuntimeException | LinkageError e) {
                 supported = false;
@@ -62,6 +72,8 @@ public final class ReservedBacking implements Backing {
         MMAP = mmap;
         MUNMAP = munmap;
         MADVISE = madvise;
+        OPEN = open;
+        CLOSE = close;
         SUPPORTED = supported;
     }
 
@@ -159,6 +171,105 @@ public final class ReservedBacking implements Backing {
         if (rc != 0) {
             // MADV_DONTNEED on a private anonymous mapping does not fail for valid ranges; zero by hand anyway.
             segment.asSlice(firstPage, lastPage - firstPage).fill((byte) 0);
+        }
+    }
+
+    /**
+     * Maps {@code length} bytes of {@code file} from {@code fileOffset} over {@code [offset, offset
+     * + length)} of this reservation, copy-on-write ({@code MAP_PRIVATE | MAP_FIXED}): the bytes
+     * come from the file lazily, as the OS pages them in, and writes stay private to this
+     * process. All three values must be multiples of the OS page size. {@link
+     * #discard} must not be used on a mapped range: call {@link #remapAnonymous} instead.
+     */
+    public void mapFile(long offset, long length, ReadOnlyFile file, long fileOffset) {
+        checkPageAligned(offset, length);
+        checkPageAligned(fileOffset, 0);
+        MemorySegment at = segment.asSlice(offset, length);
+        MemorySegment result;
+        try {
+            result = (MemorySegment)
+                    MMAP.invokeExact(at, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, file.fd, fileOffset);
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap downcall failed", t);
+        }
+        if (result.address() != at.address()) {
+            throw TvmException.of(
+                    ErrorCode.NO_MEMORY,
+                    "mmap could not map " + length + " bytes of " + file.path + " at offset " + fileOffset
+                            + "; check vm.max_map_count");
+        }
+    }
+
+    /** Replaces {@code [offset, offset + length)} with fresh anonymous memory that reads as zero. */
+    public void remapAnonymous(long offset, long length) {
+        checkPageAligned(offset, length);
+        MemorySegment at = segment.asSlice(offset, length);
+        MemorySegment result;
+        try {
+            result = (MemorySegment) MMAP.invokeExact(
+                    at,
+                    length,
+                    PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+                    -1,
+                    0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap downcall failed", t);
+        }
+        if (result.address() != at.address()) {
+            throw TvmException.of(ErrorCode.NO_MEMORY, "mmap could not replace " + length + " bytes of a mapping");
+        }
+    }
+
+    private static void checkPageAligned(long offset, long length) {
+        if ((offset & (OS_PAGE - 1)) != 0 || (length & (OS_PAGE - 1)) != 0) {
+            throw new IllegalArgumentException("not page-aligned: offset " + offset + ", length " + length);
+        }
+    }
+
+    /**
+     * A file opened read-only with {@code open(2)}, for {@link #mapFile}. Its descriptor stays
+     * open until {@link #close()}; mappings made from it outlive the descriptor, as in POSIX.
+     */
+    public static final class ReadOnlyFile implements AutoCloseable {
+        private final java.nio.file.Path path;
+        private final int fd;
+        private boolean closed;
+
+        private ReadOnlyFile(java.nio.file.Path path, int fd) {
+            this.path = path;
+            this.fd = fd;
+        }
+
+        /** Opens {@code path} read-only. */
+        public static ReadOnlyFile open(java.nio.file.Path path) {
+            if (!SUPPORTED) {
+                throw new UnsupportedOperationException("file mappings need Linux");
+            }
+            int fd;
+            try (Arena scratch = Arena.ofConfined()) {
+                fd = (int) OPEN.invokeExact(
+                        scratch.allocateFrom(path.toAbsolutePath().toString()), O_RDONLY, 0);
+            } catch (Throwable t) {
+                throw new IllegalStateException("open downcall failed", t);
+            }
+            if (fd < 0) {
+                throw TvmException.of(ErrorCode.SPILL_IO_ERROR, "cannot open " + path + " for mapping");
+            }
+            return new ReadOnlyFile(path, fd);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                try {
+                    int rc = (int) CLOSE.invokeExact(fd);
+                    assert rc == 0 : "close failed";
+                } catch (Throwable t) {
+                    throw new IllegalStateException("close downcall failed", t);
+                }
+            }
         }
     }
 
