@@ -73,9 +73,10 @@ enum tvm_error {
     TVM_E_TOO_MANY_HANDLES = -14,    /* handle table full (2^24 slots) */
     TVM_E_NO_MEMORY = -15,           /* host could not reserve memory */
     TVM_E_SPILL_IO_ERROR = -16,      /* spill file read/write failed (disk full, EIO) */
-    TVM_E_SPILL_CORRUPT = -17        /* spilled page failed its checksum, or file damaged */
+    TVM_E_SPILL_CORRUPT = -17,       /* spilled page failed its checksum, or file damaged */
+    TVM_E_READ_ONLY = -18            /* read-only region: no writes or allocations */
 };
-#define TVM_E_MIN TVM_E_SPILL_CORRUPT /* most negative code the doc defines */
+#define TVM_E_MIN TVM_E_READ_ONLY /* most negative code the doc defines */
 
 /* Region kinds: the `kind` argument of tvm_region_create (RegionKind ordinal). */
 enum tvm_kind {
@@ -375,6 +376,7 @@ static inline const char *tvm_error_name(int32_t code) {
     case TVM_E_NO_MEMORY: return "NO_MEMORY";
     case TVM_E_SPILL_IO_ERROR: return "SPILL_IO_ERROR";
     case TVM_E_SPILL_CORRUPT: return "SPILL_CORRUPT";
+    case TVM_E_READ_ONLY: return "READ_ONLY";
     default: return code >= 0 ? "OK" : "UNKNOWN";
     }
 }
@@ -399,6 +401,7 @@ static inline const char *tvm_strerror(int32_t code) {
     case TVM_E_NO_MEMORY: return "host out of memory or over its resident budget";
     case TVM_E_SPILL_IO_ERROR: return "spill file I/O error";
     case TVM_E_SPILL_CORRUPT: return "spill file corrupt";
+    case TVM_E_READ_ONLY: return "region is read-only";
     default: return code >= 0 ? "ok" : "unknown error";
     }
 }

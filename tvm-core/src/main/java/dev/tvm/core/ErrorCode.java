@@ -44,7 +44,9 @@ public enum ErrorCode {
      * Spilled bytes cannot be trusted: a page failed its CRC32C, the spill file is truncated, or its
      * header or metadata trailer is damaged.
      */
-    SPILL_CORRUPT(-17);
+    SPILL_CORRUPT(-17),
+    /** The region is read-only (an EXTERNAL region, or created read-only): no writes, no allocation. */
+    READ_ONLY(-18);
 
     private final int code;
 

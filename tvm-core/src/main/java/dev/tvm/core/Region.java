@@ -42,6 +42,28 @@ import java.util.concurrent.locks.StampedLock;
  * before touching the bytes, so the page cannot leave while it is used. See {@link PageMap} for
  * the page states.
  *
+ * <h2>Tiers</h2>
+ *
+ * <pre>
+ *                 eviction (page by page) / spill()
+ *        +-------------------------------------------------+
+ *        |                                                 v
+ *      HOT  <----------- access (fault-in) / load() ---- COLD
+ *        ^
+ *        |  load() / compact() / spill() / reset(): copied into anonymous memory first
+ *        |
+ *      WARM  (restored from a snapshot: copy-on-write file mapping, OS-paged)
+ *
+ *  EXTERNAL: a read-only region whose pages come from its {@link ExternalLoader} on first
+ *            access and are dropped (not written) under pressure; it stays EXTERNAL.
+ * </pre>
+ *
+ * Invariants: a HOT region's pages are each resident or spilled ({@link PageMap}), and it is
+ * COLD exactly when it has touched pages and none is resident; a WARM region's bytes {@code [0,
+ * warmBytes)} are a private file mapping and are never counted against the budget nor evicted;
+ * pinned regions are never spilled, compacted or destroyed; {@link #spill()} is the explicit
+ * demotion and {@link #load()} the explicit promotion.
+ *
  * <h2>Zeroing</h2>
  *
  * New allocations read as zero. The region tracks a high-water mark {@code touched}: every byte
@@ -64,8 +86,11 @@ public final class Region {
     private final HandleTable table = new HandleTable();
     private final RegionMetrics metrics = new RegionMetrics();
     private final StampedLock lock = new StampedLock();
-    /** Null when the directory has no resident budget: then every page is always resident. */
+    /** Null when the directory has no resident budget: then nothing is ever spilled. */
     private final ResidencyManager residency;
+
+    /** Where the bytes of an {@link Tier#EXTERNAL} region come from; null for other regions. */
+    private final ExternalLoader loader;
 
     private final PageMap pages;
 
@@ -81,11 +106,18 @@ public final class Region {
      * the OS pages them in and out; they are not counted against the resident budget.
      */
     private long warmBytes;
+    /** The content allocation of an EXTERNAL region; written once before publication. */
+    private long contentHandle;
 
     Region(int ref, RegionSpec spec, Backing backing, ResidencyManager residency) {
+        this(ref, spec, backing, residency, null);
+    }
+
+    Region(int ref, RegionSpec spec, Backing backing, ResidencyManager residency, ExternalLoader loader) {
         this.ref = ref;
         this.residency = residency;
-        this.pages = residency == null ? null : new PageMap(spec.capacity());
+        this.loader = loader;
+        this.pages = residency == null && loader == null ? null : new PageMap(spec.capacity());
         this.spec = spec;
         this.backing = backing;
         this.segment = backing.segment();
@@ -133,6 +165,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            checkWritable();
             checkSize(size);
             long handle = allocateLocked(size);
             metrics.recordAllocation(size);
@@ -155,6 +188,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            checkWritable();
             checkSize(size);
             int made = 0;
             try {
@@ -245,7 +279,7 @@ public final class Region {
             for (int i = 0; i < fresh.length; i++) {
                 fresh[i] = before + i;
             }
-            residency.reserve(this, fresh, fresh.length, protectFirst, protectLast);
+            reservePages(fresh, fresh.length, protectFirst, protectLast);
             for (int page : fresh) {
                 pages.markResident(page);
             }
@@ -260,6 +294,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            checkWritable();
             long size = freeLocked(handle);
             metrics.recordFree(size);
         } finally {
@@ -309,6 +344,7 @@ public final class Region {
         lock.readLock();
         try {
             checkLive();
+            checkWritable();
             long at = residentRange(handle, offset, length);
             MemorySegment.copy(src, srcOffset, segment, at, length);
             metrics.recordWrite(length);
@@ -322,6 +358,7 @@ public final class Region {
         lock.readLock();
         try {
             checkLive();
+            checkWritable();
             long at = residentRange(handle, offset, length);
             segment.asSlice(at, length).fill(value);
             metrics.recordWrite(length);
@@ -371,6 +408,7 @@ public final class Region {
         lock.readLock();
         try {
             checkLive();
+            checkWritable();
             segment.set(I32, residentRange(handle, offset, 4), value);
             metrics.recordWrite(4);
         } finally {
@@ -383,6 +421,7 @@ public final class Region {
         lock.readLock();
         try {
             checkLive();
+            checkWritable();
             segment.set(I64, residentRange(handle, offset, 8), value);
             metrics.recordWrite(8);
         } finally {
@@ -406,6 +445,9 @@ public final class Region {
      * guest memory or the Java heap.
      */
     void copyFrom(Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
+        if (spec.readOnly()) {
+            throw readOnly();
+        }
         if (source == this) {
             lock.readLock();
             try {
@@ -502,7 +544,7 @@ public final class Region {
             checkLive();
             at = locate(handle, offset, length);
         }
-        if (length > 0) {
+        if (length > 0 && residency != null) {
             residency.recordAccess(this, PageMap.pageOf(at));
         }
         return at;
@@ -567,8 +609,8 @@ public final class Region {
                 missing[n++] = p;
             }
         }
-        residency.reserve(this, missing, n, protectFirst, protectLast);
-        SpillFile spill = residency.spillFile();
+        reservePages(missing, n, protectFirst, protectLast);
+        SpillFile spill = residency == null ? null : residency.spillFile();
         int done = 0;
         try {
             while (done < n) {
@@ -596,6 +638,8 @@ public final class Region {
                     for (int i = 0; i < run; i++) {
                         pages.clearSpilled(page + i);
                     }
+                } else if (loader != null) {
+                    loadExternal(page);
                 }
                 for (int i = 0; i < run; i++) {
                     pages.markResident(page + i);
@@ -606,10 +650,12 @@ public final class Region {
             if (done < n) {
                 int[] rest = new int[n - done];
                 System.arraycopy(missing, done, rest, 0, rest.length);
-                residency.release(this, rest, rest.length);
+                releasePages(rest, rest.length);
             }
         }
-        residency.recordFault(n);
+        if (residency != null) {
+            residency.recordFault(n);
+        }
     }
 
     /**
@@ -650,6 +696,43 @@ public final class Region {
                                     : " was never issued (forged handle)"));
         }
         return slot;
+    }
+
+    private void checkWritable() {
+        if (spec.readOnly()) {
+            throw readOnly();
+        }
+    }
+
+    private TvmException readOnly() {
+        metrics.recordFailure(ErrorCode.READ_ONLY);
+        return new TvmException.ReadOnlyException(this + " is read-only");
+    }
+
+    /**
+     * Makes the single allocation that holds an EXTERNAL region's content, its pages left
+     * unloaded. Called once, before the region is published.
+     */
+    long initExternalContent() {
+        long stamp = lock.writeLock();
+        try {
+            long size = loader.size();
+            long offset = allocator.allocate(size);
+            touched = allocator.footprint(size);
+            contentHandle = HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
+            metrics.recordAllocation(size);
+            return contentHandle;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * The handle of an EXTERNAL region's content (one allocation of the loader's size), or 0
+     * for other regions.
+     */
+    public long contentHandle() {
+        return contentHandle;
     }
 
     private void checkLive() {
@@ -715,10 +798,13 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (pages == null || !spec.policy().spillable()) {
+            if (residency == null || !spec.policy().spillable()) {
                 throw TvmException.of(
                         ErrorCode.UNSUPPORTED,
-                        this + (pages == null ? " is in a directory without a resident budget" : " is not spillable"));
+                        this
+                                + (residency == null
+                                        ? " is in a directory without a resident budget"
+                                        : " is not spillable"));
             }
             if (pinCount > 0) {
                 throw new TvmException.RegionPinnedException(this + " is pinned and cannot be spilled");
@@ -782,11 +868,58 @@ public final class Region {
                 residency.spillFile().freeRun(pages.clearSpilled(p), 1);
             }
         }
-        residency.release(this, resident, n);
+        releasePages(resident, n);
+    }
+
+    private void reservePages(int[] list, int count, int protectFirst, int protectLast) {
+        if (residency != null && count > 0) {
+            residency.reserve(this, list, count, protectFirst, protectLast);
+        }
+    }
+
+    private void releasePages(int[] list, int count) {
+        if (residency != null && count > 0) {
+            residency.release(this, list, count);
+        }
+    }
+
+    /** Fills one page of an EXTERNAL region from its loader. Exclusive lock held. */
+    private void loadExternal(int page) {
+        long offset = (long) page << PageMap.PAGE_SHIFT;
+        long length = Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
+        if (length <= 0) {
+            return;
+        }
+        try {
+            loader.load(offset, segment.asSlice(offset, length));
+        } catch (IOException e) {
+            throw TvmException.of(
+                    ErrorCode.SPILL_IO_ERROR,
+                    "loading page " + page + " of " + this + " from " + loader.describe() + " failed: "
+                            + e.getMessage());
+        }
+    }
+
+    /** Whether evicting a page can simply drop it: an EXTERNAL page the loader can bring back. */
+    boolean reloadable(int page) {
+        return loader != null && spec.readOnly() && pages.slot(page) < 0;
+    }
+
+    /** Evicts a reloadable page without any write. Exclusive lock held. Returns whether it was resident. */
+    boolean dropReloadable(int page) {
+        if (destroyed || pinCount > 0 || !pages.isResident(page)) {
+            return false;
+        }
+        backing.discard((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
+        pages.clearResident(page);
+        return true;
     }
 
     /** The region's tier now. */
     private Tier currentTier() {
+        if (loader != null) {
+            return Tier.EXTERNAL;
+        }
         if (warmBytes > 0) {
             return Tier.WARM;
         }
@@ -822,7 +955,7 @@ public final class Region {
                     for (int i = 0; i < count; i++) {
                         list[i] = first + i;
                     }
-                    residency.reserve(this, list, count, 0, PageMap.pagesFor(warmBytes) - 1);
+                    reservePages(list, count, 0, PageMap.pagesFor(warmBytes) - 1);
                 }
                 MemorySegment.copy(segment, at, copy, 0, n);
                 reserved.remapAnonymous(at, n);
@@ -849,6 +982,13 @@ public final class Region {
                 MemorySegment dst = staging.asSlice((long) i << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
                 if (pages == null || pages.isResident(page)) {
                     MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
+                } else if (pages.slot(page) < 0) {
+                    dst.fill((byte) 0);
+                    long offset = (long) page << PageMap.PAGE_SHIFT;
+                    long length = Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
+                    if (length > 0) {
+                        loader.load(offset, dst.asSlice(0, length));
+                    }
                 } else {
                     residency
                             .spillFile()
@@ -867,6 +1007,7 @@ public final class Region {
         meta.writeBoolean(spec.policy().pinnable());
         meta.writeBoolean(spec.policy().spillable());
         meta.writeInt(spec.pageSize());
+        meta.writeBoolean(spec.readOnly());
         meta.writeLong(touched);
         meta.writeLong(first);
         meta.writeInt(n);
@@ -887,7 +1028,9 @@ public final class Region {
         boolean pinnable = meta.readBoolean();
         boolean spillable = meta.readBoolean();
         int pageSize = meta.readInt();
+        boolean readOnly = meta.readBoolean();
         return RegionSpec.of(kind)
+                .withReadOnly(readOnly)
                 .withName(name)
                 .withCapacity(capacity)
                 .withAllocator(allocatorKind)
@@ -947,7 +1090,7 @@ public final class Region {
                 list[i] = i;
             }
             if (pages != null) {
-                residency.reserve(this, list, n, 0, n - 1);
+                reservePages(list, n, 0, n - 1);
                 for (int p = 0; p < n; p++) {
                     pages.markResident(p);
                 }
@@ -1014,6 +1157,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            checkWritable();
             long count = table.liveCount();
             long bytes = table.liveBytes();
             table.releaseAll();
@@ -1047,6 +1191,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            checkWritable();
             if (pinCount > 0) {
                 throw new TvmException.RegionPinnedException(
                         this + " is pinned " + pinCount + " time(s); compaction would move bytes under raw addresses");
@@ -1101,6 +1246,13 @@ public final class Region {
             dropPagesFrom(0);
             destroyed = true;
             backing.close();
+            if (loader != null) {
+                try {
+                    loader.close();
+                } catch (Exception e) {
+                    // the region is gone either way; a failing close of a read-only source loses nothing
+                }
+            }
         } finally {
             lock.unlockWrite(stamp);
         }

@@ -219,6 +219,47 @@ public final class RegionDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates a read-only {@link Tier#EXTERNAL} region whose bytes come from {@code loader} page
+     * by page on first access; {@link Region#contentHandle()} names them. Under a resident budget
+     * its pages are evicted without writes (the loader reloads them). The region owns the loader
+     * and closes it when destroyed.
+     *
+     * @throws TvmException.InvalidArgumentException if the loader's size is not 1 byte to 4 GiB
+     */
+    public Region createExternal(String name, ExternalLoader loader) {
+        Objects.requireNonNull(loader, "loader");
+        long size = loader.size();
+        if (size <= 0 || size > RegionSpec.MAX_CAPACITY) {
+            throw new TvmException.InvalidArgumentException(
+                    "external source " + loader.describe() + " has " + size + " bytes; regions hold 1 to 4 GiB");
+        }
+        RegionSpec spec = RegionSpec.of(RegionKind.BLOB_ARENA)
+                .withName(name)
+                .withCapacity(size)
+                .withPolicy(new PlacementPolicy(Tier.EXTERNAL, true, true))
+                .withReadOnly(true);
+        synchronized (this) {
+            checkOpen();
+            int id = takeId();
+            int gen = generations[id] + 1;
+            Backing backing;
+            try {
+                backing = backingFactory.create(spec.capacity());
+            } catch (RuntimeException e) {
+                releaseId(id, false);
+                throw e;
+            }
+            generations[id] = gen;
+            Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing, residency, loader);
+            region.initExternalContent();
+            SLOTS.setRelease(regions, id, region);
+            liveRegions++;
+            regionsCreated.increment();
+            return region;
+        }
+    }
+
     private int takeId() {
         if (!freeIds.isEmpty()) {
             return freeIds.pollFirst();

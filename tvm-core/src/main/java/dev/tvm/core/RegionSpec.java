@@ -23,6 +23,7 @@ public final class RegionSpec {
     private final PlacementPolicy policy;
     private final int pageSize;
     private final String name;
+    private final boolean readOnly;
 
     private RegionSpec(
             RegionKind kind,
@@ -30,7 +31,9 @@ public final class RegionSpec {
             AllocatorKind allocator,
             PlacementPolicy policy,
             int pageSize,
-            String name) {
+            String name,
+            boolean readOnly) {
+        this.readOnly = readOnly;
         this.kind = kind;
         this.capacity = capacity;
         this.allocator = allocator;
@@ -43,7 +46,13 @@ public final class RegionSpec {
     public static RegionSpec of(RegionKind kind) {
         Objects.requireNonNull(kind, "kind");
         return new RegionSpec(
-                kind, MAX_CAPACITY, kind.defaultAllocator(), kind.defaultPolicy(), DEFAULT_PAGE_SIZE, kind.name());
+                kind,
+                MAX_CAPACITY,
+                kind.defaultAllocator(),
+                kind.defaultPolicy(),
+                DEFAULT_PAGE_SIZE,
+                kind.name(),
+                false);
     }
 
     /**
@@ -57,17 +66,19 @@ public final class RegionSpec {
                     "region capacity " + bytes + " is outside 1.." + MAX_CAPACITY + " bytes");
         }
         long rounded = (bytes + CAPACITY_GRANULE - 1) & -CAPACITY_GRANULE;
-        return new RegionSpec(kind, rounded, allocator, policy, pageSize, name);
+        return new RegionSpec(kind, rounded, allocator, policy, pageSize, name, readOnly);
     }
 
     /** A copy with another allocator. */
     public RegionSpec withAllocator(AllocatorKind value) {
-        return new RegionSpec(kind, capacity, Objects.requireNonNull(value, "allocator"), policy, pageSize, name);
+        return new RegionSpec(
+                kind, capacity, Objects.requireNonNull(value, "allocator"), policy, pageSize, name, readOnly);
     }
 
     /** A copy with another placement policy. */
     public RegionSpec withPolicy(PlacementPolicy value) {
-        return new RegionSpec(kind, capacity, allocator, Objects.requireNonNull(value, "policy"), pageSize, name);
+        return new RegionSpec(
+                kind, capacity, allocator, Objects.requireNonNull(value, "policy"), pageSize, name, readOnly);
     }
 
     /**
@@ -78,12 +89,27 @@ public final class RegionSpec {
             throw new TvmException.InvalidArgumentException(
                     "page size " + bytes + " is not a power of two from 4096 to 1048576");
         }
-        return new RegionSpec(kind, capacity, allocator, policy, bytes, name);
+        return new RegionSpec(kind, capacity, allocator, policy, bytes, name, readOnly);
     }
 
     /** A copy with a label shown in descriptions and metrics. */
     public RegionSpec withName(String value) {
-        return new RegionSpec(kind, capacity, allocator, policy, pageSize, Objects.requireNonNull(value, "name"));
+        return new RegionSpec(
+                kind, capacity, allocator, policy, pageSize, Objects.requireNonNull(value, "name"), readOnly);
+    }
+
+    /**
+     * A copy that is read-only or not: a read-only region refuses writes, stores, copies into it
+     * and new allocations with {@link ErrorCode#READ_ONLY}. Its content comes from elsewhere
+     * (an {@link ExternalLoader}, a snapshot).
+     */
+    public RegionSpec withReadOnly(boolean value) {
+        return new RegionSpec(kind, capacity, allocator, policy, pageSize, name, value);
+    }
+
+    /** Whether the region refuses writes. */
+    public boolean readOnly() {
+        return readOnly;
     }
 
     public RegionKind kind() {
@@ -112,6 +138,7 @@ public final class RegionSpec {
 
     @Override
     public String toString() {
-        return "RegionSpec[" + name + ", " + kind + ", " + capacity + " bytes, " + allocator + ", " + policy + "]";
+        return "RegionSpec[" + name + ", " + kind + ", " + capacity + " bytes, " + allocator + ", " + policy
+                + (readOnly ? ", read-only" : "") + "]";
     }
 }

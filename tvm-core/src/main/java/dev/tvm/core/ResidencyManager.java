@@ -68,6 +68,7 @@ final class ResidencyManager implements AutoCloseable {
     private final LongAdder pagesSpilled = new LongAdder();
     private final LongAdder spillFailures = new LongAdder();
     private final LongAdder busySkips = new LongAdder();
+    private final LongAdder pagesDropped = new LongAdder();
     private volatile TvmException lastSpillFailure;
     /** Whether the last eviction round failed to write (guarded by {@code lock}). */
     private boolean spillFailedInLastRound;
@@ -231,6 +232,16 @@ final class ResidencyManager implements AutoCloseable {
                     locked.put(region, new long[] {stamp});
                 }
                 int page = (int) key;
+                if (region.reloadable(page)) {
+                    // An EXTERNAL page: its loader brings it back, so it leaves without a write.
+                    if (region.dropReloadable(page)) {
+                        resident.addAndGet(-PageMap.PAGE_SIZE);
+                        evicted += PageMap.PAGE_SIZE;
+                        chosen += PageMap.PAGE_SIZE;
+                        pagesDropped.increment();
+                    }
+                    continue;
+                }
                 if (region.stageForSpill(page, staging, (long) staged << PageMap.PAGE_SHIFT)) {
                     batchRegions[staged] = region;
                     batchPages[staged] = page;
@@ -309,7 +320,13 @@ final class ResidencyManager implements AutoCloseable {
             int[] batch = new int[EVICTION_BATCH_PAGES];
             int staged = 0;
             for (int i = 0; i < count; i++) {
-                if (region.stageForSpill(pages[i], staging, (long) staged << PageMap.PAGE_SHIFT)) {
+                if (region.reloadable(pages[i])) {
+                    policy.removed(key(region, pages[i]));
+                    if (region.dropReloadable(pages[i])) {
+                        resident.addAndGet(-PageMap.PAGE_SIZE);
+                        pagesDropped.increment();
+                    }
+                } else if (region.stageForSpill(pages[i], staging, (long) staged << PageMap.PAGE_SHIFT)) {
                     regions[staged] = region;
                     batch[staged++] = pages[i];
                 }
@@ -355,7 +372,8 @@ final class ResidencyManager implements AutoCloseable {
                 spillFailures.sum(),
                 busySkips.sum(),
                 s.fileSize(),
-                accesses.droppedCount());
+                accesses.droppedCount(),
+                pagesDropped.sum() * PageMap.PAGE_SIZE);
     }
 
     @Override

@@ -15,6 +15,7 @@ package dev.tvm.core;
  * @param busySkips victims skipped because a concurrent accessor held their region
  * @param spillFileBytes current size of the spill file
  * @param droppedAccessRecords access records the lossy buffer dropped (the policy never saw them)
+ * @param bytesDropped bytes of EXTERNAL pages evicted without a write (their loader reloads them)
  */
 public record ResidencyStats(
         long budgetBytes,
@@ -27,4 +28,5 @@ public record ResidencyStats(
         long spillFailures,
         long busySkips,
         long spillFileBytes,
-        long droppedAccessRecords) {}
+        long droppedAccessRecords,
+        long bytesDropped) {}

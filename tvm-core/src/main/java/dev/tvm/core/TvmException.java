@@ -40,6 +40,7 @@ public class TvmException extends RuntimeException {
             case GUEST_OUT_OF_BOUNDS -> new GuestOutOfBoundsException(message);
             case CLOSED -> new DirectoryClosedException(message);
             case SPILL_IO_ERROR, SPILL_CORRUPT -> new SpillException(code, message, null);
+            case READ_ONLY -> new ReadOnlyException(message);
         };
     }
 
@@ -142,6 +143,15 @@ public class TvmException extends RuntimeException {
 
         public SpillException(ErrorCode code, String message, Throwable cause) {
             super(code, message, cause);
+        }
+    }
+
+    /** A write to, or allocation in, a read-only region. */
+    public static final class ReadOnlyException extends TvmException {
+        private static final long serialVersionUID = 1L;
+
+        public ReadOnlyException(String message) {
+            super(ErrorCode.READ_ONLY, message);
         }
     }
 }
