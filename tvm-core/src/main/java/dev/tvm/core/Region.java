@@ -71,6 +71,9 @@ import java.util.concurrent.locks.StampedLock;
  * below it are cleared.
  */
 public final class Region {
+    /** Spilled pages read along with a faulting one when their slots follow on (up to 1 MiB). */
+    static final int READ_AHEAD_PAGES = 15;
+
     /** Little-endian, like WebAssembly memory. */
     static final ValueLayout.OfInt I32 = JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -602,15 +605,32 @@ public final class Region {
         }
         int first = PageMap.pageOf(at);
         int last = PageMap.pageOf(at + length - 1);
-        int[] missing = new int[last - first + 1];
+        int[] missing = new int[last - first + 1 + READ_AHEAD_PAGES];
         int n = 0;
         for (int p = first; p <= last; p++) {
             if (!pages.isResident(p)) {
                 missing[n++] = p;
             }
         }
+        // Read-ahead: following pages that were spilled into the very next slots come along in
+        // the same read, so a sequential scan faults in runs instead of single pages.
+        int touchedPages = PageMap.pagesFor(touched);
+        int readAhead = 0;
+        if (n > 0 && missing[n - 1] == last && pages.slot(last) >= 0) {
+            for (int p = last + 1, k = 0;
+                    k < READ_AHEAD_PAGES
+                            && p < touchedPages
+                            && !pages.isResident(p)
+                            && pages.slot(p) == pages.slot(p - 1) + 1;
+                    p++, k++) {
+                missing[n++] = p;
+                readAhead++;
+            }
+        }
+        protectLast = Math.max(protectLast, n > 0 ? missing[n - 1] : protectLast);
         reservePages(missing, n, protectFirst, protectLast);
         SpillFile spill = residency == null ? null : residency.spillFile();
+        int required = n - readAhead;
         int done = 0;
         try {
             while (done < n) {
@@ -623,20 +643,22 @@ public final class Region {
                             && pages.slot(page + run) == slot + run) {
                         run++;
                     }
-                    int[] crcs = new int[run];
-                    for (int i = 0; i < run; i++) {
-                        crcs[i] = pages.crc(page + i);
-                    }
-                    final int firstPage = page;
-                    spill.readRun(
-                            slot,
-                            segment.asSlice((long) page << PageMap.PAGE_SHIFT, (long) run << PageMap.PAGE_SHIFT),
-                            crcs,
-                            0,
-                            i -> this + " page " + (firstPage + i));
-                    spill.freeRun(slot, run);
-                    for (int i = 0; i < run; i++) {
-                        pages.clearSpilled(page + i);
+                    try {
+                        readSpilled(spill, page, slot, run);
+                    } catch (TvmException.SpillException e) {
+                        if (done + run <= required) {
+                            throw e;
+                        }
+                        // The run reached into read-ahead pages: a bad neighbour must not fail
+                        // this access. Read the pages it needs alone and leave the rest spilled.
+                        if (done < required) {
+                            readSpilled(spill, page, slot, required - done);
+                            for (int i = 0; i < required - done; i++) {
+                                pages.markResident(page + i);
+                            }
+                            done = required;
+                        }
+                        break;
                     }
                 } else if (loader != null) {
                     loadExternal(page);
@@ -654,7 +676,25 @@ public final class Region {
             }
         }
         if (residency != null) {
-            residency.recordFault(n);
+            residency.recordFault(done);
+        }
+    }
+
+    /** Reads {@code run} spilled pages from consecutive slots, verifies them, frees the slots. */
+    private void readSpilled(SpillFile spill, int page, long slot, int run) {
+        int[] crcs = new int[run];
+        for (int i = 0; i < run; i++) {
+            crcs[i] = pages.crc(page + i);
+        }
+        spill.readRun(
+                slot,
+                segment.asSlice((long) page << PageMap.PAGE_SHIFT, (long) run << PageMap.PAGE_SHIFT),
+                crcs,
+                0,
+                i -> this + " page " + (page + i));
+        spill.freeRun(slot, run);
+        for (int i = 0; i < run; i++) {
+            pages.clearSpilled(page + i);
         }
     }
 

@@ -100,9 +100,13 @@ class ResidencyBudgetTest {
             assertEquals(4L * PageMap.PAGE_SIZE, blobs.info().spilledBytes());
             assertEquals(0, dir.residencyStats().residentBytes());
             byte[] read = new byte[BLOCK];
+            long faultsBefore = dir.residencyStats().faults();
             dir.read(h, 1000, MemorySegment.ofArray(read), 0, BLOCK);
             assertArrayEquals(data, read);
             assertEquals(Tier.HOT, blobs.info().tier());
+            // Read-ahead: the two pages the read needed brought the two that follow in their slots.
+            assertEquals(faultsBefore + 1, dir.residencyStats().faults());
+            assertEquals(4L * PageMap.PAGE_SIZE, blobs.info().residentBytes());
             blobs.load();
             assertEquals(0, blobs.info().spilledBytes());
 
