@@ -44,6 +44,15 @@ final class PageMap {
         return (int) ((bytes + PAGE_SIZE - 1) >>> PAGE_SHIFT);
     }
 
+    /** The page numbers {@code first, first + 1, ..., first + count - 1}. */
+    static int[] range(int first, int count) {
+        int[] pages = new int[count];
+        for (int i = 0; i < count; i++) {
+            pages[i] = first + i;
+        }
+        return pages;
+    }
+
     boolean isResident(int page) {
         return (resident[page >>> 6] & (1L << page)) != 0;
     }

@@ -278,10 +278,7 @@ public final class Region {
         int before = PageMap.pagesFor(touched);
         int after = PageMap.pagesFor(end);
         if (after > before) {
-            int[] fresh = new int[after - before];
-            for (int i = 0; i < fresh.length; i++) {
-                fresh[i] = before + i;
-            }
+            int[] fresh = PageMap.range(before, after - before);
             reservePages(fresh, fresh.length, protectFirst, protectLast);
             for (int page : fresh) {
                 pages.markResident(page);
@@ -991,11 +988,7 @@ public final class Region {
                 if (pages != null) {
                     int first = PageMap.pageOf(at);
                     int count = PageMap.pagesFor(n);
-                    int[] list = new int[count];
-                    for (int i = 0; i < count; i++) {
-                        list[i] = first + i;
-                    }
-                    reservePages(list, count, 0, PageMap.pagesFor(warmBytes) - 1);
+                    reservePages(PageMap.range(first, count), count, 0, PageMap.pagesFor(warmBytes) - 1);
                 }
                 MemorySegment.copy(segment, at, copy, 0, n);
                 reserved.remapAnonymous(at, n);
@@ -1125,12 +1118,8 @@ public final class Region {
                 }
             }
         } else {
-            int[] list = new int[n];
-            for (int i = 0; i < n; i++) {
-                list[i] = i;
-            }
             if (pages != null) {
-                reservePages(list, n, 0, n - 1);
+                reservePages(PageMap.range(0, n), n, 0, n - 1);
                 for (int p = 0; p < n; p++) {
                     pages.markResident(p);
                 }

@@ -198,7 +198,10 @@ public final class RegionDirectory implements AutoCloseable {
      *     65,535 regions are live, or {@link ErrorCode#NO_MEMORY} when its memory cannot be reserved
      */
     public Region create(RegionSpec spec) {
-        Objects.requireNonNull(spec, "spec");
+        return createRegion(Objects.requireNonNull(spec, "spec"), null);
+    }
+
+    private Region createRegion(RegionSpec spec, ExternalLoader loader) {
         synchronized (this) {
             checkOpen();
             int id = takeId();
@@ -211,7 +214,10 @@ public final class RegionDirectory implements AutoCloseable {
                 throw e;
             }
             generations[id] = gen;
-            Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing, residency);
+            Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing, residency, loader);
+            if (loader != null) {
+                region.initExternalContent();
+            }
             SLOTS.setRelease(regions, id, region);
             liveRegions++;
             regionsCreated.increment();
@@ -239,25 +245,7 @@ public final class RegionDirectory implements AutoCloseable {
                 .withCapacity(size)
                 .withPolicy(new PlacementPolicy(Tier.EXTERNAL, true, true))
                 .withReadOnly(true);
-        synchronized (this) {
-            checkOpen();
-            int id = takeId();
-            int gen = generations[id] + 1;
-            Backing backing;
-            try {
-                backing = backingFactory.create(spec.capacity());
-            } catch (RuntimeException e) {
-                releaseId(id, false);
-                throw e;
-            }
-            generations[id] = gen;
-            Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing, residency, loader);
-            region.initExternalContent();
-            SLOTS.setRelease(regions, id, region);
-            liveRegions++;
-            regionsCreated.increment();
-            return region;
-        }
+        return createRegion(spec, loader);
     }
 
     private int takeId() {
