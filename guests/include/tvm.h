@@ -251,6 +251,10 @@ TVM_IMPORT(compact) int64_t tvm_compact(tvm_region_t region);
 TVM_IMPORT(metrics) tvm_status_t tvm_metrics(tvm_region_t region, tvm_metrics_t *out);
 /* This instance's most recent failure code, 0 if none yet. */
 TVM_IMPORT(last_error) int32_t tvm_last_error(void);
+/* Where the allocation starts inside its region's address space: add it to
+ * the base of the memory the region is imported as for native loads. Valid
+ * while the region is pinned (imported regions are). Or a negative error. value */
+TVM_IMPORT(address_of) int64_t tvm_address_of(tvm_handle_t handle);
 
 #undef TVM_IMPORT
 

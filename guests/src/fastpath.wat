@@ -43,6 +43,7 @@
   (import "tvm" "compact"         (func $compact         (param i32) (result i64)))
   (import "tvm" "metrics"         (func $metrics         (param i32 i32) (result i32)))
   (import "tvm" "last_error"      (func $last_error      (result i32)))
+  (import "tvm" "address_of"      (func $address_of      (param i64) (result i64)))
 
   (memory (export "memory") 2)
 
@@ -229,4 +230,6 @@
     (call $metrics (local.get 0) (local.get 1)))
   (func (export "abi_last_error") (result i32)
     (call $last_error))
+  (func (export "abi_address_of") (param i64) (result i64)
+    (call $address_of (local.get 0)))
 )

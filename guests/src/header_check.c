@@ -33,6 +33,7 @@ __attribute__((export_name("touch_every_import"))) void touch_every_import(void)
     sink += tvm_free(h);
     sink += tvm_region_destroy(r);
     sink += tvm_last_error();
+    sink += tvm_address_of(h);
     /* helpers */
     tvm_lease_t lease;
     sink += tvm_lease_init(&lease, r, 1024);

@@ -58,6 +58,7 @@ public final class TvmGuest implements AutoCloseable {
         private WasiOptions wasiOptions;
         private boolean start = false;
         private final List<HostFunction> extra = new ArrayList<>();
+        private RegionImports regions;
 
         private Builder(WasmModule module, RegionDirectory directory) {
             this.module = Objects.requireNonNull(module, "module");
@@ -82,6 +83,15 @@ public final class TvmGuest implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Satisfies the guest's {@code "tvm-region"} memory imports with these regions. The
+         * caller keeps ownership: close the {@link RegionImports} after the guest.
+         */
+        public Builder withRegionImports(RegionImports value) {
+            this.regions = value;
+            return this;
+        }
+
         /** Adds further host functions (other import modules). */
         public Builder withHostFunctions(HostFunction... functions) {
             extra.addAll(List.of(functions));
@@ -100,6 +110,9 @@ public final class TvmGuest implements AutoCloseable {
                     imports.addFunction(wasi.toHostFunctions());
                 }
                 imports.addFunction(extra.toArray(new HostFunction[0]));
+                if (regions != null) {
+                    imports.addMemory(regions.memories());
+                }
                 Instance.Builder builder = Instance.builder(module)
                         .withImportValues(imports.build())
                         .withMemoryFactory(SegmentMemory.factory())

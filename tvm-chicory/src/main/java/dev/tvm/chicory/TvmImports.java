@@ -525,6 +525,10 @@ public final class TvmImports implements AutoCloseable {
                 "last_error",
                 FunctionType.of(new ValType[0], new ValType[] {I32}),
                 (inst, a) -> i32(lastError)));
+        fns.add(value("address_of", new ValType[] {I64}, (inst, a) -> {
+            checkHandle(a[0]);
+            return directory.addressOf(a[0]);
+        }));
         return fns.toArray(new HostFunction[0]);
     }
 

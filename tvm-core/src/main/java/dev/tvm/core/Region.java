@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -101,6 +102,8 @@ public final class Region {
     private boolean destroyed;
     /** Volatile so the residency manager can skip pinned victims without taking the lock. */
     private volatile int pinCount;
+    /** Pins taken by {@link #pinDirect()} (a subset of pinCount). */
+    private int directPins;
 
     private long touched;
     private Tier tier;
@@ -765,8 +768,48 @@ public final class Region {
     }
 
     /**
-     * The handle of an EXTERNAL region's content (one allocation of the loader's size), or 0
-     * for other regions.
+     * Makes the single allocation of a file-mapped read-only region and maps the file over it,
+     * copy-on-write and lazily (tier WARM); where mappings are unavailable the bytes are read in.
+     * Called once, before the region is published.
+     */
+    void initMappedContent(Path file, long size) throws IOException {
+        long stamp = lock.writeLock();
+        try {
+            long offset = allocator.allocate(size);
+            touched = allocator.footprint(size);
+            contentHandle = HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
+            metrics.recordAllocation(size);
+            long mapped = (size + 4095) & -4096L;
+            if (backing instanceof ReservedBacking reserved) {
+                try (ReservedBacking.ReadOnlyFile f = ReservedBacking.ReadOnlyFile.open(file)) {
+                    reserved.mapFile(0, mapped, f, 0); // the mapping outlives the descriptor
+                }
+                warmBytes = mapped;
+                if (pages != null) {
+                    for (int p = 0; p < PageMap.pagesFor(mapped); p++) {
+                        pages.markResident(p); // page cache, shared, not counted: see warmBytes
+                    }
+                }
+            } else {
+                try (FileLoader loader = FileLoader.open(file)) {
+                    if (pages != null) {
+                        int n = PageMap.pagesFor(size);
+                        reservePages(PageMap.range(0, n), n, 0, n - 1);
+                        for (int p = 0; p < n; p++) {
+                            pages.markResident(p);
+                        }
+                    }
+                    loader.load(0, segment.asSlice(0, size));
+                }
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * The handle of the content of an EXTERNAL or file-mapped region (one allocation of the
+     * source's size), or 0 for other regions.
      */
     public long contentHandle() {
         return contentHandle;
@@ -835,7 +878,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (residency == null || !spec.policy().spillable()) {
+            if (residency == null || !spec.policy().spillable() || (spec.readOnly() && loader == null)) {
                 throw TvmException.of(
                         ErrorCode.UNSUPPORTED,
                         this
@@ -1159,12 +1202,79 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (pinCount == 0) {
-                throw new TvmException.InvalidArgumentException(this + " is not pinned");
+            if (pinCount - directPins == 0) {
+                throw new TvmException.InvalidArgumentException(
+                        this + " is not pinned" + (directPins > 0 ? " (except by direct access)" : ""));
             }
             pinCount--;
         } finally {
             lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Pins the region for direct access by a guest (as an imported memory) and returns its bytes:
+     * the whole address space, read-only for read-only regions. Spilled pages are faulted in first
+     * (within the budget) and, pinned, are never evicted; a WARM region keeps working through its
+     * file mapping. Addresses inside it (see {@link #addressOf}) stay valid until {@link
+     * #unpinDirect()}: while pinned the region is never compacted, moved, demoted or destroyed.
+     *
+     * <p>Direct writes bypass handles: bytes written outside any allocation are the guest's own
+     * business, are not counted against the resident budget, and are discarded when the last
+     * direct pin goes (so new allocations still read zero).
+     *
+     * @throws TvmException.UnsupportedOperationTvmException if the region is not pinnable
+     */
+    public MemorySegment pinDirect() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (!spec.policy().pinnable()) {
+                throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
+            }
+            if (pages != null && touched > 0) {
+                faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
+            }
+            pinCount++;
+            directPins++;
+            return spec.readOnly() ? segment.asReadOnly() : segment;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Releases a {@link #pinDirect()} pin. */
+    public void unpinDirect() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            if (directPins == 0) {
+                throw new TvmException.InvalidArgumentException(this + " has no direct pin");
+            }
+            directPins--;
+            pinCount--;
+            if (directPins == 0 && !spec.readOnly() && loader == null) {
+                long from = (touched + PageMap.PAGE_SIZE - 1) & -PageMap.PAGE_SIZE;
+                if (from < spec.capacity()) {
+                    backing.discard(from, spec.capacity() - from); // the guest may have written there
+                }
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Where an allocation starts inside the region's address space: what a guest adds to the
+     * base of its imported memory for native loads. Valid while the region is pinned.
+     */
+    public long addressOf(long handle) {
+        lock.readLock();
+        try {
+            checkLive();
+            return residentRange(handle, 0, 0);
+        } finally {
+            lock.tryUnlockRead();
         }
     }
 

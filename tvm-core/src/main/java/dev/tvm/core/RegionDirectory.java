@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
@@ -198,10 +199,45 @@ public final class RegionDirectory implements AutoCloseable {
      *     65,535 regions are live, or {@link ErrorCode#NO_MEMORY} when its memory cannot be reserved
      */
     public Region create(RegionSpec spec) {
-        return createRegion(Objects.requireNonNull(spec, "spec"), null);
+        return createRegion(Objects.requireNonNull(spec, "spec"), null, null);
     }
 
-    private Region createRegion(RegionSpec spec, ExternalLoader loader) {
+    /**
+     * Creates a read-only BLOB region holding the bytes of {@code file}, mapped copy-on-write
+     * and paged in lazily by the OS (tier {@link Tier#WARM}): zero copy, and shared through the
+     * page cache by every guest the region is granted to or imported by. {@link
+     * Region#contentHandle()} names the bytes. Writes fail with {@link ErrorCode#READ_ONLY}
+     * (through handles) or trap (through an imported memory).
+     *
+     * @throws TvmException.InvalidArgumentException if the file is empty or above 4 GiB
+     * @throws TvmException.SpillException ({@link ErrorCode#SPILL_IO_ERROR}) if it cannot be read
+     */
+    public Region createMapped(String name, Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw TvmException.of(ErrorCode.SPILL_IO_ERROR, "cannot map " + file + ": " + e);
+        }
+        if (size <= 0 || size > RegionSpec.MAX_CAPACITY) {
+            throw new TvmException.InvalidArgumentException(
+                    file + " has " + size + " bytes; a mapped region holds 1 byte to 4 GiB");
+        }
+        RegionSpec spec = RegionSpec.of(RegionKind.BLOB_ARENA)
+                .withName(name)
+                .withCapacity(size)
+                .withPolicy(new PlacementPolicy(Tier.WARM, true, false))
+                .withReadOnly(true);
+        return createRegion(spec, null, region -> {
+            try {
+                region.initMappedContent(file, size);
+            } catch (IOException e) {
+                throw TvmException.of(ErrorCode.SPILL_IO_ERROR, "cannot map " + file + ": " + e);
+            }
+        });
+    }
+
+    private Region createRegion(RegionSpec spec, ExternalLoader loader, Consumer<Region> init) {
         synchronized (this) {
             checkOpen();
             int id = takeId();
@@ -217,6 +253,15 @@ public final class RegionDirectory implements AutoCloseable {
             Region region = new Region(HandleCodec.regionRef(id, gen), spec, backing, residency, loader);
             if (loader != null) {
                 region.initExternalContent();
+            }
+            if (init != null) {
+                try {
+                    init.accept(region);
+                } catch (RuntimeException e) {
+                    region.destroy(true);
+                    releaseId(id, true);
+                    throw e;
+                }
             }
             SLOTS.setRelease(regions, id, region);
             liveRegions++;
@@ -245,7 +290,7 @@ public final class RegionDirectory implements AutoCloseable {
                 .withCapacity(size)
                 .withPolicy(new PlacementPolicy(Tier.EXTERNAL, true, true))
                 .withReadOnly(true);
-        return createRegion(spec, loader);
+        return createRegion(spec, loader, null);
     }
 
     private int takeId() {
@@ -498,6 +543,11 @@ public final class RegionDirectory implements AutoCloseable {
     /** Frees an allocation; see {@link Region#free}. */
     public void free(long handle) {
         regionOf(handle).free(handle);
+    }
+
+    /** Where an allocation starts in its region; see {@link Region#addressOf}. */
+    public long addressOf(long handle) {
+        return regionOf(handle).addressOf(handle);
     }
 
     /** The requested size of a live allocation. */

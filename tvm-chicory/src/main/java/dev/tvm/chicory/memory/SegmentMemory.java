@@ -179,16 +179,17 @@ public final class SegmentMemory implements Memory, AutoCloseable {
      * is allowed up to {@code min(limits.maximumPages(), segment.byteSize() / 64 KiB, 32767)} pages
      * and zeroes the pages it adds, as wasm requires.
      *
-     * @throws IllegalArgumentException if the segment is read-only, is not 8-byte aligned (atomics
+     * <p>A read-only segment gives a read-only memory: every write fails with the segment's own
+     * check ({@code IllegalArgumentException: Attempt to write a read-only segment} on JDK 25),
+     * which unwinds the guest like a trap and changes nothing; the check costs no extra branch here.
+     *
+     * @throws IllegalArgumentException if the segment is not 8-byte aligned (atomics
      *     need aligned addresses; heap segments over {@code byte[]} never are), or is smaller than
      *     the initial pages
      */
     public static SegmentMemory wrap(MemorySegment segment, MemoryLimits limits) {
         Objects.requireNonNull(segment, "segment");
         Objects.requireNonNull(limits, "limits");
-        if (segment.isReadOnly()) {
-            throw new IllegalArgumentException("segment is read-only");
-        }
         if (segment.maxByteAlignment() < Long.BYTES) {
             throw new IllegalArgumentException(
                     "segment must be 8-byte aligned for atomics, its alignment is " + segment.maxByteAlignment());

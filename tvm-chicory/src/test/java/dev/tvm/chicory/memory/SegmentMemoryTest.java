@@ -215,14 +215,27 @@ class SegmentMemoryTest {
     }
 
     @Test
+    void readOnlyViewsReadButRefuseEveryWrite() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(2L * PAGE, 8);
+            s.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 100, 7);
+            SegmentMemory ro = SegmentMemory.wrap(s.asReadOnly(), new MemoryLimits(1, 1));
+            assertEquals(7, ro.readInt(100));
+            assertThrows(IllegalArgumentException.class, () -> ro.writeI32(100, 8));
+            assertThrows(IllegalArgumentException.class, () -> ro.writeLong(0, 8));
+            assertThrows(IllegalArgumentException.class, () -> ro.write(0, new byte[4]));
+            assertThrows(IllegalArgumentException.class, () -> ro.fill((byte) 1, 0, 4));
+            assertEquals(7, ro.readInt(100));
+        }
+    }
+
+    @Test
     void wrapRejectsUnusableSegments() {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> SegmentMemory.wrap(MemorySegment.ofArray(new byte[PAGE]), new MemoryLimits(1, 1)));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(2L * PAGE, 8);
-            assertThrows(
-                    IllegalArgumentException.class, () -> SegmentMemory.wrap(s.asReadOnly(), new MemoryLimits(1, 1)));
             assertThrows(
                     IllegalArgumentException.class, () -> SegmentMemory.wrap(s.asSlice(4), new MemoryLimits(1, 1)));
             assertThrows(IllegalArgumentException.class, () -> SegmentMemory.wrap(s, new MemoryLimits(3, 3)));

@@ -1,0 +1,111 @@
+package dev.tvm.chicory;
+
+import com.dylibso.chicory.runtime.ImportMemory;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tvm.chicory.memory.SegmentMemory;
+import dev.tvm.core.Region;
+import dev.tvm.core.TvmException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Regions given to a guest as imported memories, for native loads and stores (multi-memory).
+ *
+ * <p>Naming: a region bound under {@code name} satisfies the import {@code (import "tvm-region"
+ * "name" (memory ...))}. Its memory shows the first {@code min(capacity, 32767 pages)} bytes of
+ * the region (Chicory memories stop at 2 GiB − 64 KiB), with initial = maximum = that many pages, so
+ * the guest should declare the import with a minimum no larger and no maximum (or 32767). A guest
+ * finds an allocation with {@code tvm.address_of(handle)}: the allocation's bytes are at that
+ * address in the memory.
+ *
+ * <p>Lifetime and pinning: {@link #build} pins every bound region with {@link Region#pinDirect()}
+ * (faulting in any spilled pages first; a WARM region keeps working through its file mapping), so
+ * while this object is open the regions are never compacted, evicted, moved or destroyed and
+ * addresses stay valid; {@link #close()} unpins them. One {@code RegionImports} may be shared by
+ * any number of instances on any threads — they then share the bytes. A read-only region gives a
+ * read-only memory: a guest store to it unwinds the guest like a trap (the
+ * segment's {@code IllegalArgumentException: Attempt to write a read-only segment}) and changes
+ * nothing.
+ */
+public final class RegionImports implements AutoCloseable {
+    /** The import module name. */
+    public static final String MODULE = "tvm-region";
+
+    private final List<Region> pinned;
+    private final List<ImportMemory> memories;
+    private boolean closed;
+
+    private RegionImports(List<Region> pinned, List<ImportMemory> memories) {
+        this.pinned = pinned;
+        this.memories = memories;
+    }
+
+    /** Starts binding regions. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds regions to import names. */
+    public static final class Builder {
+        private final Map<String, Region> regions = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** Binds {@code region} to the import {@code "tvm-region" name}. */
+        public Builder withRegion(String name, Region region) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(region, "region");
+            if (regions.putIfAbsent(name, region) != null) {
+                throw new TvmException.InvalidArgumentException("import name '" + name + "' is bound twice");
+            }
+            return this;
+        }
+
+        /** Pins every region and creates its memory. All or nothing. */
+        public RegionImports build() {
+            List<Region> pinned = new ArrayList<>();
+            List<ImportMemory> memories = new ArrayList<>();
+            boolean ok = false;
+            try {
+                for (Map.Entry<String, Region> e : regions.entrySet()) {
+                    MemorySegment bytes = e.getValue().pinDirect();
+                    pinned.add(e.getValue());
+                    int pages = (int) Math.min(bytes.byteSize() / Memory.PAGE_SIZE, Memory.RUNTIME_MAX_PAGES);
+                    SegmentMemory memory = SegmentMemory.wrap(
+                            bytes.asSlice(0, (long) pages * Memory.PAGE_SIZE), new MemoryLimits(pages, pages));
+                    memories.add(new ImportMemory(MODULE, e.getKey(), memory));
+                }
+                ok = true;
+                return new RegionImports(pinned, memories);
+            } finally {
+                if (!ok) {
+                    pinned.forEach(Region::unpinDirect);
+                }
+            }
+        }
+    }
+
+    /** The memories, for {@code ImportValues.Builder.addMemory}. */
+    public ImportMemory[] memories() {
+        return memories.toArray(new ImportMemory[0]);
+    }
+
+    /** Unpins the regions. Instances must not touch the memories afterwards. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Region region : pinned) {
+            if (!region.isDestroyed()) {
+                region.unpinDirect();
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package dev.tvm.chicory.wit;
+
+/** A {@code .wit} text the {@link WitParser} cannot read: a syntax error or an unsupported feature. */
+public final class WitParseException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public WitParseException(String message) {
+        super(message);
+    }
+}
