@@ -1,0 +1,487 @@
+package dev.tvm.chicory.wit;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import dev.tvm.chicory.TvmImports;
+import dev.tvm.chicory.TvmTrapException;
+import dev.tvm.core.AllocatorKind;
+import dev.tvm.core.CompactionResult;
+import dev.tvm.core.DirectoryStats;
+import dev.tvm.core.ErrorCode;
+import dev.tvm.core.Region;
+import dev.tvm.core.RegionDirectory;
+import dev.tvm.core.RegionInfo;
+import dev.tvm.core.RegionKind;
+import dev.tvm.core.RegionSpec;
+import dev.tvm.core.RegionStats;
+import dev.tvm.core.ResidencyStats;
+import dev.tvm.core.Tier;
+import dev.tvm.core.TvmException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The typed path: the {@code tvm:memory} interfaces of {@code wit/tvm.wit} (on the classpath as
+ * {@value #WIT_RESOURCE}) for one Chicory guest instance, over a shared {@link RegionDirectory}.
+ * A core-module guest imports {@code tvm:memory/manager@0.1.0}, {@code
+ * tvm:memory/bytes@0.1.0} and {@code tvm:memory/diagnostics@0.1.0} with canonical-ABI
+ * signatures and exports {@code memory} and {@code cabi_realloc}; see {@code docs/typed-path.md}.
+ *
+ * <pre>{@code
+ * TypedImports typed = TypedImports.builder(dir).build();       // one per guest instance
+ * Instance instance = Instance.builder(module)
+ *         .withImportValues(typed.toImportValues())
+ *         .build();
+ * }</pre>
+ *
+ * <p>Each function below is a lambda from lifted Java values to Java values ({@link WitHost} does
+ * the canonical ABI). Failures of functions returning {@code result<_, error-code>} become its
+ * error case (the {@link ErrorCode} of the same name) and set {@link #lastError()}; the others
+ * cannot fail except by a closed directory, which traps ({@link TvmTrapException}).
+ *
+ * <p>Capabilities are the raw path's: held in a {@link TvmImports} (its own, or one shared with a
+ * raw binding of the same instance via {@link #builder(TvmImports)}), granted with {@link
+ * TvmImports#grant}, checked with the same rule (see {@link Capabilities}).
+ */
+public final class TypedImports implements AutoCloseable {
+    /** Where the WIT lives on the classpath (copied from {@code wit/tvm.wit} at build time). */
+    public static final String WIT_RESOURCE = "wit/tvm.wit";
+
+    private static final class Holder {
+        static final WitPackage WIT = load();
+
+        private static WitPackage load() {
+            WitPackage pkg = WitParser.parseResource(WIT_RESOURCE);
+            WitInterface types = pkg.iface("types");
+            checkEnum(types, "region-kind", RegionKind.class);
+            checkEnum(types, "allocator", AllocatorKind.class);
+            checkEnum(types, "tier", Tier.class);
+            checkEnum(types, "error-code", ErrorCode.class);
+            return pkg;
+        }
+
+        private static void checkEnum(WitInterface types, String name, Class<? extends Enum<?>> java) {
+            List<String> wit = ((WitType.EnumType) types.type(name)).cases();
+            List<String> expected = new ArrayList<>();
+            for (Enum<?> c : java.getEnumConstants()) {
+                expected.add(WitArgs.witName(c));
+            }
+            if (!wit.equals(expected)) {
+                throw new IllegalStateException("enum " + name + " in " + WIT_RESOURCE + " is " + wit + " but "
+                        + java.getSimpleName() + " is " + expected);
+            }
+        }
+    }
+
+    /** The parsed {@code tvm:memory} package. */
+    public static WitPackage wit() {
+        return Holder.WIT;
+    }
+
+    /** Largest {@code alloc-batch} count, as on the raw path. */
+    public static final int MAX_BATCH = TvmImports.MAX_BATCH;
+
+    private final RegionDirectory directory;
+    private final TvmImports tvm;
+    private final boolean ownsTvm;
+    private final boolean destroyOnClose;
+    private final Capabilities caps;
+    private final WitHost host;
+    private final List<Integer> created = new ArrayList<>();
+    private volatile ErrorCode lastError;
+    private volatile String lastErrorMessage = "";
+
+    private TypedImports(Builder b) {
+        this.tvm = b.tvm != null ? b.tvm : TvmImports.builder(b.directory).build();
+        this.ownsTvm = b.tvm == null;
+        this.directory = tvm.directory();
+        this.destroyOnClose = b.destroyOnClose;
+        this.caps = new Capabilities(tvm);
+        this.host = bind(WitHost.builder(wit())).build();
+    }
+
+    /** A binding with its own capability table over {@code directory}. */
+    public static Builder builder(RegionDirectory directory) {
+        return new Builder(Objects.requireNonNull(directory, "directory"), null);
+    }
+
+    /**
+     * A binding sharing {@code tvm}'s capability table: for a guest that imports both paths, so
+     * that regions created or granted on one are usable on the other. Closing this binding does
+     * not close {@code tvm}.
+     */
+    public static Builder builder(TvmImports tvm) {
+        return new Builder(null, Objects.requireNonNull(tvm, "tvm"));
+    }
+
+    /** Configures a {@link TypedImports}. */
+    public static final class Builder {
+        private final RegionDirectory directory;
+        private final TvmImports tvm;
+        private boolean destroyOnClose = true;
+
+        private Builder(RegionDirectory directory, TvmImports tvm) {
+            this.directory = directory;
+            this.tvm = tvm;
+        }
+
+        /** Whether {@link #close()} destroys the regions created through this binding (default true). */
+        public Builder withDestroyOnClose(boolean value) {
+            this.destroyOnClose = value;
+            return this;
+        }
+
+        public TypedImports build() {
+            return new TypedImports(this);
+        }
+    }
+
+    // ---------------------------------------------------------------- public surface
+
+    /** The host functions of the three interfaces. Each call returns new objects bound to this binding. */
+    public HostFunction[] functions() {
+        return host.functions();
+    }
+
+    /** {@link #functions()} as Chicory import values. */
+    public ImportValues toImportValues() {
+        return ImportValues.builder().addFunction(functions()).build();
+    }
+
+    /** Calls so far per function ({@code manager.alloc}, ...), failed and trapped ones included. */
+    public Map<String, Long> callCounts() {
+        return host.callCounts();
+    }
+
+    /** The generic binding: core signatures, counts. */
+    public WitHost host() {
+        return host;
+    }
+
+    /** The capability table (and raw binding) this typed binding uses. */
+    public TvmImports tvm() {
+        return tvm;
+    }
+
+    public RegionDirectory directory() {
+        return directory;
+    }
+
+    /** This binding's most recent failure, or null; what {@code last-error} returns. */
+    public ErrorCode lastError() {
+        return lastError;
+    }
+
+    /** Its message, "" if none. */
+    public String lastErrorMessage() {
+        return lastErrorMessage;
+    }
+
+    /** References of the regions created through this binding and not destroyed through it. */
+    public synchronized List<Integer> createdRegions() {
+        return List.copyOf(created);
+    }
+
+    // ---------------------------------------------------------------- the functions
+
+    private WitHost.Builder bind(WitHost.Builder b) {
+        WitPackage pkg = wit();
+        // manager
+        fn(b, pkg, "manager", "create-region", a -> {
+            RegionKind kind = a.enumValue(0, RegionKind.class);
+            long capacity = a.integer(1);
+            String name = a.string(2);
+            RegionSpec spec = RegionSpec.of(kind);
+            if (capacity != 0) {
+                spec = spec.withCapacity(capacity);
+            }
+            if (!name.isEmpty()) {
+                spec = spec.withName(name);
+            }
+            Region region = directory.create(spec);
+            synchronized (this) {
+                created.add(region.ref());
+            }
+            tvm.grant(region.ref());
+            return (long) region.ref();
+        });
+        fn(b, pkg, "manager", "destroy-region", a -> {
+            Region region = caps.region(a.integer(0));
+            directory.destroy(region.ref());
+            synchronized (this) {
+                created.remove(Integer.valueOf(region.ref()));
+            }
+            return null;
+        });
+        fn(b, pkg, "manager", "describe", a -> info(caps.region(a.integer(0))));
+        fn(b, pkg, "manager", "list-regions", a -> {
+            List<Object> out = new ArrayList<>();
+            for (Region r : directory.liveRegions()) {
+                if (tvm.holds(r.ref())) {
+                    try {
+                        out.add(info(r));
+                    } catch (TvmException.NoSuchRegionException destroyedMeanwhile) {
+                        // skipped, as RegionDirectory.list() does
+                    }
+                }
+            }
+            return out;
+        });
+        fn(b, pkg, "manager", "pin", a -> {
+            caps.region(a.integer(0)).pin();
+            return null;
+        });
+        fn(b, pkg, "manager", "unpin", a -> {
+            caps.region(a.integer(0)).unpin();
+            return null;
+        });
+        fn(b, pkg, "manager", "reset", a -> {
+            caps.region(a.integer(0)).reset();
+            return null;
+        });
+        fn(b, pkg, "manager", "compact", a -> {
+            CompactionResult c = caps.region(a.integer(0)).compact();
+            return record(
+                    "region", (long) c.ref(),
+                    "allocations-moved", (long) c.allocationsMoved(),
+                    "bytes-moved", c.bytesMoved(),
+                    "touched-before", c.touchedBefore(),
+                    "touched-after", c.touchedAfter(),
+                    "bytes-reclaimed", c.bytesReclaimed());
+        });
+        fn(b, pkg, "manager", "alloc", a -> handle(caps.region(a.integer(0)).allocate(a.integer(1))));
+        fn(b, pkg, "manager", "alloc-batch", a -> {
+            Region region = caps.region(a.integer(0));
+            long count = a.integer(2);
+            if (count > MAX_BATCH) {
+                throw new TvmException.InvalidArgumentException("batch count " + count + " is outside 0.." + MAX_BATCH);
+            }
+            long[] handles = new long[(int) count];
+            region.allocateBatch(a.integer(1), (int) count, handles, 0);
+            List<Object> out = new ArrayList<>(handles.length);
+            for (long h : handles) {
+                out.add(handle(h));
+            }
+            return out;
+        });
+        fn(b, pkg, "manager", "free", a -> {
+            long h = handleArg(a, 0);
+            directory.free(h);
+            return null;
+        });
+        fn(b, pkg, "manager", "size-of", a -> directory.sizeOf(handleArg(a, 0)));
+        // bytes
+        fn(b, pkg, "bytes", "write", a -> {
+            long h = handleArg(a, 0);
+            byte[] data = a.bytes(2);
+            directory.write(h, a.integer(1), MemorySegment.ofArray(data), 0, data.length);
+            return null;
+        });
+        fn(b, pkg, "bytes", "read", a -> {
+            long h = handleArg(a, 0);
+            long len = a.integer(2);
+            if (len > Integer.MAX_VALUE) {
+                throw new TvmException.InvalidArgumentException("read length " + len + " is above 2^31 - 1");
+            }
+            // Never more than the allocation holds: a longer read fails the core's bounds check
+            // (OUT_OF_BOUNDS, counted) before anything is copied.
+            byte[] out = new byte[(int) Math.min(len, directory.sizeOf(h))];
+            directory.read(h, a.integer(1), MemorySegment.ofArray(out), 0, len);
+            return out;
+        });
+        fn(b, pkg, "bytes", "copy", a -> {
+            long dst = handleArg(a, 0);
+            long src = handleArg(a, 2);
+            directory.copy(dst, a.integer(1), src, a.integer(3), a.integer(4));
+            return null;
+        });
+        fn(b, pkg, "bytes", "fill", a -> {
+            long h = handleArg(a, 0);
+            directory.fill(h, a.integer(1), a.integer(2), (byte) a.integer(3));
+            return null;
+        });
+        // diagnostics
+        fn(
+                b,
+                pkg,
+                "diagnostics",
+                "metrics",
+                a -> metrics(caps.region(a.integer(0)).stats(), 1));
+        fn(b, pkg, "diagnostics", "directory-metrics", a -> {
+            DirectoryStats totals = directory.stats();
+            return metrics(totals.totals(), totals.liveRegions());
+        });
+        fn(b, pkg, "diagnostics", "residency", a -> {
+            ResidencyStats r = directory.residencyStats();
+            if (r == null) {
+                return Optional.empty();
+            }
+            return Optional.of(record(
+                    "budget-bytes", r.budgetBytes(),
+                    "resident-bytes", r.residentBytes(),
+                    "peak-resident-bytes", r.peakResidentBytes(),
+                    "faults", r.faults(),
+                    "bytes-faulted", r.bytesFaulted(),
+                    "spills", r.spills(),
+                    "bytes-spilled", r.bytesSpilled(),
+                    "spill-failures", r.spillFailures(),
+                    "spill-file-bytes", r.spillFileBytes()));
+        });
+        fn(b, pkg, "diagnostics", "region-count", a -> {
+            long n = 0;
+            for (Region r : directory.liveRegions()) {
+                n += tvm.holds(r.ref()) ? 1 : 0;
+            }
+            return n;
+        });
+        fn(b, pkg, "diagnostics", "last-error", a -> {
+            ErrorCode e = lastError;
+            return e == null ? Optional.empty() : Optional.of(WitArgs.witName(e));
+        });
+        fn(b, pkg, "diagnostics", "last-error-message", a -> lastErrorMessage);
+        return b;
+    }
+
+    /** The handle argument at {@code index}, after the capability check. */
+    private long handleArg(WitArgs a, int index) {
+        long h = (Long) a.record(index).get("raw");
+        caps.checkHandle(h);
+        return h;
+    }
+
+    private static Map<String, Object> handle(long raw) {
+        return record("raw", raw);
+    }
+
+    private static Map<String, Object> info(Region region) {
+        RegionInfo info = region.info();
+        RegionStats s = info.stats();
+        Set<String> policy = new LinkedHashSet<>();
+        if (info.policy().pinnable()) {
+            policy.add("pinnable");
+        }
+        if (info.policy().spillable()) {
+            policy.add("spillable");
+        }
+        return record(
+                "region", (long) info.ref(),
+                "name", info.name(),
+                "kind", WitArgs.witName(info.kind()),
+                "allocator", WitArgs.witName(info.allocator()),
+                "tier", WitArgs.witName(info.tier()),
+                "policy", policy,
+                "read-only", region.spec().readOnly(),
+                "pin-count", (long) info.pinCount(),
+                "capacity", info.capacity(),
+                "live-allocations", s.liveAllocations(),
+                "live-bytes", s.liveBytes(),
+                "used-bytes", s.usedBytes(),
+                "touched-bytes", s.touchedBytes(),
+                "resident-bytes", info.residentBytes(),
+                "spilled-bytes", info.spilledBytes());
+    }
+
+    private static Map<String, Object> metrics(RegionStats s, long regions) {
+        List<Object> failures = new ArrayList<>();
+        for (ErrorCode code : ErrorCode.values()) {
+            long n = s.failures(code);
+            if (n > 0) {
+                failures.add(record("code", WitArgs.witName(code), "count", n));
+            }
+        }
+        return record(
+                "allocations", s.allocations(),
+                "frees", s.frees(),
+                "leases", s.leases(),
+                "bytes-allocated", s.bytesAllocated(),
+                "bytes-freed", s.bytesFreed(),
+                "live-allocations", s.liveAllocations(),
+                "live-bytes", s.liveBytes(),
+                "used-bytes", s.usedBytes(),
+                "touched-bytes", s.touchedBytes(),
+                "bytes-read", s.bytesRead(),
+                "bytes-written", s.bytesWritten(),
+                "compactions", s.compactions(),
+                "bytes-moved", s.bytesMoved(),
+                "resets", s.resets(),
+                "handle-failures", s.totalFailures(),
+                "live-regions", regions,
+                "failures", failures);
+    }
+
+    private static Map<String, Object> record(Object... namesAndValues) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            out.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /**
+     * Registers {@code body} for {@code iface.name}. For a function returning {@code result<T,
+     * error-code>} the body returns the ok payload and a {@link TvmException} becomes the error
+     * case; for any other function a failure traps.
+     */
+    private void fn(WitHost.Builder b, WitPackage pkg, String iface, String name, WitHost.Implementation body) {
+        WitType result = pkg.iface(iface).function(name).result();
+        boolean errorResult = result instanceof WitType.ResultType r
+                && r.error() instanceof WitType.EnumType e
+                && e.name().equals("error-code");
+        b.implement(iface, name, args -> {
+            try {
+                Object value = body.call(args);
+                return errorResult ? WitResult.ok(value) : value;
+            } catch (TvmException e) {
+                return failed(e, errorResult);
+            } catch (RuntimeException e) {
+                return failed(internal(e), errorResult);
+            }
+        });
+    }
+
+    private Object failed(TvmException e, boolean errorResult) {
+        lastError = e.code();
+        lastErrorMessage = e.getMessage() == null ? e.code().name() : e.getMessage();
+        if (errorResult) {
+            return WitResult.error(WitArgs.witName(e.code()));
+        }
+        throw new TvmTrapException(e.code(), e.getMessage(), e);
+    }
+
+    /** As in TvmImports: a non-TVM exception is reported as INVALID_ARGUMENT, never thrown into the guest raw. */
+    private static TvmException internal(RuntimeException e) {
+        TvmException wrapped = new TvmException.InvalidArgumentException("host rejected the call: " + e);
+        wrapped.initCause(e);
+        return wrapped;
+    }
+
+    /**
+     * Destroys the regions created through this binding (if so configured) and, if it owns its
+     * {@link TvmImports}, closes that too (dropping every capability).
+     */
+    @Override
+    public synchronized void close() {
+        if (destroyOnClose && !directory.isClosed()) {
+            for (int ref : created) {
+                try {
+                    directory.destroy(ref);
+                } catch (TvmException alreadyGoneOrPinned) {
+                    // destroyed elsewhere, or pinned by another holder: leave it to the directory
+                }
+            }
+        }
+        created.clear();
+        if (ownsTvm) {
+            tvm.close();
+        }
+    }
+}
