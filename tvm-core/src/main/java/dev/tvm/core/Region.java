@@ -843,26 +843,35 @@ public final class Region {
     }
 
     /**
-     * Copies a resident page into the manager's staging buffer ahead of a spill. Exclusive lock
-     * held (by the caller or the manager). Returns false, staging nothing, for a page that is not
-     * resident or lies above the high-water mark, or if the region is pinned or destroyed.
+     * The bytes of a resident page, for the manager to write out as they are (no copy). Exclusive
+     * lock held (by the caller or the manager) until the page is committed. Returns null for a
+     * page that is not resident or lies above the high-water mark, or if the region is pinned or
+     * destroyed.
      */
-    boolean stageForSpill(int page, MemorySegment staging, long stagingOffset) {
+    MemorySegment pageForSpill(int page) {
         if (destroyed || pinCount > 0 || page >= PageMap.pagesFor(touched) || !pages.isResident(page)) {
-            return false;
+            return null;
         }
-        MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, staging, stagingOffset, PageMap.PAGE_SIZE);
-        return true;
+        return segment.asSlice((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
     }
 
     /**
-     * After the staged copy of a page reached the spill file: releases its memory and records
-     * where it went. Exclusive lock held, as for {@link #stageForSpill}.
+     * After {@code count} pages reached the spill file: records where each went and releases their
+     * memory, one {@code madvise} per run of consecutive pages. Exclusive lock held, as for {@link
+     * #pageForSpill}. {@code list} is sorted by page within this region.
      */
-    void commitSpilled(int page, long slot, int crc) {
-        backing.discard((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
-        pages.clearResident(page);
-        pages.setSpilled(page, slot, crc);
+    void commitSpilled(int[] list, long[] slots, int[] crcs, int from, int count) {
+        int runStart = from;
+        for (int i = from; i < from + count; i++) {
+            pages.clearResident(list[i]);
+            pages.setSpilled(list[i], slots[i], crcs[i]);
+            boolean runEnds = i + 1 == from + count || list[i + 1] != list[i] + 1;
+            if (runEnds) {
+                backing.discard(
+                        (long) list[runStart] << PageMap.PAGE_SHIFT, (long) (i - runStart + 1) << PageMap.PAGE_SHIFT);
+                runStart = i + 1;
+            }
+        }
     }
 
     /**

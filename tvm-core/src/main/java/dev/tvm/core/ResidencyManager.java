@@ -3,10 +3,11 @@ package dev.tvm.core;
 import dev.tvm.core.residency.AccessBuffer;
 import dev.tvm.core.residency.EvictionPolicy;
 import dev.tvm.core.spill.SpillFile;
+import dev.tvm.core.spill.SpillQueue;
 import dev.tvm.core.spill.SpillRun;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ import java.util.function.IntFunction;
  *
  * <h2>Locks</h2>
  *
- * The manager's lock guards the policy, the staging buffer and eviction. A caller enters it
+ * The manager's lock guards the policy and eviction. A caller enters it
  * holding the exclusive lock of at most one region (the requester); victims in other regions are
  * locked with {@code tryWriteLock} only and skipped when busy, so no lock cycle can form.
  *
@@ -54,13 +55,11 @@ final class ResidencyManager implements AutoCloseable {
     private final EvictionPolicy policy;
     private final IntFunction<Region> regionsById;
     private final AccessBuffer accesses = new AccessBuffer();
-    /** Guards the policy, the staging buffer and eviction. */
+    /** Guards the policy and eviction. */
     private final ReentrantLock lock = new ReentrantLock();
 
     private final AtomicLong resident = new AtomicLong();
     private final AtomicLong peakResident = new AtomicLong();
-    private final Arena stagingArena = Arena.ofShared();
-    private final MemorySegment staging;
 
     private final LongAdder faults = new LongAdder();
     private final LongAdder pagesFaulted = new LongAdder();
@@ -79,7 +78,6 @@ final class ResidencyManager implements AutoCloseable {
         this.spill = spill;
         this.policy = policy;
         this.regionsById = regionsById;
-        this.staging = stagingArena.allocate((long) EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE, 4096);
     }
 
     static long key(Region region, int page) {
@@ -195,17 +193,16 @@ final class ResidencyManager implements AutoCloseable {
 
     /**
      * Evicts at least {@code need} bytes (rounded up to a batch) of victims chosen by the policy,
-     * from any number of regions, written to the spill file as one run per batch. Returns whether
-     * anything was evicted.
+     * from any number of regions. Each batch is one gathering write straight from the regions'
+     * memory into one run of the spill file (no staging copy), then one {@code madvise} per run of
+     * consecutive pages. Returns whether anything was evicted.
      */
     private boolean evict(Region requester, long need, int protectFirst, int protectLast) {
         spillFailedInLastRound = false;
         long target = Math.max(need, (long) EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE);
         Map<Region, long[]> locked = new IdentityHashMap<>(); // region -> {stamp}
         List<Long> busy = new ArrayList<>();
-        Region[] batchRegions = new Region[EVICTION_BATCH_PAGES];
-        int[] batchPages = new int[EVICTION_BATCH_PAGES];
-        int staged = 0;
+        Batch batch = new Batch();
         long evicted = 0;
         long chosen = 0;
         int skips = 0;
@@ -242,19 +239,15 @@ final class ResidencyManager implements AutoCloseable {
                     }
                     continue;
                 }
-                if (region.stageForSpill(page, staging, (long) staged << PageMap.PAGE_SHIFT)) {
-                    batchRegions[staged] = region;
-                    batchPages[staged] = page;
-                    staged++;
+                if (batch.add(region, page)) {
                     chosen += PageMap.PAGE_SIZE;
                 }
-                if (staged == EVICTION_BATCH_PAGES) {
-                    evicted += writeBatch(batchRegions, batchPages, staged);
-                    staged = 0;
+                if (batch.size == EVICTION_BATCH_PAGES) {
+                    evicted += writeBatch(batch);
                 }
             }
-            if (staged > 0) {
-                evicted += writeBatch(batchRegions, batchPages, staged);
+            if (batch.size > 0) {
+                evicted += writeBatch(batch);
             }
             return evicted > 0;
         } finally {
@@ -267,31 +260,92 @@ final class ResidencyManager implements AutoCloseable {
         }
     }
 
+    /** Victim pages gathered for one write; every region in it is exclusively locked. */
+    private final class Batch {
+        final Region[] regions = new Region[EVICTION_BATCH_PAGES];
+        final int[] pages = new int[EVICTION_BATCH_PAGES];
+        final MemorySegment[] bytes = new MemorySegment[EVICTION_BATCH_PAGES];
+        int size;
+
+        boolean add(Region region, int page) {
+            MemorySegment segment = region.pageForSpill(page);
+            if (segment == null) {
+                return false;
+            }
+            regions[size] = region;
+            pages[size] = page;
+            bytes[size] = segment;
+            size++;
+            return true;
+        }
+    }
+
     /**
-     * Writes the staged pages as one run and commits each to its region; on failure every page
-     * stays resident (and in the policy) and the failure is remembered. Returns bytes evicted.
+     * Writes a batch as one run and commits each page to its region; on failure every page stays
+     * resident (and in the policy) and the failure is remembered. Returns bytes evicted.
      */
-    private long writeBatch(Region[] regions, int[] pages, int n) {
+    private long writeBatch(Batch batch) {
+        int n = batch.size;
+        batch.size = 0;
         SpillRun run;
         try {
-            run = spill.spill(staging.asSlice(0, (long) n << PageMap.PAGE_SHIFT));
+            run = gather(batch.bytes, n);
         } catch (TvmException.SpillException e) {
             spillFailures.increment();
             lastSpillFailure = e;
             spillFailedInLastRound = true;
             for (int i = 0; i < n; i++) {
-                policy.admitted(key(regions[i], pages[i]));
+                policy.admitted(key(batch.regions[i], batch.pages[i]));
             }
             return 0;
         }
-        for (int i = 0; i < n; i++) {
-            regions[i].commitSpilled(pages[i], run.slot(i), run.crc(i));
-        }
+        commit(batch.regions, batch.pages, run, n);
         long bytes = (long) n << PageMap.PAGE_SHIFT;
         resident.addAndGet(-bytes);
         evictions.increment();
         pagesSpilled.add(n);
         return bytes;
+    }
+
+    /** One gathering write of {@code n} pages into a fresh run (see {@link SpillQueue}). */
+    private SpillRun gather(MemorySegment[] bytes, int n) {
+        SpillQueue queue = spill.newQueue();
+        try {
+            for (int i = 0; i < n; i++) {
+                queue.submit(bytes[i]);
+            }
+            return queue.flush();
+        } finally {
+            queue.clear(); // after a failure the pages stay resident; nothing may stay queued
+        }
+    }
+
+    /** Hands each region its pages of a written run, sorted so discards coalesce. */
+    private static void commit(Region[] regions, int[] pages, SpillRun run, int n) {
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(
+                order,
+                (a, b) -> regions[a] != regions[b]
+                        ? Integer.compare(System.identityHashCode(regions[a]), System.identityHashCode(regions[b]))
+                        : Integer.compare(pages[a], pages[b]));
+        int[] list = new int[n];
+        long[] slots = new long[n];
+        int[] crcs = new int[n];
+        for (int i = 0; i < n; i++) {
+            list[i] = pages[order[i]];
+            slots[i] = run.slot(order[i]);
+            crcs[i] = run.crc(order[i]);
+        }
+        int start = 0;
+        for (int i = 1; i <= n; i++) {
+            if (i == n || regions[order[i]] != regions[order[start]]) {
+                regions[order[start]].commitSpilled(list, slots, crcs, start, i - start);
+                start = i;
+            }
+        }
     }
 
     private boolean evictable(long key, Region requester, int protectFirst, int protectLast) {
@@ -316,9 +370,7 @@ final class ResidencyManager implements AutoCloseable {
     void spillAll(Region region, int[] pages, int count) {
         lock.lock();
         try {
-            Region[] regions = new Region[EVICTION_BATCH_PAGES];
-            int[] batch = new int[EVICTION_BATCH_PAGES];
-            int staged = 0;
+            Batch batch = new Batch();
             for (int i = 0; i < count; i++) {
                 if (region.reloadable(pages[i])) {
                     policy.removed(key(region, pages[i]));
@@ -326,27 +378,27 @@ final class ResidencyManager implements AutoCloseable {
                         resident.addAndGet(-PageMap.PAGE_SIZE);
                         pagesDropped.increment();
                     }
-                } else if (region.stageForSpill(pages[i], staging, (long) staged << PageMap.PAGE_SHIFT)) {
-                    regions[staged] = region;
-                    batch[staged++] = pages[i];
+                } else {
+                    batch.add(region, pages[i]);
                 }
-                if (staged == EVICTION_BATCH_PAGES || (i == count - 1 && staged > 0)) {
+                if (batch.size == EVICTION_BATCH_PAGES || (i == count - 1 && batch.size > 0)) {
+                    int n = batch.size;
+                    batch.size = 0;
                     SpillRun run;
                     try {
-                        run = spill.spill(staging.asSlice(0, (long) staged << PageMap.PAGE_SHIFT));
+                        run = gather(batch.bytes, n);
                     } catch (TvmException.SpillException e) {
                         spillFailures.increment();
                         lastSpillFailure = e;
                         throw e; // pages not yet committed stay resident and in the policy
                     }
-                    for (int j = 0; j < staged; j++) {
-                        policy.removed(key(region, batch[j]));
-                        region.commitSpilled(batch[j], run.slot(j), run.crc(j));
+                    for (int j = 0; j < n; j++) {
+                        policy.removed(key(region, batch.pages[j]));
                     }
-                    resident.addAndGet(-((long) staged << PageMap.PAGE_SHIFT));
-                    pagesSpilled.add(staged);
+                    commit(batch.regions, batch.pages, run, n);
+                    resident.addAndGet(-((long) n << PageMap.PAGE_SHIFT));
+                    pagesSpilled.add(n);
                     evictions.increment();
-                    staged = 0;
                 }
             }
         } finally {
@@ -381,7 +433,6 @@ final class ResidencyManager implements AutoCloseable {
         lock.lock();
         try {
             spill.close();
-            stagingArena.close();
         } finally {
             lock.unlock();
         }
