@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds every guest in guests/wasm/ from guests/src/ and checks each one:
 # wasm-validate, imports against the raw ABI (names AND signatures, taken from
-# the table below and cross-checked against docs/raw-abi.md), and the exports
-# the host tests and the CLI rely on.
+# the table below and cross-checked against docs/raw-abi.md) or, for typed.wasm,
+# against the canonical-ABI signatures of wit/tvm.wit (TYPED_ABI), and the
+# exports the host tests and the CLI rely on.
 #
 #   ./build.sh           rebuild guests/wasm/*.wasm
 #   ./build.sh --check   rebuild into a temporary directory and fail if the
@@ -121,6 +122,35 @@ fi
 
 abi_sig() { awk -v n="$1" '$1 == n { print $2 }' <<<"$TVM_ABI"; }
 
+# ------------------------------------------------------------------ the typed ABI
+# "module.name signature" of every function of wit/tvm.wit as a core-module import under the
+# canonical ABI: module tvm:memory/<interface>@0.1.0, name = function name, parameters flattened
+# (enum/u32/u8 -> i32, u64 and the handle record -> i64, string/list -> i32 pointer + i32 length),
+# a result that flattens to more than one value written to a return area passed as the last i32.
+# TypedGuestAbiTest checks this table against the host's own flattening of the .wit.
+TYPED_ABI="tvm:memory/manager@0.1.0.create-region (i32,i64,i32,i32,i32)->nil
+tvm:memory/manager@0.1.0.destroy-region (i32,i32)->nil
+tvm:memory/manager@0.1.0.describe (i32,i32)->nil
+tvm:memory/manager@0.1.0.list-regions (i32)->nil
+tvm:memory/manager@0.1.0.pin (i32,i32)->nil
+tvm:memory/manager@0.1.0.unpin (i32,i32)->nil
+tvm:memory/manager@0.1.0.reset (i32,i32)->nil
+tvm:memory/manager@0.1.0.compact (i32,i32)->nil
+tvm:memory/manager@0.1.0.alloc (i32,i64,i32)->nil
+tvm:memory/manager@0.1.0.alloc-batch (i32,i64,i32,i32)->nil
+tvm:memory/manager@0.1.0.free (i64,i32)->nil
+tvm:memory/manager@0.1.0.size-of (i64,i32)->nil
+tvm:memory/bytes@0.1.0.write (i64,i64,i32,i32,i32)->nil
+tvm:memory/bytes@0.1.0.read (i64,i64,i32,i32)->nil
+tvm:memory/bytes@0.1.0.copy (i64,i64,i64,i64,i64,i32)->nil
+tvm:memory/bytes@0.1.0.fill (i64,i64,i64,i32,i32)->nil
+tvm:memory/diagnostics@0.1.0.metrics (i32,i32)->nil
+tvm:memory/diagnostics@0.1.0.directory-metrics (i32)->nil
+tvm:memory/diagnostics@0.1.0.residency (i32)->nil
+tvm:memory/diagnostics@0.1.0.region-count ()->i32
+tvm:memory/diagnostics@0.1.0.last-error (i32)->nil
+tvm:memory/diagnostics@0.1.0.last-error-message (i32)->nil"
+
 # "import mod.name SIG", "export name SIG", "memory name" lines of a module.
 signatures() {
     wasm-objdump -x "$1" | awk '
@@ -174,6 +204,34 @@ check() {
         "$(grep -c '^import tvm\.' <<<"$sigs" || true)" "$(sha256sum "$wasm" | cut -c1-16)"
 }
 
+# check_typed WASM [EXPORT_NAME SIG]...
+#   a typed-path guest: every import is a function of TYPED_ABI with its signature, every
+#   function of TYPED_ABI is imported, memory and cabi_realloc are exported, no other imports.
+check_typed() {
+    local wasm=$1 sigs kind name sig want
+    shift
+    wasm-validate "$wasm" || die "$wasm: wasm-validate failed"
+    sigs=$(signatures "$wasm")
+    while read -r kind name sig; do
+        [[ $kind == import ]] || continue
+        want=$(awk -v n="$name" '$1 == n { print $2 }' <<<"$TYPED_ABI")
+        [[ -n $want ]] || die "$wasm: imports $name, which is not a function of wit/tvm.wit"
+        [[ $sig == "$want" ]] || die "$wasm: $name is $sig, the canonical ABI says $want"
+    done <<<"$sigs"
+    while read -r name want; do
+        grep -qxF "import $name $want" <<<"$sigs" || die "$wasm: does not import $name $want"
+    done <<<"$TYPED_ABI"
+    grep -qx 'memory memory' <<<"$sigs" || die "$wasm: does not export its memory as \"memory\""
+    grep -qxF 'export cabi_realloc (i32,i32,i32,i32)->i32' <<<"$sigs" \
+        || die "$wasm: does not export cabi_realloc (i32,i32,i32,i32)->i32"
+    while (($#)); do
+        grep -qxF "export $1 $2" <<<"$sigs" || die "$wasm: does not export $1 $2"
+        shift 2
+    done
+    printf '  %-16s %7d bytes  %2d typed imports  %s\n' "$(basename "$wasm")" "$(wc -c <"$wasm")" \
+        "$(grep -c '^import tvm:memory/' <<<"$sigs" || true)" "$(sha256sum "$wasm" | cut -c1-16)"
+}
+
 # ------------------------------------------------------------------ header
 # tvm.h must declare all 27 imports with the ABI's signatures (C and C++).
 SCRATCH=$(mktemp -d)
@@ -194,6 +252,7 @@ wasm-validate --enable-multi-memory "$OUT/regions.wasm" || die "regions.wasm doe
 "$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/list_sum.c -o "$OUT/list_sum.wasm"
 "$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/demo.c -o "$OUT/demo.wasm"
 "$CLANG" "${CFLAGS[@]}" "${WASI[@]}" src/hello_wasi.c -o "$OUT/hello_wasi.wasm"
+"$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/typed.c -o "$OUT/typed.wasm"
 
 # ------------------------------------------------------------------ check
 check "$OUT/fastpath.wasm" "" full selftest "()->i32"
@@ -208,6 +267,15 @@ check "$OUT/demo.wasm" "" subset \
     demo_region_count "()->i32" demo_blocks "()->i32" demo_region_kind "(i32)->i32" \
     demo_block_handle "(i32,i32)->i64"
 check "$OUT/hello_wasi.wasm" "wasi_snapshot_preview1" subset _start "()->nil"
+check_typed "$OUT/typed.wasm" \
+    typed_selftest "()->i32" typed_kept_region "()->i32" typed_kept_handle "()->i64" \
+    typed_realloc_calls "()->i32" typed_buffer "()->i32" typed_create_named "(i32,i64,i32)->i64" \
+    typed_describe_field "(i32,i32)->i64" typed_metrics_field "(i32,i32)->i64" \
+    typed_residency_field "(i32)->i64" typed_alloc "(i32,i64)->i64" \
+    typed_alloc_batch "(i32,i64,i32)->i64" typed_write_pattern "(i64,i64,i32,i32)->i32" \
+    typed_read_sum "(i64,i64,i32)->i64" typed_op "(i32,i64)->i32" typed_last_error "()->i32" \
+    typed_last_error_message "()->i32" typed_list_count "()->i32" typed_list_ref "(i32)->i32" \
+    typed_region_count "()->i32" typed_trap "(i32)->i32"
 
 if [[ $MODE == check ]]; then
     stale=0
