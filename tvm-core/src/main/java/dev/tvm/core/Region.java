@@ -901,6 +901,7 @@ public final class Region {
             dewarm();
             int[] resident = residentPages();
             residency.spillAll(this, resident, resident.length);
+            residency.recordDemotion();
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -914,9 +915,13 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            boolean wasCold = pages != null && pages.spilledCount() > 0;
             dewarm();
             if (pages != null && touched > 0) {
                 faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
+            }
+            if (wasCold && residency != null) {
+                residency.recordPromotion();
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -1027,6 +1032,9 @@ public final class Region {
     private void dewarm() {
         if (warmBytes == 0) {
             return;
+        }
+        if (residency != null) {
+            residency.recordPromotion();
         }
         ReservedBacking reserved = (ReservedBacking) backing;
         long chunk = (long) ResidencyManager.EVICTION_BATCH_PAGES << PageMap.PAGE_SHIFT;

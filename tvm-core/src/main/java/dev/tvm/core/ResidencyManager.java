@@ -68,6 +68,8 @@ final class ResidencyManager implements AutoCloseable {
     private final LongAdder spillFailures = new LongAdder();
     private final LongAdder busySkips = new LongAdder();
     private final LongAdder pagesDropped = new LongAdder();
+    private final LongAdder demotions = new LongAdder();
+    private final LongAdder promotions = new LongAdder();
     private volatile TvmException lastSpillFailure;
     /** Whether the last eviction round failed to write (guarded by {@code lock}). */
     private boolean spillFailedInLastRound;
@@ -406,6 +408,14 @@ final class ResidencyManager implements AutoCloseable {
         }
     }
 
+    void recordDemotion() {
+        demotions.increment();
+    }
+
+    void recordPromotion() {
+        promotions.increment();
+    }
+
     void recordFault(int pages) {
         faults.increment();
         pagesFaulted.add(pages);
@@ -425,7 +435,9 @@ final class ResidencyManager implements AutoCloseable {
                 busySkips.sum(),
                 s.fileSize(),
                 accesses.droppedCount(),
-                pagesDropped.sum() * PageMap.PAGE_SIZE);
+                pagesDropped.sum() * PageMap.PAGE_SIZE,
+                demotions.sum(),
+                promotions.sum());
     }
 
     @Override

@@ -16,6 +16,9 @@ package dev.tvm.core;
  * @param spillFileBytes current size of the spill file
  * @param droppedAccessRecords access records the lossy buffer dropped (the policy never saw them)
  * @param bytesDropped bytes of EXTERNAL pages evicted without a write (their loader reloads them)
+ * @param demotions explicit demotions of whole regions to COLD ({@code Region.spill()})
+ * @param promotions promotions of whole regions to HOT ({@code Region.load()}, or a WARM region
+ *     copied into anonymous memory)
  */
 public record ResidencyStats(
         long budgetBytes,
@@ -29,4 +32,6 @@ public record ResidencyStats(
         long busySkips,
         long spillFileBytes,
         long droppedAccessRecords,
-        long bytesDropped) {}
+        long bytesDropped,
+        long demotions,
+        long promotions) {}

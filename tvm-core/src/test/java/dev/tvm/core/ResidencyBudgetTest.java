@@ -96,6 +96,7 @@ class ResidencyBudgetTest {
             dir.write(h, 1000, MemorySegment.ofArray(data), 0, BLOCK);
             blobs.spill();
             assertEquals(Tier.COLD, blobs.info().tier());
+            assertEquals(1, dir.residencyStats().demotions());
             assertEquals(0, blobs.info().residentBytes());
             assertEquals(4L * PageMap.PAGE_SIZE, blobs.info().spilledBytes());
             assertEquals(0, dir.residencyStats().residentBytes());
@@ -109,6 +110,11 @@ class ResidencyBudgetTest {
             assertEquals(4L * PageMap.PAGE_SIZE, blobs.info().residentBytes());
             blobs.load();
             assertEquals(0, blobs.info().spilledBytes());
+            blobs.spill();
+            blobs.load(); // a whole COLD region brought back at once
+            assertEquals(2, dir.residencyStats().demotions());
+            assertEquals(1, dir.residencyStats().promotions());
+            assertArrayEquals(data, readBack(dir, h));
 
             Region heap = dir.create(RegionSpec.of(RegionKind.HOT_HEAP));
             heap.allocate(10);
@@ -156,6 +162,12 @@ class ResidencyBudgetTest {
             assertTrue(dir.residencyStats().spillFileBytes() >= 0);
             assertThrows(TvmException.class, () -> dir.getLong(h, 0));
         }
+    }
+
+    private static byte[] readBack(RegionDirectory dir, long h) {
+        byte[] read = new byte[BLOCK];
+        dir.read(h, 1000, MemorySegment.ofArray(read), 0, BLOCK);
+        return read;
     }
 
     private static long slack(RegionDirectory dir) {
