@@ -276,6 +276,21 @@ check_typed "$OUT/typed.wasm" \
     typed_read_sum "(i64,i64,i32)->i64" typed_op "(i32,i64)->i32" typed_last_error "()->i32" \
     typed_last_error_message "()->i32" typed_list_count "()->i32" typed_list_ref "(i32)->i32" \
     typed_region_count "()->i32" typed_trap "(i32)->i32"
+# Optional cross-check with the reference tooling: with JCO_DIR set to a directory where
+# `npm install @bytecodealliance/jco` was run, wasm-tools (inside jco) embeds wit/tvm.wit's world
+# `guest` into typed.wasm and makes a component of it, which fails unless every import has exactly
+# the signature the canonical ABI lowers its WIT function to.
+if [[ -n "${JCO_DIR:-}" ]]; then
+    JCO_DIR=$JCO_DIR node --input-type=module -e '
+        const [wasm, wit] = process.argv.slice(1);
+        const tools = await import(process.env.JCO_DIR + "/node_modules/@bytecodealliance/jco-transpile/dist/wasm-tools.js");
+        const { readFileSync } = await import("node:fs");
+        const embedded = await tools.componentEmbed({ binary: readFileSync(wasm),
+            witSource: readFileSync(wit, "utf8"), world: "guest", stringEncoding: "utf8" });
+        const component = await tools.componentNew(embedded, []);
+        console.log("  typed.wasm is a valid tvm:memory/guest component core (" + component.length + " bytes as a component)");
+    ' "$OUT/typed.wasm" "$HERE/../wit/tvm.wit" || die "typed.wasm does not match wit/tvm.wit (wasm-tools component new)"
+fi
 
 if [[ $MODE == check ]]; then
     stale=0
