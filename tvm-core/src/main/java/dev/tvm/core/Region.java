@@ -541,7 +541,7 @@ public final class Region {
         if (pages == null) {
             return at;
         }
-        if (!pages.allResident(at, length)) {
+        while (!pages.allResident(at, length)) { // once, unless the downgrade ever failed
             lock.tryUnlockRead();
             faultHoldingRead(handle, offset, length);
             checkLive();
@@ -561,8 +561,7 @@ public final class Region {
             checkLive();
             long at = locate(handle, offset, length);
             faultRange(at, length, PageMap.pageOf(at), PageMap.pageOf(at + Math.max(0, length - 1)));
-            lock.tryConvertToReadLock(stamp);
-            downgraded = true;
+            downgraded = lock.tryConvertToReadLock(stamp) != 0; // always succeeds for a write stamp
         } finally {
             if (!downgraded) {
                 lock.unlockWrite(stamp);
@@ -581,8 +580,7 @@ public final class Region {
             int last = PageMap.pageOf(Math.max(from, to) + Math.max(0, length - 1));
             faultRange(from, length, first, last);
             faultRange(to, length, first, last);
-            lock.tryConvertToReadLock(stamp);
-            downgraded = true;
+            downgraded = lock.tryConvertToReadLock(stamp) != 0; // always succeeds for a write stamp
         } finally {
             if (!downgraded) {
                 lock.unlockWrite(stamp);
