@@ -457,9 +457,9 @@ public final class Region {
                 checkLive();
                 long from = locate(srcHandle, srcOffset, length);
                 long to = locate(dstHandle, dstOffset, length);
-                if (pages != null && !(pages.allResident(from, length) && pages.allResident(to, length))) {
+                while (pages != null && !(pages.allResident(from, length) && pages.allResident(to, length))) {
                     lock.tryUnlockRead();
-                    faultBothHoldingRead(from, to, length);
+                    faultBothHoldingRead(srcHandle, srcOffset, dstHandle, dstOffset, length);
                     checkLive();
                     from = locate(srcHandle, srcOffset, length);
                     to = locate(dstHandle, dstOffset, length);
@@ -571,11 +571,14 @@ public final class Region {
     }
 
     /** Same-region copy: both ranges resident at once, each protecting the other. */
-    private void faultBothHoldingRead(long from, long to, long length) {
+    private void faultBothHoldingRead(long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
         long stamp = lock.writeLock();
         boolean downgraded = false;
         try {
             checkLive();
+            // Located again under the exclusive lock: a compaction may have moved them meanwhile.
+            long from = locate(srcHandle, srcOffset, length);
+            long to = locate(dstHandle, dstOffset, length);
             int first = PageMap.pageOf(Math.min(from, to));
             int last = PageMap.pageOf(Math.max(from, to) + Math.max(0, length - 1));
             faultRange(from, length, first, last);
