@@ -1,0 +1,66 @@
+package dev.tvm.chicory.spec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One wast2json output: the {@code .json} command list of a {@code .wast} script, whose module
+ * files sit next to it.
+ *
+ * @param name how tests name the script: its path relative to the suite directory, with the
+ *     {@code .wast} source name
+ * @param json the command list
+ * @param commands in script order
+ */
+record WastScript(String name, Path json, List<Command> commands) {
+
+    /** One command; {@code fields} is its JSON object as wast2json wrote it. */
+    record Command(String type, int line, Map<String, Object> fields) {
+        String string(String key) {
+            Object v = fields.get(key);
+            return v == null ? null : v.toString();
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> action() {
+            return (Map<String, Object>) fields.get("action");
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> expected() {
+            Object v = fields.get("expected");
+            return v == null ? List.of() : (List<Map<String, Object>>) v;
+        }
+    }
+
+    /** Reads {@code json}; {@code relative} is its path relative to the suite directory. */
+    @SuppressWarnings("unchecked")
+    static WastScript read(Path json, String relative) {
+        String text;
+        try {
+            text = Files.readString(json, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, Object> root = (Map<String, Object>) Json.parse(text);
+        String source = String.valueOf(root.getOrDefault("source_filename", json.getFileName()));
+        String dir = relative.contains("/") ? relative.substring(0, relative.lastIndexOf('/') + 1) : "";
+        List<Command> commands = new ArrayList<>();
+        for (Object o : (List<Object>) root.get("commands")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            commands.add(new Command((String) c.get("type"), ((Number) c.get("line")).intValue(), c));
+        }
+        return new WastScript(dir + Path.of(source).getFileName(), json, List.copyOf(commands));
+    }
+
+    /** A module file named by a command, next to the JSON file. */
+    Path file(String filename) {
+        return json.resolveSibling(filename);
+    }
+}
