@@ -101,6 +101,30 @@ final class HandleTable {
         return gen <= (state >>> 1) ? ErrorCode.STALE_HANDLE.code() : ErrorCode.FORGED_HANDLE.code();
     }
 
+    /**
+     * For optimistic readers: the segment offset of {@code [offset, offset + length)} inside a
+     * valid handle's allocation, or -1 for an invalid handle, a range outside the allocation, or
+     * arrays torn by a concurrent resize. Never throws; the caller validates its lock stamp.
+     */
+    long tryLocate(long handle, long offset, long length) {
+        int slot = HandleCodec.slot(handle);
+        int gen = HandleCodec.slotGen(handle);
+        long[] offs = offsets;
+        long[] szs = sizes;
+        int[] sts = states;
+        if (slot >= highMark || slot >= offs.length || slot >= szs.length || slot >= sts.length) {
+            return -1;
+        }
+        if (gen == 0 || sts[slot] != ((gen << 1) | LIVE)) {
+            return -1;
+        }
+        long size = szs[slot];
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+            return -1;
+        }
+        return offs[slot] + offset;
+    }
+
     long offset(int slot) {
         return offsets[slot];
     }

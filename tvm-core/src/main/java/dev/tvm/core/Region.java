@@ -372,6 +372,20 @@ public final class Region {
 
     /** Little-endian i32 load at {@code offset} inside an allocation. */
     public int getInt(long handle, long offset) {
+        // Optimistic first: no lock write at all when nothing structural happens meanwhile.
+        long stamp = lock.tryOptimisticRead();
+        try {
+            long at = optimisticLocate(handle, offset, 4);
+            if (at >= 0) {
+                int v = segment.get(I32, at);
+                if (lock.validate(stamp)) {
+                    recordOptimisticRead(at, 4);
+                    return v;
+                }
+            }
+        } catch (RuntimeException raced) {
+            // torn by a concurrent writer (destroyed, moved, resized): take the locked path
+        }
         lock.readLock();
         try {
             checkLive();
@@ -385,6 +399,20 @@ public final class Region {
 
     /** Little-endian i64 load. */
     public long getLong(long handle, long offset) {
+        // Optimistic first: no lock write at all when nothing structural happens meanwhile.
+        long stamp = lock.tryOptimisticRead();
+        try {
+            long at = optimisticLocate(handle, offset, 8);
+            if (at >= 0) {
+                long v = segment.get(I64, at);
+                if (lock.validate(stamp)) {
+                    recordOptimisticRead(at, 8);
+                    return v;
+                }
+            }
+        } catch (RuntimeException raced) {
+            // torn by a concurrent writer (destroyed, moved, resized): take the locked path
+        }
         lock.readLock();
         try {
             checkLive();
@@ -696,6 +724,31 @@ public final class Region {
         spill.freeRun(slot, run);
         for (int i = 0; i < run; i++) {
             pages.clearSpilled(page + i);
+        }
+    }
+
+    /**
+     * The lock-free half of a load: where {@code [offset, offset + length)} of a valid handle's
+     * allocation is, if it is resident, else -1 (any doubt, including state torn by a concurrent
+     * writer, sends the caller to the locked path, which validates and reports properly). Reads
+     * plain fields that only change under the exclusive lock; the caller validates its optimistic
+     * stamp after using the result, so a torn read is never acted on. Records nothing.
+     */
+    private long optimisticLocate(long handle, long offset, long length) {
+        if (destroyed || HandleCodec.regionRef(handle) != ref) {
+            return -1;
+        }
+        long at = table.tryLocate(handle, offset, length);
+        if (at < 0 || (pages != null && !pages.allResident(at, length))) {
+            return -1;
+        }
+        return at;
+    }
+
+    private void recordOptimisticRead(long at, long length) {
+        metrics.recordRead(length);
+        if (residency != null) {
+            residency.recordAccess(this, PageMap.pageOf(at));
         }
     }
 
