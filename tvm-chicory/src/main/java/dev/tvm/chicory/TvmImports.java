@@ -559,7 +559,7 @@ public final class TvmImports implements AutoCloseable {
             } catch (TvmException e) {
                 return i32(fail(e));
             } catch (RuntimeException e) {
-                return i32(fail(internal(e)));
+                return i32(fail(BindingSupport.internal(e)));
             }
         });
     }
@@ -571,7 +571,7 @@ public final class TvmImports implements AutoCloseable {
             } catch (TvmException e) {
                 return i64(fail(e));
             } catch (RuntimeException e) {
-                return i64(fail(internal(e)));
+                return i64(fail(BindingSupport.internal(e)));
             }
         });
     }
@@ -585,7 +585,7 @@ public final class TvmImports implements AutoCloseable {
                         fail(e);
                         return i64(HandleCodec.NULL);
                     } catch (RuntimeException e) {
-                        fail(internal(e));
+                        fail(BindingSupport.internal(e));
                         return i64(HandleCodec.NULL);
                     }
                 });
@@ -598,7 +598,7 @@ public final class TvmImports implements AutoCloseable {
             } catch (TvmException e) {
                 throw trap(e);
             } catch (RuntimeException e) {
-                throw trap(internal(e));
+                throw trap(BindingSupport.internal(e));
             }
         };
         return new HostFunction(
@@ -613,34 +613,17 @@ public final class TvmImports implements AutoCloseable {
             } catch (TvmException e) {
                 throw trap(e);
             } catch (RuntimeException e) {
-                throw trap(internal(e));
+                throw trap(BindingSupport.internal(e));
             }
         };
         return new HostFunction(MODULE, name, FunctionType.of(new ValType[] {I64, I64, value}, new ValType[0]), handle);
     }
 
-    /**
-     * A runtime exception that is not a {@link TvmException} means a host bug or an argument the
-     * checks missed. It is reported as {@code INVALID_ARGUMENT} rather than thrown into the guest,
-     * so no guest input can crash the host, and kept as the cause for diagnosis.
-     */
-    private static TvmException internal(RuntimeException e) {
-        TvmException wrapped = new TvmException.InvalidArgumentException("host rejected the call: " + e);
-        wrapped.initCause(e);
-        return wrapped;
-    }
-
     /** Destroys the regions this guest created (if so configured) and drops all capabilities. */
     @Override
     public synchronized void close() {
-        if (destroyOnClose && !directory.isClosed()) {
-            for (int ref : created) {
-                try {
-                    directory.destroy(ref);
-                } catch (TvmException alreadyGoneOrPinned) {
-                    // destroyed elsewhere, or pinned by another holder: leave it to the directory
-                }
-            }
+        if (destroyOnClose) {
+            BindingSupport.destroyCreated(directory, created);
         }
         created.clear();
         caps = new int[64];

@@ -288,13 +288,10 @@ final class ResidencyManager implements AutoCloseable {
      */
     private long writeBatch(Batch batch) {
         int n = batch.size;
-        batch.size = 0;
         SpillRun run;
         try {
-            run = gather(batch.bytes, n);
+            run = flush(batch);
         } catch (TvmException.SpillException e) {
-            spillFailures.increment();
-            lastSpillFailure = e;
             spillFailedInLastRound = true;
             for (int i = 0; i < n; i++) {
                 policy.admitted(key(batch.regions[i], batch.pages[i]));
@@ -309,14 +306,23 @@ final class ResidencyManager implements AutoCloseable {
         return bytes;
     }
 
-    /** One gathering write of {@code n} pages into a fresh run (see {@link SpillQueue}). */
-    private SpillRun gather(MemorySegment[] bytes, int n) {
+    /**
+     * Writes a batch's pages with one gathering write into a fresh run (see {@link SpillQueue})
+     * and empties the batch; a failure is counted and remembered before it propagates.
+     */
+    private SpillRun flush(Batch batch) {
+        int n = batch.size;
+        batch.size = 0;
         SpillQueue queue = spill.newQueue();
         try {
             for (int i = 0; i < n; i++) {
-                queue.submit(bytes[i]);
+                queue.submit(batch.bytes[i]);
             }
             return queue.flush();
+        } catch (TvmException.SpillException e) {
+            spillFailures.increment();
+            lastSpillFailure = e;
+            throw e;
         } finally {
             queue.clear(); // after a failure the pages stay resident; nothing may stay queued
         }
@@ -385,15 +391,7 @@ final class ResidencyManager implements AutoCloseable {
                 }
                 if (batch.size == EVICTION_BATCH_PAGES || (i == count - 1 && batch.size > 0)) {
                     int n = batch.size;
-                    batch.size = 0;
-                    SpillRun run;
-                    try {
-                        run = gather(batch.bytes, n);
-                    } catch (TvmException.SpillException e) {
-                        spillFailures.increment();
-                        lastSpillFailure = e;
-                        throw e; // pages not yet committed stay resident and in the policy
-                    }
+                    SpillRun run = flush(batch); // on failure, uncommitted pages stay resident and in the policy
                     for (int j = 0; j < n; j++) {
                         policy.removed(key(region, batch.pages[j]));
                     }

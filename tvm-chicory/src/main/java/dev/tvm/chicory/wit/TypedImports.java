@@ -2,6 +2,7 @@ package dev.tvm.chicory.wit;
 
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
+import dev.tvm.chicory.BindingSupport;
 import dev.tvm.chicory.TvmImports;
 import dev.tvm.chicory.TvmTrapException;
 import dev.tvm.core.AllocatorKind;
@@ -443,7 +444,7 @@ public final class TypedImports implements AutoCloseable {
             } catch (TvmException e) {
                 return failed(e, errorResult);
             } catch (RuntimeException e) {
-                return failed(internal(e), errorResult);
+                return failed(BindingSupport.internal(e), errorResult);
             }
         });
     }
@@ -457,27 +458,14 @@ public final class TypedImports implements AutoCloseable {
         throw new TvmTrapException(e.code(), e.getMessage(), e);
     }
 
-    /** As in TvmImports: a non-TVM exception is reported as INVALID_ARGUMENT, never thrown into the guest raw. */
-    private static TvmException internal(RuntimeException e) {
-        TvmException wrapped = new TvmException.InvalidArgumentException("host rejected the call: " + e);
-        wrapped.initCause(e);
-        return wrapped;
-    }
-
     /**
      * Destroys the regions created through this binding (if so configured) and, if it owns its
      * {@link TvmImports}, closes that too (dropping every capability).
      */
     @Override
     public synchronized void close() {
-        if (destroyOnClose && !directory.isClosed()) {
-            for (int ref : created) {
-                try {
-                    directory.destroy(ref);
-                } catch (TvmException alreadyGoneOrPinned) {
-                    // destroyed elsewhere, or pinned by another holder: leave it to the directory
-                }
-            }
+        if (destroyOnClose) {
+            BindingSupport.destroyCreated(directory, created);
         }
         created.clear();
         if (ownsTvm) {

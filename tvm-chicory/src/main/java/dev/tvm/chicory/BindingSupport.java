@@ -1,0 +1,41 @@
+package dev.tvm.chicory;
+
+import dev.tvm.core.RegionDirectory;
+import dev.tvm.core.TvmException;
+import java.util.List;
+
+/**
+ * What the raw ({@link TvmImports}) and typed ({@code dev.tvm.chicory.wit.TypedImports}) bindings
+ * share, so both treat failures and tenant clean-up the same way. Not an API for guests' hosts.
+ */
+public final class BindingSupport {
+    private BindingSupport() {}
+
+    /**
+     * A runtime exception that is not a {@link TvmException} means a host bug or an argument the
+     * checks missed. It is reported as {@code INVALID_ARGUMENT} rather than thrown into the guest,
+     * so no guest input can crash the host, and kept as the cause for diagnosis.
+     */
+    public static TvmException internal(RuntimeException e) {
+        TvmException wrapped = new TvmException.InvalidArgumentException("host rejected the call: " + e);
+        wrapped.initCause(e);
+        return wrapped;
+    }
+
+    /**
+     * Destroys the regions a guest created, skipping those destroyed elsewhere or pinned by
+     * another holder (the directory keeps those), and forgets them.
+     */
+    public static void destroyCreated(RegionDirectory directory, List<Integer> created) {
+        if (!directory.isClosed()) {
+            for (int ref : created) {
+                try {
+                    directory.destroy(ref);
+                } catch (TvmException alreadyGoneOrPinned) {
+                    // destroyed elsewhere, or pinned by another holder: leave it to the directory
+                }
+            }
+        }
+        created.clear();
+    }
+}
