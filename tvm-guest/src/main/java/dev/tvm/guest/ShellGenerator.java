@@ -1,0 +1,1057 @@
+package dev.tvm.guest;
+
+import static dev.tvm.guest.wasm.ValType.F32;
+import static dev.tvm.guest.wasm.ValType.F64;
+import static dev.tvm.guest.wasm.ValType.I32;
+import static dev.tvm.guest.wasm.ValType.I64;
+
+import dev.tvm.core.ErrorCode;
+import dev.tvm.core.HandleCodec;
+import dev.tvm.guest.wasm.Code;
+import dev.tvm.guest.wasm.FuncType;
+import dev.tvm.guest.wasm.ModuleBuilder;
+import dev.tvm.guest.wasm.ValType;
+import java.util.function.IntConsumer;
+
+/**
+ * Generates a self-contained guest-side TVM shell: a WebAssembly module with N pool memories
+ * ({@code pool0} .. {@code pool<N-1>}, memory indices 0..N-1), one metadata memory ({@code meta},
+ * index N), no imports, and functions implementing regions and generation-checked handles with
+ * tvm-core's semantics. Exports, metadata layout and limits are in {@code docs/guest-shell.md}.
+ *
+ * <pre>{@code
+ * byte[] wasm = ShellGenerator.builder().withPools(4).withMaximumPages(16384).build().generate();
+ * }</pre>
+ *
+ * <p>Handles use {@link HandleCodec}'s layout unchanged ({@code region id 16 | region gen 12 | slot
+ * 24 | slot gen 12}); region generations are always 1 because the shell has no region destroy yet.
+ */
+public final class ShellGenerator {
+    /** Most pools a shell may have. */
+    public static final int MAX_POOLS = 256;
+    /** Pages per pool memory at most (4 GiB). */
+    public static final int MAX_PAGES = 65536;
+
+    /** Allocator codes for {@code region_create}, as in the raw ABI's flags. */
+    public static final int BUMP = 1;
+
+    public static final int FREE_LIST = 2;
+
+    // Metadata memory layout (all little-endian).
+    static final int H_MAGIC = 0; // i32 'TVMS'
+    static final int H_POOLS = 4;
+    static final int H_MAX_REGIONS = 8;
+    static final int H_SLOTS = 12;
+    static final int H_REGION_COUNT = 16;
+    static final int H_FAILURES = 24; // i64
+    static final int POOL_TOP = 64; // i64 per pool
+    static final int REG_BASE = 4096; // 64 bytes per region id, id 0 unused
+    static final int R_GEN = 0;
+    static final int R_POOL = 4;
+    static final int R_ALLOC = 8;
+    static final int R_SLOT_COUNT = 12;
+    static final int R_BASE = 16;
+    static final int R_CAPACITY = 20;
+    static final int R_TOP = 24;
+    static final int R_FREE_SLOT = 28;
+    static final int R_FREE_BLOCK = 32;
+    static final int R_LIVE_ALLOCS = 40;
+    static final int R_LIVE_BYTES = 48;
+    static final int R_ALLOCS = 56;
+    static final int S_OFF = 0;
+    static final int S_SIZE = 4;
+    static final int S_BLOCK = 8;
+    static final int S_GEN = 12;
+    static final int LIVE = 0x10000;
+    static final int SCRATCH_SIZE = 65536;
+
+    private final int pools;
+    private final int initialPages;
+    private final int maximumPages;
+    private final int maxRegions;
+    private final int slotsPerRegion;
+
+    private ShellGenerator(Builder b) {
+        this.pools = b.pools;
+        this.initialPages = b.initialPages;
+        this.maximumPages = b.maximumPages;
+        this.maxRegions = b.maxRegions;
+        this.slotsPerRegion = b.slotsPerRegion;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options for a shell. */
+    public static final class Builder {
+        private int pools = 1;
+        private int initialPages = 1;
+        private int maximumPages = 16384;
+        private int maxRegions = 64;
+        private int slotsPerRegion = 4096;
+
+        private Builder() {}
+
+        /** Number of pool memories, 1..256. */
+        public Builder withPools(int n) {
+            if (n < 1 || n > MAX_POOLS) {
+                throw new IllegalArgumentException("pools must be 1.." + MAX_POOLS + ": " + n);
+            }
+            this.pools = n;
+            return this;
+        }
+
+        /** Initial pages of every pool (64 KiB each). */
+        public Builder withInitialPages(int pages) {
+            if (pages < 0 || pages > MAX_PAGES) {
+                throw new IllegalArgumentException("initial pages must be 0.." + MAX_PAGES + ": " + pages);
+            }
+            this.initialPages = pages;
+            return this;
+        }
+
+        /** Maximum pages of every pool; Chicory accepts at most 32767 per memory. */
+        public Builder withMaximumPages(int pages) {
+            if (pages < 1 || pages > MAX_PAGES) {
+                throw new IllegalArgumentException("maximum pages must be 1.." + MAX_PAGES + ": " + pages);
+            }
+            this.maximumPages = pages;
+            return this;
+        }
+
+        /** How many regions the shell can create (region ids 1..n), at most 65535. */
+        public Builder withMaxRegions(int n) {
+            if (n < 1 || n > HandleCodec.MAX_REGION_ID) {
+                throw new IllegalArgumentException("max regions must be 1.." + HandleCodec.MAX_REGION_ID + ": " + n);
+            }
+            this.maxRegions = n;
+            return this;
+        }
+
+        /** Handle-table slots per region. */
+        public Builder withSlotsPerRegion(int n) {
+            if (n < 1 || n > (1 << 20)) {
+                throw new IllegalArgumentException("slots per region must be 1..2^20: " + n);
+            }
+            this.slotsPerRegion = n;
+            return this;
+        }
+
+        public ShellGenerator build() {
+            if (initialPages > maximumPages) {
+                throw new IllegalArgumentException(
+                        "initial pages " + initialPages + " exceed maximum pages " + maximumPages);
+            }
+            long metaBytes = metaBytes(maxRegions, slotsPerRegion);
+            if (metaBytes > (1L << 31)) {
+                throw new IllegalArgumentException("metadata would need " + metaBytes + " bytes (over 2 GiB)");
+            }
+            return new ShellGenerator(this);
+        }
+    }
+
+    static long slotBase(int maxRegions) {
+        return (REG_BASE + (maxRegions + 1L) * 64 + 15) & ~15L;
+    }
+
+    static long scratchBase(int maxRegions, int slots) {
+        return (slotBase(maxRegions) + (long) maxRegions * slots * 16 + 65535) & ~65535L;
+    }
+
+    static long metaBytes(int maxRegions, int slots) {
+        return scratchBase(maxRegions, slots) + SCRATCH_SIZE;
+    }
+
+    public int pools() {
+        return pools;
+    }
+
+    /** The metadata memory's size in pages. */
+    public int metaPages() {
+        return (int) ((metaBytes(maxRegions, slotsPerRegion) + 65535) >>> 16);
+    }
+
+    // ------------------------------------------------------------------ generation
+
+    private ModuleBuilder m;
+    private int meta;
+    private int gLastError;
+    private int gPool;
+    private int fFail;
+    private int fCheck;
+    private int fCheckTrap;
+    private int fPoolLoadI32;
+    private int fPoolStoreI32;
+    private int fPoolFill;
+    private int fPoolCopySame;
+    private int fPoolToMeta;
+    private int fPoolFromMeta;
+    private int fPoolSize;
+    private int fPoolGrow;
+    private final int[] fPoolLoad = new int[4];
+    private final int[] fPoolStore = new int[4];
+    private static final ValType[] NUM = {I32, I64, F32, F64};
+    private static final String[] NUM_NAMES = {"i32", "i64", "f32", "f64"};
+    private static final int[] NUM_BYTES = {4, 8, 4, 8};
+
+    /** The shell's bytes. */
+    public synchronized byte[] generate() {
+        m = new ModuleBuilder();
+        for (int p = 0; p < pools; p++) {
+            m.memory(initialPages, maximumPages);
+            m.exportMemory("pool" + p, p);
+        }
+        meta = m.memory(metaPages(), metaPages());
+        m.exportMemory("meta", meta);
+        gLastError = m.global(I32, true, 0);
+        gPool = m.global(I32, true, 0);
+
+        // Internal helpers, declared first so anything may call them.
+        fFail = m.function(FuncType.of(I64, I32));
+        fCheck = m.function(FuncType.of(I64, I64, I64, I64));
+        fCheckTrap = m.function(FuncType.of(I32, I64, I64, I64));
+        for (int t = 0; t < 4; t++) {
+            fPoolLoad[t] = m.function(FuncType.of(NUM[t], I32, I32));
+            fPoolStore[t] = m.function(FuncType.of(null, I32, I32, NUM[t]));
+        }
+        fPoolLoadI32 = fPoolLoad[0];
+        fPoolStoreI32 = fPoolStore[0];
+        fPoolFill = m.function(FuncType.of(null, I32, I32, I32, I32));
+        fPoolCopySame = m.function(FuncType.of(null, I32, I32, I32, I32));
+        fPoolToMeta = m.function(FuncType.of(null, I32, I32, I32, I32));
+        fPoolFromMeta = m.function(FuncType.of(null, I32, I32, I32, I32));
+        fPoolSize = m.function(FuncType.of(I32, I32));
+        fPoolGrow = m.function(FuncType.of(I32, I32, I32));
+
+        genFail();
+        genCheck();
+        genCheckTrap();
+        genPoolHelpers();
+
+        export("region_create", FuncType.of(I32, I32, I32, I32), this::genRegionCreate);
+        export("alloc", FuncType.of(I64, I32, I64), this::genAlloc);
+        export("free", FuncType.of(I32, I64), this::genFree);
+        export("size_of", FuncType.of(I64, I64), this::genSizeOf);
+        export("resolve", FuncType.of(I64, I64, I64, I64), c -> {
+            c.localGet(0).localGet(1).localGet(2).call(fCheck);
+        });
+        export("resolved_pool", FuncType.of(I32), c -> c.globalGet(gPool));
+        for (int t = 0; t < 4; t++) {
+            int tt = t;
+            export("load_" + NUM_NAMES[t], FuncType.of(NUM[t], I64, I64), c -> {
+                int addr = c.local(I32);
+                c.localGet(0)
+                        .localGet(1)
+                        .i64Const(NUM_BYTES[tt])
+                        .call(fCheckTrap)
+                        .localSet(addr);
+                int pool = c.local(I32);
+                c.globalGet(gPool).localSet(pool);
+                c.localGet(pool).localGet(addr).call(fPoolLoad[tt]);
+            });
+            export("store_" + NUM_NAMES[t], FuncType.of(null, I64, I64, NUM[t]), c -> {
+                int addr = c.local(I32);
+                c.localGet(0)
+                        .localGet(1)
+                        .i64Const(NUM_BYTES[tt])
+                        .call(fCheckTrap)
+                        .localSet(addr);
+                c.globalGet(gPool).localGet(addr).localGet(2).call(fPoolStore[tt]);
+            });
+        }
+        // Per-pool specialised i32/i64 loads and stores: a static memory index, no dispatch.
+        for (int p = 0; p < pools; p++) {
+            int pool = p;
+            for (int t = 0; t < 2; t++) {
+                int tt = t;
+                export("load_" + NUM_NAMES[t] + "_p" + p, FuncType.of(NUM[t], I64, I64), c -> {
+                    int addr = c.local(I32);
+                    c.localGet(0)
+                            .localGet(1)
+                            .i64Const(NUM_BYTES[tt])
+                            .call(fCheckTrap)
+                            .localSet(addr);
+                    trapUnlessPool(c, pool);
+                    c.localGet(addr);
+                    if (tt == 0) {
+                        c.i32Load(pool, 0);
+                    } else {
+                        c.i64Load(pool, 0);
+                    }
+                });
+                export("store_" + NUM_NAMES[t] + "_p" + p, FuncType.of(null, I64, I64, NUM[t]), c -> {
+                    int addr = c.local(I32);
+                    c.localGet(0)
+                            .localGet(1)
+                            .i64Const(NUM_BYTES[tt])
+                            .call(fCheckTrap)
+                            .localSet(addr);
+                    trapUnlessPool(c, pool);
+                    c.localGet(addr).localGet(2);
+                    if (tt == 0) {
+                        c.i32Store(pool, 0);
+                    } else {
+                        c.i64Store(pool, 0);
+                    }
+                });
+            }
+        }
+        export("copy", FuncType.of(I32, I64, I64, I64, I64, I64), this::genCopy);
+        export("fill", FuncType.of(I32, I64, I64, I64, I32), this::genFill);
+        export("last_error", FuncType.of(I32), c -> c.globalGet(gLastError));
+        export("region_stat", FuncType.of(I64, I32, I32), this::genRegionStat);
+        export("metrics", FuncType.of(I64, I32), this::genMetrics);
+        export("pool_count", FuncType.of(I32), c -> c.i32Const(pools));
+
+        // Header, so a host can read the configuration from the meta memory.
+        byte[] header = new byte[16];
+        putInt(header, H_MAGIC, 0x534d5654); // "TVMS"
+        putInt(header, H_POOLS, pools);
+        putInt(header, H_MAX_REGIONS, maxRegions);
+        putInt(header, H_SLOTS, slotsPerRegion);
+        m.data(meta, 0, header);
+        byte[] out = m.build();
+        m = null;
+        return out;
+    }
+
+    private static void putInt(byte[] b, int at, int v) {
+        b[at] = (byte) v;
+        b[at + 1] = (byte) (v >>> 8);
+        b[at + 2] = (byte) (v >>> 16);
+        b[at + 3] = (byte) (v >>> 24);
+    }
+
+    private interface Body {
+        void emit(Code c);
+    }
+
+    private void export(String name, FuncType type, Body body) {
+        int f = m.function(type);
+        Code c = new Code(type.params().size());
+        body.emit(c);
+        m.body(f, c);
+        m.exportFunction(name, f);
+    }
+
+    private void trapUnlessPool(Code c, int pool) {
+        c.globalGet(gPool).i32Const(pool).i32Ne().if_().unreachable().end();
+    }
+
+    /** Emits {@code i32.const code; call fail; return} for a function whose result is i64. */
+    private void failI64(Code c, ErrorCode code) {
+        c.i32Const(code.code()).call(fFail).return_();
+    }
+
+    /** Same for an i32 status result. */
+    private void failI32(Code c, ErrorCode code) {
+        c.i32Const(code.code()).call(fFail).i32WrapI64().return_();
+    }
+
+    /** fail(code) -> i64: records the code as last error, counts it, returns it sign-extended. */
+    private void genFail() {
+        Code c = new Code(1);
+        c.localGet(0).globalSet(gLastError);
+        c.i32Const(H_FAILURES)
+                .i32Const(H_FAILURES)
+                .i64Load(meta, 0)
+                .i64Const(1)
+                .i64Add()
+                .i64Store(meta, 0);
+        c.localGet(0).i64ExtendI32S();
+        m.body(fFail, c);
+    }
+
+    private int slotTableBase() {
+        return (int) slotBase(maxRegions);
+    }
+
+    /**
+     * check(handle, offset, len) -> i64: the pool address of {@code offset} in the allocation, with
+     * {@code gPool} set to its pool, or a negative error code.
+     */
+    private void genCheck() {
+        Code c = new Code(3);
+        int rid = c.local(I32);
+        int rec = c.local(I32);
+        int slot = c.local(I32);
+        int srec = c.local(I32);
+        int sg = c.local(I32);
+        int hg = c.local(I32);
+        int size = c.local(I64);
+        c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localTee(rid).i32Eqz();
+        c.if_();
+        failI64(c, ErrorCode.FORGED_HANDLE);
+        c.end();
+        c.localGet(rid).i32Const(maxRegions).i32GtU().if_();
+        failI64(c, ErrorCode.NO_SUCH_REGION);
+        c.end();
+        c.localGet(rid).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localSet(rec);
+        c.localGet(rec).i32Load(meta, R_GEN).i32Eqz().if_();
+        failI64(c, ErrorCode.NO_SUCH_REGION);
+        c.end();
+        c.localGet(rec).i32Load(meta, R_GEN);
+        c.localGet(0).i64Const(36).i64ShrU().i32WrapI64().i32Const(0xfff).i32And();
+        c.i32Ne().if_();
+        failI64(c, ErrorCode.STALE_REGION);
+        c.end();
+        c.localGet(0)
+                .i64Const(12)
+                .i64ShrU()
+                .i32WrapI64()
+                .i32Const(0xffffff)
+                .i32And()
+                .localTee(slot);
+        c.localGet(rec).i32Load(meta, R_SLOT_COUNT).i32GeU().if_();
+        failI64(c, ErrorCode.FORGED_HANDLE);
+        c.end();
+        c.localGet(0)
+                .i32WrapI64()
+                .i32Const(0xfff)
+                .i32And()
+                .localTee(hg)
+                .i32Eqz()
+                .if_();
+        failI64(c, ErrorCode.FORGED_HANDLE);
+        c.end();
+        slotRecord(c, rid, slot);
+        c.localSet(srec);
+        c.localGet(srec)
+                .i32Load(meta, S_GEN)
+                .localTee(sg)
+                .i32Const(LIVE)
+                .i32And()
+                .i32Eqz();
+        c.localGet(sg).i32Const(0xffff).i32And().localGet(hg).i32Ne();
+        c.i32Or().if_();
+        failI64(c, ErrorCode.STALE_HANDLE);
+        c.end();
+        c.localGet(srec).i64Load32U(meta, S_SIZE).localSet(size);
+        c.localGet(1).localGet(size).i64GtU();
+        c.localGet(2).localGet(size).localGet(1).i64Sub().i64GtU();
+        c.i32Or().if_();
+        failI64(c, ErrorCode.OUT_OF_BOUNDS);
+        c.end();
+        c.localGet(rec).i32Load(meta, R_POOL).globalSet(gPool);
+        c.localGet(rec).i64Load32U(meta, R_BASE);
+        c.localGet(srec).i64Load32U(meta, S_OFF).i64Add();
+        c.localGet(1).i64Add();
+        m.body(fCheck, c);
+    }
+
+    /** Pushes the meta address of slot {@code slot} of region {@code rid} (both i32 locals). */
+    private void slotRecord(Code c, int rid, int slot) {
+        c.localGet(rid).i32Const(1).i32Sub().i32Const(slotsPerRegion * 16).i32Mul();
+        c.localGet(slot).i32Const(16).i32Mul().i32Add();
+        c.i32Const(slotTableBase()).i32Add();
+    }
+
+    /** checkTrap(handle, offset, len) -> i32 address; traps (unreachable) on any error. */
+    private void genCheckTrap() {
+        Code c = new Code(3);
+        int r = c.local(I64);
+        c.localGet(0).localGet(1).localGet(2).call(fCheck).localTee(r);
+        c.i64Const(0).i64LtS().if_().unreachable().end();
+        c.localGet(r).i32WrapI64();
+        m.body(fCheckTrap, c);
+    }
+
+    /**
+     * Emits a br_table dispatch on the i32 local {@code pool}: case k runs {@code body(k)} then
+     * returns; an unknown pool traps. Only used as the whole body of a helper.
+     */
+    private void dispatch(Code c, int pool, IntConsumer body) {
+        c.block(); // default
+        for (int k = 0; k < pools; k++) {
+            c.block();
+        }
+        int[] targets = new int[pools];
+        for (int k = 0; k < pools; k++) {
+            targets[k] = k;
+        }
+        c.localGet(pool).brTable(targets, pools);
+        for (int k = 0; k < pools; k++) {
+            c.end();
+            body.accept(k);
+            c.return_();
+        }
+        c.end();
+        c.unreachable();
+    }
+
+    private void genPoolHelpers() {
+        for (int t = 0; t < 4; t++) {
+            int tt = t;
+            Code c = new Code(2);
+            dispatch(c, 0, k -> {
+                c.localGet(1);
+                switch (tt) {
+                    case 0 -> c.i32Load(k, 0);
+                    case 1 -> c.i64Load(k, 0);
+                    case 2 -> c.f32Load(k, 0);
+                    default -> c.f64Load(k, 0);
+                }
+            });
+            m.body(fPoolLoad[t], c);
+            Code s = new Code(3);
+            dispatch(s, 0, k -> {
+                s.localGet(1).localGet(2);
+                switch (tt) {
+                    case 0 -> s.i32Store(k, 0);
+                    case 1 -> s.i64Store(k, 0);
+                    case 2 -> s.f32Store(k, 0);
+                    default -> s.f64Store(k, 0);
+                }
+            });
+            m.body(fPoolStore[t], s);
+        }
+        Code fill = new Code(4); // pool, addr, value, len
+        dispatch(fill, 0, k -> fill.localGet(1).localGet(2).localGet(3).memoryFill(k));
+        m.body(fPoolFill, fill);
+        Code same = new Code(4); // pool, dst, src, len
+        dispatch(same, 0, k -> same.localGet(1).localGet(2).localGet(3).memoryCopy(k, k));
+        m.body(fPoolCopySame, same);
+        Code toMeta = new Code(4); // pool, metaDst, src, len
+        dispatch(toMeta, 0, k -> toMeta.localGet(1).localGet(2).localGet(3).memoryCopy(meta, k));
+        m.body(fPoolToMeta, toMeta);
+        Code fromMeta = new Code(4); // pool, dst, metaSrc, len
+        dispatch(fromMeta, 0, k -> fromMeta.localGet(1).localGet(2).localGet(3).memoryCopy(k, meta));
+        m.body(fPoolFromMeta, fromMeta);
+        Code size = new Code(1);
+        dispatch(size, 0, k -> size.memorySize(k));
+        m.body(fPoolSize, size);
+        Code grow = new Code(2);
+        dispatch(grow, 0, k -> grow.localGet(1).memoryGrow(k));
+        m.body(fPoolGrow, grow);
+    }
+
+    /** region_create(pool, allocator, capacity) -> region reference or negative error. */
+    private void genRegionCreate(Code c) {
+        int id = c.local(I32);
+        int rec = c.local(I32);
+        int cap = c.local(I64);
+        int top = c.local(I64);
+        int end = c.local(I64);
+        int have = c.local(I32);
+        c.localGet(0).i32Const(pools).i32GeU();
+        c.localGet(1)
+                .i32Const(BUMP)
+                .i32Ne()
+                .localGet(1)
+                .i32Const(FREE_LIST)
+                .i32Ne()
+                .i32And();
+        c.i32Or();
+        c.localGet(2).i32Eqz().i32Or().if_();
+        failI32(c, ErrorCode.INVALID_ARGUMENT);
+        c.end();
+        c.i32Const(H_REGION_COUNT).i32Load(meta, 0).i32Const(1).i32Add().localTee(id);
+        c.i32Const(maxRegions).i32GtU().if_();
+        failI32(c, ErrorCode.TOO_MANY_REGIONS);
+        c.end();
+        c.localGet(2).i64ExtendI32U().i64Const(7).i64Add().i64Const(-8).i64And().localSet(cap);
+        c.localGet(0)
+                .i32Const(8)
+                .i32Mul()
+                .i32Const(POOL_TOP)
+                .i32Add()
+                .i64Load(meta, 0)
+                .localTee(top);
+        c.localGet(cap).i64Add().localTee(end);
+        c.i64Const((long) maximumPages << 16)
+                .i64GtU()
+                .localGet(end)
+                .i64Const(0xffff_ffffL)
+                .i64GtU()
+                .i32Or();
+        c.if_();
+        failI32(c, ErrorCode.NO_MEMORY);
+        c.end();
+        // grow the pool if the region reaches past its current size
+        c.localGet(0).call(fPoolSize).localSet(have);
+        c.localGet(end).i64Const(65535).i64Add().i64Const(16).i64ShrU().i32WrapI64();
+        c.localGet(have).i32GtU().if_();
+        c.localGet(0)
+                .localGet(end)
+                .i64Const(65535)
+                .i64Add()
+                .i64Const(16)
+                .i64ShrU()
+                .i32WrapI64()
+                .localGet(have)
+                .i32Sub()
+                .call(fPoolGrow);
+        c.i32Const(-1).i32Eq().if_();
+        failI32(c, ErrorCode.NO_MEMORY);
+        c.end();
+        c.end();
+        c.localGet(0)
+                .i32Const(8)
+                .i32Mul()
+                .i32Const(POOL_TOP)
+                .i32Add()
+                .localGet(end)
+                .i64Store(meta, 0);
+        c.i32Const(H_REGION_COUNT).localGet(id).i32Store(meta, 0);
+        c.localGet(id).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localSet(rec);
+        c.localGet(rec).i32Const(1).i32Store(meta, R_GEN);
+        c.localGet(rec).localGet(0).i32Store(meta, R_POOL);
+        c.localGet(rec).localGet(1).i32Store(meta, R_ALLOC);
+        c.localGet(rec).localGet(top).i32WrapI64().i32Store(meta, R_BASE);
+        c.localGet(rec).localGet(cap).i32WrapI64().i32Store(meta, R_CAPACITY);
+        c.localGet(id).i32Const(12).i32Shl().i32Const(1).i32Or();
+    }
+
+    /** Pushes the region record address for region reference in local {@code ref}, or fails (i64). */
+    private void regionRecord(Code c, int ref, int rec, boolean i64Result) {
+        // id 1..max, gen must match
+        c.localGet(ref).i32Const(12).i32ShrU().localTee(rec).i32Eqz();
+        c.localGet(rec).i32Const(maxRegions).i32GtU().i32Or().if_();
+        fail(c, ErrorCode.NO_SUCH_REGION, i64Result);
+        c.end();
+        c.localGet(rec).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localTee(rec);
+        c.i32Load(meta, R_GEN).i32Eqz().if_();
+        fail(c, ErrorCode.NO_SUCH_REGION, i64Result);
+        c.end();
+        c.localGet(rec)
+                .i32Load(meta, R_GEN)
+                .localGet(ref)
+                .i32Const(0xfff)
+                .i32And()
+                .i32Ne()
+                .if_();
+        fail(c, ErrorCode.STALE_REGION, i64Result);
+        c.end();
+    }
+
+    private void fail(Code c, ErrorCode code, boolean i64Result) {
+        if (i64Result) {
+            failI64(c, code);
+        } else {
+            failI32(c, code);
+        }
+    }
+
+    /**
+     * alloc(region, size) -> handle or 0. First fit over the region's free blocks (FREE_LIST regions),
+     * else bump. Freed blocks are not coalesced.
+     */
+    private void genAlloc(Code c) {
+        int rec = c.local(I32);
+        int need = c.local(I32);
+        int off = c.local(I32);
+        int block = c.local(I32);
+        int prev = c.local(I32); // meta or pool address of the link to patch
+        int prevInPool = c.local(I32);
+        int cur = c.local(I32);
+        int bsize = c.local(I32);
+        int pool = c.local(I32);
+        int base = c.local(I32);
+        int slot = c.local(I32);
+        int srec = c.local(I32);
+        int gen = c.local(I32);
+        int rid = c.local(I32);
+        // region lookup; failures return 0
+        Code fails = c;
+        fails.localGet(0).i32Const(12).i32ShrU().localTee(rid).i32Eqz();
+        c.localGet(rid).i32Const(maxRegions).i32GtU().i32Or().if_();
+        allocFail(c, ErrorCode.NO_SUCH_REGION);
+        c.end();
+        c.localGet(rid).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localTee(rec);
+        c.i32Load(meta, R_GEN).i32Eqz().if_();
+        allocFail(c, ErrorCode.NO_SUCH_REGION);
+        c.end();
+        c.localGet(rec)
+                .i32Load(meta, R_GEN)
+                .localGet(0)
+                .i32Const(0xfff)
+                .i32And()
+                .i32Ne()
+                .if_();
+        allocFail(c, ErrorCode.STALE_REGION);
+        c.end();
+        c.localGet(1).i64Eqz();
+        c.localGet(1)
+                .localGet(rec)
+                .i64Load32U(meta, R_CAPACITY)
+                .i64GtU()
+                .i32Or()
+                .if_();
+        allocFail(c, ErrorCode.INVALID_ARGUMENT);
+        c.end();
+        // a slot must be available before space is taken
+        c.localGet(rec).i32Load(meta, R_FREE_SLOT).i32Eqz();
+        c.localGet(rec)
+                .i32Load(meta, R_SLOT_COUNT)
+                .i32Const(slotsPerRegion)
+                .i32GeU()
+                .i32And()
+                .if_();
+        allocFail(c, ErrorCode.TOO_MANY_HANDLES);
+        c.end();
+        c.localGet(1).i64Const(7).i64Add().i64Const(-8).i64And().i32WrapI64().localSet(need);
+        c.localGet(rec).i32Load(meta, R_POOL).localSet(pool);
+        c.localGet(rec).i32Load(meta, R_BASE).localSet(base);
+        c.i32Const(-1).localSet(off);
+        // first fit over free blocks: each block holds [size i32, next i32 (offset + 1, 0 = end)]
+        c.localGet(rec).i32Load(meta, R_ALLOC).i32Const(FREE_LIST).i32Eq().if_();
+        c.localGet(rec).i32Const(R_FREE_BLOCK).i32Add().localSet(prev);
+        c.i32Const(0).localSet(prevInPool);
+        c.localGet(rec).i32Load(meta, R_FREE_BLOCK).localSet(cur);
+        c.block().loop();
+        c.localGet(cur).i32Eqz().brIf(1);
+        c.localGet(cur).i32Const(1).i32Sub().localSet(cur);
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(cur)
+                .i32Add()
+                .call(fPoolLoadI32)
+                .localTee(bsize);
+        c.localGet(need).i32GeU().if_();
+        //   fits: split from the end if the rest can still hold a block header, else unlink
+        c.localGet(bsize).localGet(need).i32Sub().i32Const(16).i32GeU().if_();
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(cur)
+                .i32Add()
+                .localGet(bsize)
+                .localGet(need)
+                .i32Sub()
+                .call(fPoolStoreI32);
+        c.localGet(cur).localGet(bsize).i32Add().localGet(need).i32Sub().localSet(off);
+        c.localGet(need).localSet(block);
+        c.else_();
+        c.localGet(cur).localSet(off);
+        c.localGet(bsize).localSet(block);
+        // unlink: *prev = cur.next
+        c.localGet(prevInPool).if_();
+        c.localGet(pool)
+                .localGet(prev)
+                .localGet(pool)
+                .localGet(base)
+                .localGet(cur)
+                .i32Add()
+                .i32Const(4)
+                .i32Add()
+                .call(fPoolLoadI32)
+                .call(fPoolStoreI32);
+        c.else_();
+        c.localGet(prev)
+                .localGet(pool)
+                .localGet(base)
+                .localGet(cur)
+                .i32Add()
+                .i32Const(4)
+                .i32Add()
+                .call(fPoolLoadI32)
+                .i32Store(meta, 0);
+        c.end();
+        c.end();
+        c.br(2); // out of the loop and block
+        c.end();
+        c.localGet(base).localGet(cur).i32Add().i32Const(4).i32Add().localSet(prev);
+        c.i32Const(1).localSet(prevInPool);
+        c.localGet(pool).localGet(prev).call(fPoolLoadI32).localSet(cur);
+        c.br(0);
+        c.end().end();
+        c.end();
+        // bump if no free block fit
+        c.localGet(off).i32Const(-1).i32Eq().if_();
+        c.localGet(rec)
+                .i32Load(meta, R_TOP)
+                .i64ExtendI32U()
+                .localGet(need)
+                .i64ExtendI32U()
+                .i64Add();
+        c.localGet(rec).i64Load32U(meta, R_CAPACITY).i64GtU().if_();
+        allocFail(c, ErrorCode.REGION_FULL);
+        c.end();
+        c.localGet(rec).i32Load(meta, R_TOP).localSet(off);
+        c.localGet(rec).localGet(off).localGet(need).i32Add().i32Store(meta, R_TOP);
+        c.localGet(need).localSet(block);
+        c.end();
+        // zero the bytes handed out
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(off)
+                .i32Add()
+                .i32Const(0)
+                .localGet(block)
+                .call(fPoolFill);
+        // take a slot
+        c.localGet(rec).i32Load(meta, R_FREE_SLOT).if_();
+        c.localGet(rec).i32Load(meta, R_FREE_SLOT).i32Const(1).i32Sub().localSet(slot);
+        slotRecord(c, rid, slot);
+        c.localSet(srec);
+        c.localGet(rec).localGet(srec).i32Load(meta, S_OFF).i32Store(meta, R_FREE_SLOT);
+        c.localGet(srec).i32Load(meta, S_GEN).localSet(gen);
+        c.else_();
+        c.localGet(rec).i32Load(meta, R_SLOT_COUNT).localSet(slot);
+        c.localGet(rec).localGet(slot).i32Const(1).i32Add().i32Store(meta, R_SLOT_COUNT);
+        slotRecord(c, rid, slot);
+        c.localSet(srec);
+        c.i32Const(1).localSet(gen);
+        c.end();
+        c.localGet(srec).localGet(off).i32Store(meta, S_OFF);
+        c.localGet(srec).localGet(1).i32WrapI64().i32Store(meta, S_SIZE);
+        c.localGet(srec).localGet(block).i32Store(meta, S_BLOCK);
+        c.localGet(srec).localGet(gen).i32Const(LIVE).i32Or().i32Store(meta, S_GEN);
+        bump64(c, rec, R_LIVE_ALLOCS, () -> c.i64Const(1));
+        bump64(c, rec, R_LIVE_BYTES, () -> c.localGet(1));
+        bump64(c, rec, R_ALLOCS, () -> c.i64Const(1));
+        // handle = ref << 36 | slot << 12 | gen
+        c.localGet(0).i64ExtendI32U().i64Const(36).i64Shl();
+        c.localGet(slot).i64ExtendI32U().i64Const(12).i64Shl().i64Or();
+        c.localGet(gen).i64ExtendI32U().i64Or();
+    }
+
+    private void allocFail(Code c, ErrorCode code) {
+        c.i32Const(code.code()).call(fFail).drop().i64Const(0).return_();
+    }
+
+    /** meta[rec + field] (i64) += value. */
+    private void bump64(Code c, int rec, int field, Runnable value) {
+        c.localGet(rec).localGet(rec).i64Load(meta, field);
+        value.run();
+        c.i64Add().i64Store(meta, field);
+    }
+
+    /** free(handle) -> status. */
+    private void genFree(Code c) {
+        int r = c.local(I64);
+        int rid = c.local(I32);
+        int rec = c.local(I32);
+        int slot = c.local(I32);
+        int srec = c.local(I32);
+        int gen = c.local(I32);
+        c.localGet(0)
+                .i64Const(0)
+                .i64Const(0)
+                .call(fCheck)
+                .localTee(r)
+                .i64Const(0)
+                .i64LtS()
+                .if_();
+        c.localGet(r).i32WrapI64().return_();
+        c.end();
+        c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localTee(rid);
+        c.i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localSet(rec);
+        c.localGet(0)
+                .i64Const(12)
+                .i64ShrU()
+                .i32WrapI64()
+                .i32Const(0xffffff)
+                .i32And()
+                .localSet(slot);
+        slotRecord(c, rid, slot);
+        c.localSet(srec);
+        // free-list regions keep the block: [size, next] written into it, pushed on the list
+        c.localGet(rec).i32Load(meta, R_ALLOC).i32Const(FREE_LIST).i32Eq().if_();
+        c.localGet(rec).i32Load(meta, R_POOL);
+        c.localGet(rec)
+                .i32Load(meta, R_BASE)
+                .localGet(srec)
+                .i32Load(meta, S_OFF)
+                .i32Add();
+        c.localGet(srec).i32Load(meta, S_BLOCK).call(fPoolStoreI32);
+        c.localGet(rec).i32Load(meta, R_POOL);
+        c.localGet(rec)
+                .i32Load(meta, R_BASE)
+                .localGet(srec)
+                .i32Load(meta, S_OFF)
+                .i32Add()
+                .i32Const(4)
+                .i32Add();
+        c.localGet(rec).i32Load(meta, R_FREE_BLOCK).call(fPoolStoreI32);
+        c.localGet(rec).localGet(srec).i32Load(meta, S_OFF).i32Const(1).i32Add().i32Store(meta, R_FREE_BLOCK);
+        c.end();
+        bump64(c, rec, R_LIVE_ALLOCS, () -> c.i64Const(-1));
+        bump64(c, rec, R_LIVE_BYTES, () -> c.i64Const(0)
+                .localGet(srec)
+                .i64Load32U(meta, S_SIZE)
+                .i64Sub());
+        // next generation; a slot whose generation is exhausted is retired, never reused
+        c.localGet(srec)
+                .i32Load(meta, S_GEN)
+                .i32Const(0xffff)
+                .i32And()
+                .i32Const(1)
+                .i32Add()
+                .localTee(gen);
+        c.localGet(srec).localGet(gen).i32Store(meta, S_GEN);
+        c.i32Const(HandleCodec.MAX_SLOT_GEN).i32LeU().if_();
+        c.localGet(srec).localGet(rec).i32Load(meta, R_FREE_SLOT).i32Store(meta, S_OFF);
+        c.localGet(rec).localGet(slot).i32Const(1).i32Add().i32Store(meta, R_FREE_SLOT);
+        c.end();
+        c.i32Const(0);
+    }
+
+    private void genSizeOf(Code c) {
+        int r = c.local(I64);
+        c.localGet(0)
+                .i64Const(0)
+                .i64Const(0)
+                .call(fCheck)
+                .localTee(r)
+                .i64Const(0)
+                .i64LtS()
+                .if_();
+        c.localGet(r).return_();
+        c.end();
+        int rid = c.local(I32);
+        int slot = c.local(I32);
+        c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localSet(rid);
+        c.localGet(0)
+                .i64Const(12)
+                .i64ShrU()
+                .i32WrapI64()
+                .i32Const(0xffffff)
+                .i32And()
+                .localSet(slot);
+        slotRecord(c, rid, slot);
+        c.i64Load32U(meta, S_SIZE);
+    }
+
+    /**
+     * copy(dst, dstOff, src, srcOff, len) -> status; memmove within a pool, chunked through the
+     * meta scratch area across pools. The source is checked first, as tvm-core does.
+     */
+    private void genCopy(Code c) {
+        int d = c.local(I64);
+        int s = c.local(I64);
+        int dp = c.local(I32);
+        int sp = c.local(I32);
+        int left = c.local(I64);
+        int n = c.local(I32);
+        int scratch = (int) scratchBase(maxRegions, slotsPerRegion);
+        c.localGet(2)
+                .localGet(3)
+                .localGet(4)
+                .call(fCheck)
+                .localTee(s)
+                .i64Const(0)
+                .i64LtS()
+                .if_();
+        c.localGet(s).i32WrapI64().return_();
+        c.end();
+        c.globalGet(gPool).localSet(sp);
+        c.localGet(0)
+                .localGet(1)
+                .localGet(4)
+                .call(fCheck)
+                .localTee(d)
+                .i64Const(0)
+                .i64LtS()
+                .if_();
+        c.localGet(d).i32WrapI64().return_();
+        c.end();
+        c.globalGet(gPool).localSet(dp);
+        c.localGet(dp).localGet(sp).i32Eq().if_();
+        c.localGet(dp)
+                .localGet(d)
+                .i32WrapI64()
+                .localGet(s)
+                .i32WrapI64()
+                .localGet(4)
+                .i32WrapI64();
+        c.call(fPoolCopySame).i32Const(0).return_();
+        c.end();
+        c.localGet(4).localSet(left);
+        c.block().loop();
+        c.localGet(left).i64Eqz().brIf(1);
+        // n = min(left, SCRATCH_SIZE)
+        c.i64Const(SCRATCH_SIZE)
+                .localGet(left)
+                .localGet(left)
+                .i64Const(SCRATCH_SIZE)
+                .i64GtU()
+                .select();
+        c.i32WrapI64().localSet(n);
+        c.localGet(sp).i32Const(scratch).localGet(s).i32WrapI64().localGet(n).call(fPoolToMeta);
+        c.localGet(dp).localGet(d).i32WrapI64().i32Const(scratch).localGet(n).call(fPoolFromMeta);
+        c.localGet(s).localGet(n).i64ExtendI32U().i64Add().localSet(s);
+        c.localGet(d).localGet(n).i64ExtendI32U().i64Add().localSet(d);
+        c.localGet(left).localGet(n).i64ExtendI32U().i64Sub().localSet(left);
+        c.br(0);
+        c.end().end();
+        c.i32Const(0);
+    }
+
+    /** fill(handle, offset, len, value) -> status. */
+    private void genFill(Code c) {
+        int a = c.local(I64);
+        c.localGet(0)
+                .localGet(1)
+                .localGet(2)
+                .call(fCheck)
+                .localTee(a)
+                .i64Const(0)
+                .i64LtS()
+                .if_();
+        c.localGet(a).i32WrapI64().return_();
+        c.end();
+        c.globalGet(gPool)
+                .localGet(a)
+                .i32WrapI64()
+                .localGet(3)
+                .localGet(2)
+                .i32WrapI64()
+                .call(fPoolFill);
+        c.i32Const(0);
+    }
+
+    /**
+     * region_stat(region, field) -> i64: 0 pool, 1 allocator, 2 capacity, 3 live allocations, 4
+     * live bytes, 5 used bytes (bump top), 6 allocations ever, 7 frees ever, 8 base address in the
+     * pool; negative error for a bad region or field.
+     */
+    private void genRegionStat(Code c) {
+        int rec = c.local(I32);
+        regionRecord(c, 0, rec, true);
+        int[] i32Fields = {R_POOL, R_ALLOC, R_CAPACITY};
+        for (int f = 0; f < 3; f++) {
+            c.localGet(1).i32Const(f).i32Eq().if_();
+            c.localGet(rec).i64Load32U(meta, i32Fields[f]).return_();
+            c.end();
+        }
+        int[] i64Fields = {R_LIVE_ALLOCS, R_LIVE_BYTES};
+        for (int f = 0; f < 2; f++) {
+            c.localGet(1).i32Const(3 + f).i32Eq().if_();
+            c.localGet(rec).i64Load(meta, i64Fields[f]).return_();
+            c.end();
+        }
+        c.localGet(1).i32Const(5).i32Eq().if_();
+        c.localGet(rec).i64Load32U(meta, R_TOP).return_();
+        c.end();
+        c.localGet(1).i32Const(6).i32Eq().if_();
+        c.localGet(rec).i64Load(meta, R_ALLOCS).return_();
+        c.end();
+        c.localGet(1).i32Const(7).i32Eq().if_();
+        c.localGet(rec)
+                .i64Load(meta, R_ALLOCS)
+                .localGet(rec)
+                .i64Load(meta, R_LIVE_ALLOCS)
+                .i64Sub()
+                .return_();
+        c.end();
+        c.localGet(1).i32Const(8).i32Eq().if_();
+        c.localGet(rec).i64Load32U(meta, R_BASE).return_();
+        c.end();
+        failI64(c, ErrorCode.INVALID_ARGUMENT);
+    }
+
+    /** metrics(field) -> i64: 0 handle failures (all kinds), 1 live regions, 2 pools. */
+    private void genMetrics(Code c) {
+        c.localGet(0).i32Const(0).i32Eq().if_();
+        c.i32Const(H_FAILURES).i64Load(meta, 0).return_();
+        c.end();
+        c.localGet(0).i32Const(1).i32Eq().if_();
+        c.i32Const(H_REGION_COUNT).i64Load32U(meta, 0).return_();
+        c.end();
+        c.localGet(0).i32Const(2).i32Eq().if_();
+        c.i64Const(pools).return_();
+        c.end();
+        failI64(c, ErrorCode.INVALID_ARGUMENT);
+    }
+}

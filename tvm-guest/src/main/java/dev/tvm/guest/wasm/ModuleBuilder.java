@@ -1,0 +1,196 @@
+package dev.tvm.guest.wasm;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Assembles a WebAssembly module binary (core spec 5.5). Sections are written in the required
+ * order (type 1, import 2, function 3, memory 5, global 6, export 7, code 10, data 11), each as
+ * {@code id:byte size:u32 contents}; empty sections are left out. The preamble is {@code \0asm}
+ * and version 1.
+ *
+ * <p>Index spaces: imported functions come first in the function index space, so {@link
+ * #importFunction} must be called before any {@link #function}. Functions are declared (getting
+ * their index) before their body is given, so bodies may call functions declared later.
+ *
+ * <p>Memories are encoded as {@code limits}: {@code 0x00 min:u32} or {@code 0x01 min:u32
+ * max:u32}, in 64 KiB pages. Several memories need the multi-memory proposal (standard in
+ * WebAssembly 3.0). Active data segments use flag {@code 0} for memory 0 and flag {@code 2 memidx}
+ * otherwise, followed by an {@code i32.const} offset expression and the bytes.
+ */
+public final class ModuleBuilder {
+    private final List<FuncType> types = new ArrayList<>();
+    private final ByteArrayOutputStream imports = new ByteArrayOutputStream();
+    private int importCount;
+    private int importedFunctions;
+    private final List<Integer> functionTypes = new ArrayList<>();
+    private final List<byte[]> bodies = new ArrayList<>();
+    private final ByteArrayOutputStream memories = new ByteArrayOutputStream();
+    private int memoryCount;
+    private final ByteArrayOutputStream globals = new ByteArrayOutputStream();
+    private int globalCount;
+    private final ByteArrayOutputStream exports = new ByteArrayOutputStream();
+    private int exportCount;
+    private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+    private int dataCount;
+
+    /** The index of {@code type} in the type section, adding it if new. */
+    public int type(FuncType type) {
+        int i = types.indexOf(type);
+        if (i >= 0) {
+            return i;
+        }
+        types.add(type);
+        return types.size() - 1;
+    }
+
+    /** Imports a function; returns its function index. */
+    public int importFunction(String module, String name, FuncType type) {
+        if (!functionTypes.isEmpty()) {
+            throw new IllegalStateException("imports must precede defined functions");
+        }
+        name(imports, module);
+        name(imports, name);
+        imports.write(0x00);
+        Leb128.writeU32(imports, type(type));
+        importCount++;
+        return importedFunctions++;
+    }
+
+    /** Declares a function of {@code type}; its body is given later with {@link #body}. */
+    public int function(FuncType type) {
+        functionTypes.add(type(type));
+        bodies.add(null);
+        return importedFunctions + functionTypes.size() - 1;
+    }
+
+    /** Sets the body of a declared function. */
+    public void body(int function, Code code) {
+        bodies.set(function - importedFunctions, code.encode());
+    }
+
+    /** Adds a memory; {@code maxPages < 0} means no maximum. Returns its memory index. */
+    public int memory(int minPages, int maxPages) {
+        if (maxPages < 0) {
+            memories.write(0x00);
+            Leb128.writeU32(memories, minPages);
+        } else {
+            memories.write(0x01);
+            Leb128.writeU32(memories, minPages);
+            Leb128.writeU32(memories, maxPages);
+        }
+        return memoryCount++;
+    }
+
+    /** Adds a global with a constant initialiser; returns its index. */
+    public int global(ValType type, boolean mutable, long init) {
+        globals.write(type.code());
+        globals.write(mutable ? 1 : 0);
+        if (type == ValType.I32) {
+            globals.write(0x41);
+            Leb128.writeS32(globals, (int) init);
+        } else if (type == ValType.I64) {
+            globals.write(0x42);
+            Leb128.writeS64(globals, init);
+        } else {
+            throw new IllegalArgumentException("only i32/i64 globals: " + type);
+        }
+        globals.write(0x0b);
+        return globalCount++;
+    }
+
+    /** Exports a function. */
+    public void exportFunction(String name, int function) {
+        export(name, 0x00, function);
+    }
+
+    /** Exports a memory. */
+    public void exportMemory(String name, int memory) {
+        export(name, 0x02, memory);
+    }
+
+    /** Exports a global. */
+    public void exportGlobal(String name, int global) {
+        export(name, 0x03, global);
+    }
+
+    private void export(String name, int kind, int index) {
+        name(exports, name);
+        exports.write(kind);
+        Leb128.writeU32(exports, index);
+        exportCount++;
+    }
+
+    /** An active data segment writing {@code bytes} at {@code offset} of {@code memory}. */
+    public void data(int memory, int offset, byte[] bytes) {
+        if (memory == 0) {
+            data.write(0x00);
+        } else {
+            data.write(0x02);
+            Leb128.writeU32(data, memory);
+        }
+        data.write(0x41);
+        Leb128.writeS32(data, offset);
+        data.write(0x0b);
+        Leb128.writeU32(data, bytes.length);
+        data.writeBytes(bytes);
+        dataCount++;
+    }
+
+    /** The module's bytes. */
+    public byte[] build() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00});
+        ByteArrayOutputStream t = new ByteArrayOutputStream();
+        Leb128.writeU32(t, types.size());
+        for (FuncType ft : types) {
+            t.write(0x60);
+            Leb128.writeU32(t, ft.params().size());
+            ft.params().forEach(v -> t.write(v.code()));
+            Leb128.writeU32(t, ft.results().size());
+            ft.results().forEach(v -> t.write(v.code()));
+        }
+        section(out, 1, types.size(), t.toByteArray(), false);
+        section(out, 2, importCount, imports.toByteArray(), true);
+        ByteArrayOutputStream f = new ByteArrayOutputStream();
+        for (int ti : functionTypes) {
+            Leb128.writeU32(f, ti);
+        }
+        section(out, 3, functionTypes.size(), f.toByteArray(), true);
+        section(out, 5, memoryCount, memories.toByteArray(), true);
+        section(out, 6, globalCount, globals.toByteArray(), true);
+        section(out, 7, exportCount, exports.toByteArray(), true);
+        ByteArrayOutputStream c = new ByteArrayOutputStream();
+        for (int i = 0; i < bodies.size(); i++) {
+            if (bodies.get(i) == null) {
+                throw new IllegalStateException("function " + (importedFunctions + i) + " has no body");
+            }
+            c.writeBytes(bodies.get(i));
+        }
+        section(out, 10, bodies.size(), c.toByteArray(), true);
+        section(out, 11, dataCount, data.toByteArray(), true);
+        return out.toByteArray();
+    }
+
+    private static void section(ByteArrayOutputStream out, int id, int count, byte[] items, boolean prefix) {
+        if (count == 0) {
+            return;
+        }
+        ByteArrayOutputStream contents = new ByteArrayOutputStream();
+        if (prefix) {
+            Leb128.writeU32(contents, count);
+        }
+        contents.writeBytes(items);
+        out.write(id);
+        Leb128.writeU32(out, contents.size());
+        out.writeBytes(contents.toByteArray());
+    }
+
+    private static void name(ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        Leb128.writeU32(out, b.length);
+        out.writeBytes(b);
+    }
+}

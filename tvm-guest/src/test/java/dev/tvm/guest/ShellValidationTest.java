@@ -1,0 +1,93 @@
+package dev.tvm.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every shell size the issue names parses, validates and instantiates. */
+class ShellValidationTest {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 16, 64, 256})
+    void shellParsesAndInstantiatesInBothEngines(int pools) {
+        byte[] wasm = ShellGenerator.builder().withPools(pools).build().generate();
+        WasmModule module = Parser.parse(wasm);
+        assertEquals(pools + 1, module.memorySection().get().memoryCount());
+        for (Shell.Engine engine : Shell.Engine.values()) {
+            Shell shell = new Shell(wasm, engine);
+            assertEquals(pools, shell.call("pool_count"));
+            assertNotNull(shell.instance.memory());
+            // the last pool works through its specialised helper
+            int r = shell.regionCreate(pools - 1, ShellGenerator.FREE_LIST, 4096);
+            long h = shell.alloc(r, 16);
+            shell.call("store_i64_p" + (pools - 1), h, 8, 0x1122334455667788L);
+            assertEquals(0x1122334455667788L, shell.call("load_i64_p" + (pools - 1), h, 8), engine.name());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 16, 64, 256})
+    void wabtValidatesEveryShell(int pools, @TempDir Path dir) throws Exception {
+        String tool = findOnPath("wasm-validate");
+        assumeTrue(tool != null, "wasm-validate (wabt) is not installed; skipping the wabt cross-check");
+        Path file = dir.resolve("shell" + pools + ".wasm");
+        Files.write(file, ShellGenerator.builder().withPools(pools).build().generate());
+        Process p = new ProcessBuilder(tool, "--enable-multi-memory", file.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(true, p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+    }
+
+    @Test
+    void configurationIsChecked() {
+        assertThrows(
+                IllegalArgumentException.class, () -> ShellGenerator.builder().withPools(0));
+        assertThrows(
+                IllegalArgumentException.class, () -> ShellGenerator.builder().withPools(257));
+        assertThrows(IllegalArgumentException.class, () -> ShellGenerator.builder()
+                .withInitialPages(10)
+                .withMaximumPages(5)
+                .build());
+    }
+
+    @Test
+    void poolSizesFollowTheConfiguration() {
+        byte[] wasm = ShellGenerator.builder()
+                .withPools(3)
+                .withInitialPages(2)
+                .withMaximumPages(7)
+                .build()
+                .generate();
+        WasmModule module = Parser.parse(wasm);
+        var mem = module.memorySection().get().getMemory(2).limits();
+        assertEquals(2, mem.initialPages());
+        assertEquals(7, mem.maximumPages());
+    }
+
+    static String findOnPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String d : path.split(File.pathSeparator)) {
+            File f = new File(d, name);
+            if (f.canExecute()) {
+                return f.getPath();
+            }
+        }
+        return null;
+    }
+}
