@@ -82,7 +82,7 @@ final class ShellCommand implements Callable<Integer> {
             return 2;
         }
         Files.write(output, wasm);
-        out.printf("wrote %s: %d bytes, %d pools%n", output, wasm.length, pools);
+        out.printf("wrote %s: %d bytes, %d pool%s%n", output, wasm.length, pools, pools == 1 ? "" : "s");
         return 0;
     }
 }
