@@ -336,7 +336,9 @@ public final class ShellGenerator {
     }
 
     private void trapUnlessPool(Code c, int pool) {
-        c.globalGet(gPool).i32Const(pool).i32Ne().if_().unreachable().end();
+        c.globalGet(gPool).i32Const(pool).i32Ne().if_();
+        c.i32Const(ErrorCode.INVALID_ARGUMENT.code()).call(fFail).drop().unreachable();
+        c.end();
     }
 
     /** Emits {@code i32.const code; call fail; return} for a function whose result is i64. */

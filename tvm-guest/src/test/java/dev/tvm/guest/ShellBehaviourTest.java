@@ -124,6 +124,7 @@ class ShellBehaviourTest {
             int q = (p + 1) % 4;
             long hp = handles[p];
             assertThrows(ChicoryException.class, () -> s.call("load_i64_p" + q, hp, 0));
+            assertEquals(ErrorCode.INVALID_ARGUMENT.code(), s.lastError(), "wrong pool for the helper");
         }
         // cross-pool copy larger than the 64 KiB scratch, then a same-pool overlapping copy
         assertEquals(0, s.call("copy", handles[3], 8, handles[0], 0, 199_992));
