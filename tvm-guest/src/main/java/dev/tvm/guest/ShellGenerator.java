@@ -636,8 +636,8 @@ public final class ShellGenerator {
     }
 
     /**
-     * alloc(region, size) -> handle or 0. First fit over the region's free blocks (FREE_LIST regions),
-     * else bump. Freed blocks are not coalesced.
+     * alloc(region, size) -> handle or 0. First fit over the region's free blocks (FREE_LIST regions,
+     * address-ordered and coalesced on free), else bump.
      */
     private void genAlloc(Code c) {
         int rec = c.local(I32);
@@ -848,25 +848,9 @@ public final class ShellGenerator {
                 .localSet(slot);
         slotRecord(c, rid, slot);
         c.localSet(srec);
-        // free-list regions keep the block: [size, next] written into it, pushed on the list
+        // free-list regions keep the block on an address-ordered list, merged with its neighbours
         c.localGet(rec).i32Load(meta, R_ALLOC).i32Const(FREE_LIST).i32Eq().if_();
-        c.localGet(rec).i32Load(meta, R_POOL);
-        c.localGet(rec)
-                .i32Load(meta, R_BASE)
-                .localGet(srec)
-                .i32Load(meta, S_OFF)
-                .i32Add();
-        c.localGet(srec).i32Load(meta, S_BLOCK).call(fPoolStoreI32);
-        c.localGet(rec).i32Load(meta, R_POOL);
-        c.localGet(rec)
-                .i32Load(meta, R_BASE)
-                .localGet(srec)
-                .i32Load(meta, S_OFF)
-                .i32Add()
-                .i32Const(4)
-                .i32Add();
-        c.localGet(rec).i32Load(meta, R_FREE_BLOCK).call(fPoolStoreI32);
-        c.localGet(rec).localGet(srec).i32Load(meta, S_OFF).i32Const(1).i32Add().i32Store(meta, R_FREE_BLOCK);
+        insertFreeBlock(c, rec, srec);
         c.end();
         bump64(c, rec, R_LIVE_ALLOCS, () -> c.i64Const(-1));
         bump64(c, rec, R_LIVE_BYTES, () -> c.i64Const(0)
@@ -887,6 +871,114 @@ public final class ShellGenerator {
         c.localGet(rec).localGet(slot).i32Const(1).i32Add().i32Store(meta, R_FREE_SLOT);
         c.end();
         c.i32Const(0);
+    }
+
+    /**
+     * Inserts the block of slot record {@code srec} into region {@code rec}'s free list, which is kept
+     * in ascending address order; a block adjacent to its successor or predecessor is merged with it
+     * (coalescing), so freeing everything leaves one block.
+     */
+    private void insertFreeBlock(Code c, int rec, int srec) {
+        int pool = c.local(I32);
+        int base = c.local(I32);
+        int off = c.local(I32);
+        int bsz = c.local(I32);
+        int prevOff = c.local(I32);
+        int cur = c.local(I32); // encoded: offset + 1, 0 = end of list
+        c.localGet(rec).i32Load(meta, R_POOL).localSet(pool);
+        c.localGet(rec).i32Load(meta, R_BASE).localSet(base);
+        c.localGet(srec).i32Load(meta, S_OFF).localSet(off);
+        c.localGet(srec).i32Load(meta, S_BLOCK).localSet(bsz);
+        c.i32Const(-1).localSet(prevOff);
+        c.localGet(rec).i32Load(meta, R_FREE_BLOCK).localSet(cur);
+        // find the first block above off
+        c.block().loop();
+        c.localGet(cur).i32Eqz().brIf(1);
+        c.localGet(cur).i32Const(1).i32Sub().localGet(off).i32GtU().brIf(1);
+        c.localGet(cur).i32Const(1).i32Sub().localSet(prevOff);
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(prevOff)
+                .i32Add()
+                .i32Const(4)
+                .i32Add()
+                .call(fPoolLoadI32);
+        c.localSet(cur);
+        c.br(0);
+        c.end().end();
+        // merge with the next block
+        c.localGet(cur).if_();
+        c.localGet(off)
+                .localGet(bsz)
+                .i32Add()
+                .localGet(cur)
+                .i32Const(1)
+                .i32Sub()
+                .i32Eq()
+                .if_();
+        c.localGet(bsz);
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(cur)
+                .i32Add()
+                .i32Const(1)
+                .i32Sub()
+                .call(fPoolLoadI32);
+        c.i32Add().localSet(bsz);
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(cur)
+                .i32Add()
+                .i32Const(3)
+                .i32Add()
+                .call(fPoolLoadI32);
+        c.localSet(cur);
+        c.end();
+        c.end();
+        // merge into the previous block, or link a new one
+        c.localGet(prevOff).i32Const(-1).i32Ne();
+        c.if_(I32);
+        c.localGet(prevOff);
+        c.localGet(pool).localGet(base).localGet(prevOff).i32Add().call(fPoolLoadI32);
+        c.i32Add().localGet(off).i32Eq();
+        c.else_();
+        c.i32Const(0);
+        c.end();
+        c.if_();
+        c.localGet(pool).localGet(base).localGet(prevOff).i32Add();
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(prevOff)
+                .i32Add()
+                .call(fPoolLoadI32)
+                .localGet(bsz)
+                .i32Add();
+        c.call(fPoolStoreI32);
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(prevOff)
+                .i32Add()
+                .i32Const(4)
+                .i32Add()
+                .localGet(cur);
+        c.call(fPoolStoreI32);
+        c.else_();
+        c.localGet(pool).localGet(base).localGet(off).i32Add().localGet(bsz).call(fPoolStoreI32);
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(off)
+                .i32Add()
+                .i32Const(4)
+                .i32Add()
+                .localGet(cur);
+        c.call(fPoolStoreI32);
+        c.localGet(prevOff).i32Const(-1).i32Eq().if_();
+        c.localGet(rec).localGet(off).i32Const(1).i32Add().i32Store(meta, R_FREE_BLOCK);
+        c.else_();
+        c.localGet(pool).localGet(base).localGet(prevOff).i32Add().i32Const(4).i32Add();
+        c.localGet(off).i32Const(1).i32Add().call(fPoolStoreI32);
+        c.end();
+        c.end();
     }
 
     private void genSizeOf(Code c) {

@@ -166,4 +166,30 @@ class ShellBehaviourTest {
         s.storeI64(d, 248, 5);
         assertEquals(5, s.loadI64(d, 248));
     }
+
+    @ParameterizedTest
+    @EnumSource(Shell.Engine.class)
+    void freedNeighboursCoalesceSoTheWholeRegionIsReusable(Shell.Engine engine) {
+        Shell s = Shell.of(1, engine);
+        int r = s.regionCreate(0, FL, 1024);
+        long base = s.call("region_stat", r, 8);
+        // 250 rounds up to 256, so the four blocks cover the region exactly (no bump tail left)
+        for (int[] order : new int[][] {{1, 3, 0, 2}, {3, 2, 1, 0}, {0, 2, 1, 3}, {2, 0, 3, 1}}) {
+            long[] h = new long[4];
+            for (int i = 0; i < 4; i++) {
+                h[i] = s.alloc(r, i == 3 ? 250 : 256);
+                assertNotEquals(0, h[i]);
+            }
+            for (int i : order) {
+                assertEquals(0, s.free(h[i]));
+            }
+            long all = s.alloc(r, 1024);
+            assertNotEquals(0, all, "one coalesced block after freeing in order " + java.util.Arrays.toString(order));
+            assertEquals(base, s.call("resolve", all, 0, 0));
+            assertEquals(0, s.loadI64(all, 1016), "zeroed");
+            s.storeI64(all, 1016, -1);
+            assertEquals(0, s.free(all));
+        }
+        assertEquals(0, s.call("region_stat", r, 3));
+    }
 }
