@@ -885,16 +885,20 @@ public final class ShellGenerator {
         int bsz = c.local(I32);
         int prevOff = c.local(I32);
         int cur = c.local(I32); // encoded: offset + 1, 0 = end of list
+        int prevPrev = c.local(I32);
+        int link = c.local(I32);
         c.localGet(rec).i32Load(meta, R_POOL).localSet(pool);
         c.localGet(rec).i32Load(meta, R_BASE).localSet(base);
         c.localGet(srec).i32Load(meta, S_OFF).localSet(off);
         c.localGet(srec).i32Load(meta, S_BLOCK).localSet(bsz);
         c.i32Const(-1).localSet(prevOff);
+        c.i32Const(-1).localSet(prevPrev);
         c.localGet(rec).i32Load(meta, R_FREE_BLOCK).localSet(cur);
         // find the first block above off
         c.block().loop();
         c.localGet(cur).i32Eqz().brIf(1);
         c.localGet(cur).i32Const(1).i32Sub().localGet(off).i32GtU().brIf(1);
+        c.localGet(prevOff).localSet(prevPrev);
         c.localGet(cur).i32Const(1).i32Sub().localSet(prevOff);
         c.localGet(pool)
                 .localGet(base)
@@ -935,7 +939,7 @@ public final class ShellGenerator {
         c.localSet(cur);
         c.end();
         c.end();
-        // merge into the previous block, or link a new one
+        // merge into the previous block: the merged block takes its place, after prevPrev
         c.localGet(prevOff).i32Const(-1).i32Ne();
         c.if_(I32);
         c.localGet(prevOff);
@@ -945,23 +949,21 @@ public final class ShellGenerator {
         c.i32Const(0);
         c.end();
         c.if_();
-        c.localGet(pool).localGet(base).localGet(prevOff).i32Add();
-        c.localGet(pool)
-                .localGet(base)
-                .localGet(prevOff)
-                .i32Add()
-                .call(fPoolLoadI32)
+        c.localGet(pool).localGet(base).localGet(prevOff).i32Add().call(fPoolLoadI32);
+        c.localGet(bsz).i32Add().localSet(bsz);
+        c.localGet(prevOff).localSet(off);
+        c.localGet(prevPrev).localSet(prevOff);
+        c.end();
+        // a block ending at the bump pointer lowers it instead of being listed (it is the last block)
+        c.localGet(off)
                 .localGet(bsz)
-                .i32Add();
-        c.call(fPoolStoreI32);
-        c.localGet(pool)
-                .localGet(base)
-                .localGet(prevOff)
                 .i32Add()
-                .i32Const(4)
-                .i32Add()
-                .localGet(cur);
-        c.call(fPoolStoreI32);
+                .localGet(rec)
+                .i32Load(meta, R_TOP)
+                .i32Eq()
+                .if_();
+        c.localGet(rec).localGet(off).i32Store(meta, R_TOP);
+        c.i32Const(0).localSet(link);
         c.else_();
         c.localGet(pool).localGet(base).localGet(off).i32Add().localGet(bsz).call(fPoolStoreI32);
         c.localGet(pool)
@@ -972,12 +974,14 @@ public final class ShellGenerator {
                 .i32Add()
                 .localGet(cur);
         c.call(fPoolStoreI32);
+        c.localGet(off).i32Const(1).i32Add().localSet(link);
+        c.end();
+        // the predecessor (or the list head) now points at the block, or past it
         c.localGet(prevOff).i32Const(-1).i32Eq().if_();
-        c.localGet(rec).localGet(off).i32Const(1).i32Add().i32Store(meta, R_FREE_BLOCK);
+        c.localGet(rec).localGet(link).i32Store(meta, R_FREE_BLOCK);
         c.else_();
         c.localGet(pool).localGet(base).localGet(prevOff).i32Add().i32Const(4).i32Add();
-        c.localGet(off).i32Const(1).i32Add().call(fPoolStoreI32);
-        c.end();
+        c.localGet(link).call(fPoolStoreI32);
         c.end();
     }
 

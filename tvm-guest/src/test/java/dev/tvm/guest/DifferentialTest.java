@@ -155,6 +155,15 @@ class DifferentialTest {
                 liveCount += shell.call("region_stat", shellRegions[i], 3);
             }
             assertEquals(live.size(), liveCount);
+            // freeing everything coalesces each free list back to an empty region
+            for (Pair p : live) {
+                dir.free(p.core());
+                assertEquals(0, shell.free(p.shell()));
+            }
+            for (int i : new int[] {0, 2}) {
+                assertEquals(0, shell.call("region_stat", shellRegions[i], 5), "seed " + seed + " region " + i);
+                assertNotEquals(0, shell.alloc(shellRegions[i], CAPACITY));
+            }
         }
     }
 
