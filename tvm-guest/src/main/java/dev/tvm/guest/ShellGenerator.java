@@ -95,47 +95,39 @@ public final class ShellGenerator {
 
         /** Number of pool memories, 1..256. */
         public Builder withPools(int n) {
-            if (n < 1 || n > MAX_POOLS) {
-                throw new IllegalArgumentException("pools must be 1.." + MAX_POOLS + ": " + n);
-            }
-            this.pools = n;
+            this.pools = inRange("pools", n, 1, MAX_POOLS);
             return this;
         }
 
         /** Initial pages of every pool (64 KiB each). */
         public Builder withInitialPages(int pages) {
-            if (pages < 0 || pages > MAX_PAGES) {
-                throw new IllegalArgumentException("initial pages must be 0.." + MAX_PAGES + ": " + pages);
-            }
-            this.initialPages = pages;
+            this.initialPages = inRange("initial pages", pages, 0, MAX_PAGES);
             return this;
         }
 
         /** Maximum pages of every pool; Chicory accepts at most 32767 per memory. */
         public Builder withMaximumPages(int pages) {
-            if (pages < 1 || pages > MAX_PAGES) {
-                throw new IllegalArgumentException("maximum pages must be 1.." + MAX_PAGES + ": " + pages);
-            }
-            this.maximumPages = pages;
+            this.maximumPages = inRange("maximum pages", pages, 1, MAX_PAGES);
             return this;
         }
 
         /** How many regions the shell can create (region ids 1..n), at most 65535. */
         public Builder withMaxRegions(int n) {
-            if (n < 1 || n > HandleCodec.MAX_REGION_ID) {
-                throw new IllegalArgumentException("max regions must be 1.." + HandleCodec.MAX_REGION_ID + ": " + n);
-            }
-            this.maxRegions = n;
+            this.maxRegions = inRange("max regions", n, 1, HandleCodec.MAX_REGION_ID);
             return this;
         }
 
         /** Handle-table slots per region. */
         public Builder withSlotsPerRegion(int n) {
-            if (n < 1 || n > (1 << 20)) {
-                throw new IllegalArgumentException("slots per region must be 1..2^20: " + n);
-            }
-            this.slotsPerRegion = n;
+            this.slotsPerRegion = inRange("slots per region", n, 1, 1 << 20);
             return this;
+        }
+
+        private static int inRange(String what, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(what + " must be " + min + ".." + max + ": " + value);
+            }
+            return value;
         }
 
         public ShellGenerator build() {
