@@ -425,44 +425,20 @@ abstract class Codec {
 
     // ---------------------------------------------------------------- strings and lists
 
-    /** Strings are UTF-8: (pointer, byte length) pairs, the bytes allocated with alignment 1. */
-    static final class StringCodec extends Codec {
-        /** The canonical ABI's limit, which keeps the length's top bit clear. */
-        static final long MAX_BYTES = (1L << 31) - 1;
-
-        StringCodec() {
-            super(WitType.Primitive.STRING, 8, 4, new CoreType[] {CoreType.I32, CoreType.I32});
+    /**
+     * Strings and lists: a (pointer, length) pair of i32s, in memory and flattened alike; the
+     * subclasses say how a range becomes a value and back.
+     */
+    abstract static class RangeCodec extends Codec {
+        RangeCodec(WitType type) {
+            super(type, 8, 4, new CoreType[] {CoreType.I32, CoreType.I32});
         }
 
-        private String fromRange(AbiContext cx, int ptr, int length) {
-            long len = Integer.toUnsignedLong(length);
-            if (len > MAX_BYTES) {
-                throw new CanonicalAbiException("string length " + len + " exceeds 2^31 - 1");
-            }
-            cx.checkRange(ptr, len, 1, "string");
-            byte[] bytes = mem(cx).readBytes(ptr, (int) len);
-            try {
-                return StandardCharsets.UTF_8
-                        .newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(bytes))
-                        .toString();
-            } catch (CharacterCodingException e) {
-                throw new CanonicalAbiException("string at " + Integer.toUnsignedLong(ptr) + " is not valid UTF-8", e);
-            }
-        }
+        /** The value held by {@code length} units at {@code ptr}. */
+        abstract Object fromRange(AbiContext cx, int ptr, int length);
 
-        /** Allocates and writes the string; returns {pointer, length}. */
-        private int[] toRange(AbiContext cx, Object v) {
-            if (!(v instanceof String s)) {
-                throw badValue(type, v, "want a String");
-            }
-            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-            int ptr = cx.allocate(1, bytes.length, "string");
-            mem(cx).write(ptr, bytes);
-            return new int[] {ptr, bytes.length};
-        }
+        /** Allocates and writes a value; returns {pointer, length}. */
+        abstract int[] toRange(AbiContext cx, Object v);
 
         @Override
         Object load(AbiContext cx, int ptr) {
@@ -491,18 +467,61 @@ abstract class Codec {
         }
     }
 
+    /** Strings are UTF-8: (pointer, byte length) pairs, the bytes allocated with alignment 1. */
+    static final class StringCodec extends RangeCodec {
+        /** The canonical ABI's limit, which keeps the length's top bit clear. */
+        static final long MAX_BYTES = (1L << 31) - 1;
+
+        StringCodec() {
+            super(WitType.Primitive.STRING);
+        }
+
+        @Override
+        String fromRange(AbiContext cx, int ptr, int length) {
+            long len = Integer.toUnsignedLong(length);
+            if (len > MAX_BYTES) {
+                throw new CanonicalAbiException("string length " + len + " exceeds 2^31 - 1");
+            }
+            cx.checkRange(ptr, len, 1, "string");
+            byte[] bytes = mem(cx).readBytes(ptr, (int) len);
+            try {
+                return StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                throw new CanonicalAbiException("string at " + Integer.toUnsignedLong(ptr) + " is not valid UTF-8", e);
+            }
+        }
+
+        /** Allocates and writes the string; returns {pointer, length}. */
+        @Override
+        int[] toRange(AbiContext cx, Object v) {
+            if (!(v instanceof String s)) {
+                throw badValue(type, v, "want a String");
+            }
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            int ptr = cx.allocate(1, bytes.length, "string");
+            mem(cx).write(ptr, bytes);
+            return new int[] {ptr, bytes.length};
+        }
+    }
+
     /** Lists are (pointer, element count) pairs; {@code list<u8>} is a {@code byte[]} copied in bulk. */
-    static final class ListCodec extends Codec {
+    static final class ListCodec extends RangeCodec {
         private final Codec element;
         private final boolean bytes;
 
         ListCodec(WitType.ListType type, Codec element) {
-            super(type, 8, 4, new CoreType[] {CoreType.I32, CoreType.I32});
+            super(type);
             this.element = element;
             this.bytes = element.type == WitType.Primitive.U8;
         }
 
-        private Object fromRange(AbiContext cx, int ptr, int length) {
+        @Override
+        Object fromRange(AbiContext cx, int ptr, int length) {
             long count = Integer.toUnsignedLong(length);
             long byteLength = count * element.size;
             cx.checkRange(ptr, byteLength, element.align, type.wit());
@@ -516,7 +535,8 @@ abstract class Codec {
             return out;
         }
 
-        private int[] toRange(AbiContext cx, Object v) {
+        @Override
+        int[] toRange(AbiContext cx, Object v) {
             if (bytes && v instanceof byte[] b) {
                 int ptr = cx.allocate(1, b.length, type.wit());
                 mem(cx).write(ptr, b);
@@ -531,32 +551,6 @@ abstract class Codec {
                 element.store(cx, list.get(i), ptr + i * element.size);
             }
             return new int[] {ptr, list.size()};
-        }
-
-        @Override
-        Object load(AbiContext cx, int ptr) {
-            return fromRange(cx, mem(cx).readInt(ptr), mem(cx).readInt(ptr + 4));
-        }
-
-        @Override
-        void store(AbiContext cx, Object v, int ptr) {
-            int[] range = toRange(cx, v);
-            mem(cx).writeI32(ptr, range[0]);
-            mem(cx).writeI32(ptr + 4, range[1]);
-        }
-
-        @Override
-        Object liftFlat(AbiContext cx, FlatIn in) {
-            int ptr = (int) in.next(CoreType.I32);
-            int len = (int) in.next(CoreType.I32);
-            return fromRange(cx, ptr, len);
-        }
-
-        @Override
-        void lowerFlat(AbiContext cx, Object v, FlatOut out) {
-            int[] range = toRange(cx, v);
-            out.add(CoreType.I32, range[0]);
-            out.add(CoreType.I32, range[1]);
         }
     }
 
