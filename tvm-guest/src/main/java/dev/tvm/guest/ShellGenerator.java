@@ -16,7 +16,7 @@ import java.util.function.IntConsumer;
 /**
  * Generates a self-contained guest-side TVM shell: a WebAssembly module with N pool memories
  * ({@code pool0} .. {@code pool<N-1>}, memory indices 0..N-1), one metadata memory ({@code meta},
- * index N), no imports, and functions implementing regions and generation-checked handles with
+ * index N), a stand-in for the guest's default memory ({@code memory}, index N + 1), no imports, and functions implementing regions and generation-checked handles with
  * tvm-core's semantics. Exports, metadata layout and limits are in {@code docs/guest-shell.md}.
  *
  * <pre>{@code
@@ -64,6 +64,14 @@ public final class ShellGenerator {
     static final int S_GEN = 12;
     static final int LIVE = 0x10000;
     static final int SCRATCH_SIZE = 65536;
+
+    /**
+     * Export name of the shell's stand-in for the guest's default memory (memory index N + 1); the
+     * linker replaces that memory by the guest's memory 0.
+     */
+    public static final String GUEST_MEMORY_EXPORT = "memory";
+
+    static final int GUEST_MEMORY_PAGES = 1;
 
     private final int pools;
     private final int initialPages;
@@ -168,6 +176,9 @@ public final class ShellGenerator {
 
     private ModuleBuilder m;
     private int meta;
+    private int guestMemory;
+    private int fPoolFromGuest;
+    private int fPoolToGuest;
     private int gLastError;
     private int gPool;
     private int fFail;
@@ -196,6 +207,10 @@ public final class ShellGenerator {
         }
         meta = m.memory(metaPages(), metaPages());
         m.exportMemory("meta", meta);
+        // The guest's default memory. Standalone, a host stages bytes here for copy_in/copy_out;
+        // the linker replaces it by the linked guest's memory 0 (it finds it by this export name).
+        guestMemory = m.memory(GUEST_MEMORY_PAGES, -1);
+        m.exportMemory(GUEST_MEMORY_EXPORT, guestMemory);
         gLastError = m.global(I32, true, 0);
         gPool = m.global(I32, true, 0);
 
@@ -215,6 +230,8 @@ public final class ShellGenerator {
         fPoolFromMeta = m.function(FuncType.of(null, I32, I32, I32, I32));
         fPoolSize = m.function(FuncType.of(I32, I32));
         fPoolGrow = m.function(FuncType.of(I32, I32, I32));
+        fPoolFromGuest = m.function(FuncType.of(null, I32, I32, I32, I32));
+        fPoolToGuest = m.function(FuncType.of(null, I32, I32, I32, I32));
 
         genFail();
         genCheck();
@@ -291,6 +308,8 @@ public final class ShellGenerator {
         }
         export("copy", FuncType.of(I32, I64, I64, I64, I64, I64), this::genCopy);
         export("fill", FuncType.of(I32, I64, I64, I64, I32), this::genFill);
+        export("copy_in", FuncType.of(I32, I64, I64, I32, I64), c -> genGuestCopy(c, true));
+        export("copy_out", FuncType.of(I32, I32, I64, I64, I64), c -> genGuestCopy(c, false));
         export("last_error", FuncType.of(I32), c -> c.globalGet(gLastError));
         export("region_stat", FuncType.of(I64, I32, I32), this::genRegionStat);
         export("metrics", FuncType.of(I64, I32), this::genMetrics);
@@ -518,6 +537,13 @@ public final class ShellGenerator {
         Code grow = new Code(2);
         dispatch(grow, 0, k -> grow.localGet(1).memoryGrow(k));
         m.body(fPoolGrow, grow);
+        Code fromGuest = new Code(4); // pool, dst, guestSrc, len
+        dispatch(
+                fromGuest, 0, k -> fromGuest.localGet(1).localGet(2).localGet(3).memoryCopy(k, guestMemory));
+        m.body(fPoolFromGuest, fromGuest);
+        Code toGuest = new Code(4); // pool, guestDst, src, len
+        dispatch(toGuest, 0, k -> toGuest.localGet(1).localGet(2).localGet(3).memoryCopy(guestMemory, k));
+        m.body(fPoolToGuest, toGuest);
     }
 
     /** region_create(pool, allocator, capacity) -> region reference or negative error. */
@@ -1065,6 +1091,43 @@ public final class ShellGenerator {
         c.localGet(left).localGet(n).i64ExtendI32U().i64Sub().localSet(left);
         c.br(0);
         c.end().end();
+        c.i32Const(0);
+    }
+
+    /**
+     * copy_in(dst, dst_offset, guest_ptr, len) -> status, or copy_out(guest_ptr, src, src_offset,
+     * len) -> status: one {@code memory.copy} between the guest's default memory and the
+     * allocation's pool. The handle is checked first, then the guest range against the guest
+     * memory's current size ({@code OUT_OF_BOUNDS}, never a trap).
+     */
+    private void genGuestCopy(Code c, boolean in) {
+        int handle = in ? 0 : 1;
+        int offset = in ? 1 : 2;
+        int ptr = in ? 2 : 0;
+        int len = 3;
+        int a = c.local(I64);
+        c.localGet(handle)
+                .localGet(offset)
+                .localGet(len)
+                .call(fCheck)
+                .localTee(a)
+                .i64Const(0)
+                .i64LtS()
+                .if_();
+        c.localGet(a).i32WrapI64().return_();
+        c.end();
+        // ptr + len <= guest memory bytes, in 64-bit arithmetic so nothing wraps
+        c.localGet(ptr).i64ExtendI32U().localGet(len).i64Add();
+        c.memorySize(guestMemory).i64ExtendI32U().i64Const(16).i64Shl().i64GtU().if_();
+        failI32(c, ErrorCode.OUT_OF_BOUNDS);
+        c.end();
+        c.globalGet(gPool);
+        if (in) {
+            c.localGet(a).i32WrapI64().localGet(ptr);
+        } else {
+            c.localGet(ptr).localGet(a).i32WrapI64();
+        }
+        c.localGet(len).i32WrapI64().call(in ? fPoolFromGuest : fPoolToGuest);
         c.i32Const(0);
     }
 

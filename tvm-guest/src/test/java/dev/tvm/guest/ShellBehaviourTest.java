@@ -193,4 +193,29 @@ class ShellBehaviourTest {
         }
         assertEquals(0, s.call("region_stat", r, 3));
     }
+
+    @ParameterizedTest
+    @EnumSource(Shell.Engine.class)
+    void copyInAndOutMoveBytesBetweenTheGuestMemoryAndAPool(Shell.Engine engine) {
+        Shell s = Shell.of(3, engine);
+        int r = s.regionCreate(2, FL, 1 << 16);
+        long h = s.alloc(r, 100);
+        var guest = s.instance.exports().memory(ShellGenerator.GUEST_MEMORY_EXPORT);
+        byte[] bytes = new byte[40];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i * 7 + 1);
+        }
+        guest.write(1000, bytes);
+        assertEquals(0, s.call("copy_in", h, 50, 1000, 40));
+        assertEquals(s.loadI32(h, 50), (int) guest.readInt(1000));
+        assertEquals(0, s.call("copy_out", 3000, h, 50, 40));
+        assertEquals(java.util.Arrays.toString(bytes), java.util.Arrays.toString(guest.readBytes(3000, 40)));
+        // refusals are status codes, never traps: the allocation first, then the guest range
+        assertEquals(ErrorCode.OUT_OF_BOUNDS.code(), s.call("copy_in", h, 61, 1000, 40));
+        assertEquals(ErrorCode.OUT_OF_BOUNDS.code(), s.call("copy_in", h, 0, 65536 - 39, 40));
+        assertEquals(ErrorCode.OUT_OF_BOUNDS.code(), s.call("copy_out", -1, h, 0, 2));
+        assertEquals(0, s.call("copy_out", 65536 - 40, h, 50, 40), "the last bytes of the memory");
+        assertEquals(0, s.free(h));
+        assertEquals(ErrorCode.STALE_HANDLE.code(), s.call("copy_out", 0, h, 0, 8));
+    }
 }

@@ -23,7 +23,7 @@ class ShellValidationTest {
     void shellParsesAndInstantiatesInBothEngines(int pools) {
         byte[] wasm = ShellGenerator.builder().withPools(pools).build().generate();
         WasmModule module = Parser.parse(wasm);
-        assertEquals(pools + 1, module.memorySection().get().memoryCount());
+        assertEquals(pools + 2, module.memorySection().get().memoryCount(), "pools, meta, guest memory");
         for (Shell.Engine engine : Shell.Engine.values()) {
             Shell shell = new Shell(wasm, engine);
             assertEquals(pools, shell.call("pool_count"));
