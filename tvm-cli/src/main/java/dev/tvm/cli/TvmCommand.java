@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tvm 0.1.0",
         description = "Tiered virtual memory for WebAssembly guests on Chicory.",
-        subcommands = {RunCommand.class, DemoCommand.class, ShellCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            DemoCommand.class,
+            ShellCommand.class,
+            LinkCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class TvmCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

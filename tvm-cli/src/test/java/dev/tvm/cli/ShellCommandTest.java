@@ -5,32 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.Parser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code tvm shell} writes a module that Chicory loads and runs. */
 class ShellCommandTest {
-    private record Result(int exit, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TvmCommand());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
-
     @Test
     void writesAShellThatRuns(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("shell.wasm");
-        Result r = run("shell", "--pools", "4", "--max-pages", "256", "-o", file.toString());
+        Cli.Result r = Cli.run("shell", "--pools", "4", "--max-pages", "256", "-o", file.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("4 pools"), r.out());
         Instance shell =
@@ -44,7 +29,8 @@ class ShellCommandTest {
 
     @Test
     void refusesAnOutOfRangePoolCount(@TempDir Path dir) {
-        Result r = run("shell", "--pools", "257", "-o", dir.resolve("x.wasm").toString());
+        Cli.Result r =
+                Cli.run("shell", "--pools", "257", "-o", dir.resolve("x.wasm").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("pools must be 1..256"), r.err());
         assertTrue(!Files.exists(dir.resolve("x.wasm")));
@@ -52,7 +38,7 @@ class ShellCommandTest {
 
     @Test
     void needsAnOutputFile() {
-        Result r = run("shell", "--pools", "2");
+        Cli.Result r = Cli.run("shell", "--pools", "2");
         assertTrue(r.exit() != 0);
         assertTrue(r.err().contains("--output"), r.err());
     }
