@@ -2,8 +2,9 @@
  * shell_workloads.c - a guest for the guest-side model: written against
  * tvm_shell.h, compiled with clang for wasm32 (no libc), then linked with a
  * generated shell by `./tvm link --pools 4`. Every workload is deterministic
- * (xorshift from a seed) and returns a checksum, so one linked module can be
- * run in Chicory, Node and Chromium and the results compared.
+ * (xorshift from a seed) and returns a non-negative checksum, or a negative
+ * error code (a tvm_error, or -1000.. for a failed self-check), so one linked
+ * module can be run in Chicory, Node and Chromium and the results compared.
  *
  *   wl_setup(pools, mib)          one FREE_LIST region of `mib` MiB per pool
  *   wl_list_walk(n, seed)         n nodes spread over the pools, linked in a
@@ -24,6 +25,7 @@ TVM_SHELL_POOL(2)
 #define MAX_POOLS 4
 #define MAX_NODES 65536
 #define CHUNK 4096
+#define CHECKSUM(x) ((int64_t)((uint64_t)(x) & 0x3fffffffffffffffull)) /* >= 0; errors are < 0 */
 #define MAX_LIVE 2048 /* below the shell's 4096 handle slots per region */
 
 static tvm_region_t heaps[MAX_POOLS];
@@ -106,7 +108,7 @@ EXPORT(wl_list_walk) int64_t wl_list_walk(int32_t n, int64_t s) {
     if (sum != expected || count != n) {
         return -1000;
     }
-    return weighted ^ count;
+    return CHECKSUM(weighted ^ count);
 }
 
 /* Columns: key i32 in pool 0, price f64 in pool 1, qty i64 in pool 2. */
@@ -169,7 +171,7 @@ EXPORT(wl_columnar) int64_t wl_columnar(int32_t rows, int64_t s) {
     tvm_shell_free(key);
     tvm_shell_free(price);
     tvm_shell_free(qty);
-    return matches * 1000003 + units * 7919 + (int64_t)revenue;
+    return CHECKSUM(matches * 1000003 + units * 7919 + (int64_t)revenue);
 }
 
 /* Random allocations of 16..1024 bytes in the last pool's region, each stamped
@@ -216,7 +218,7 @@ EXPORT(wl_alloc_loop) int64_t wl_alloc_loop(int32_t iters, int64_t s) {
     while (live > 0) {
         tvm_shell_free(nodes[--live]);
     }
-    return check ^ (stats << 40) ^ tvm_shell_region_stat(region, TVM_SHELL_STAT_ALLOCATIONS);
+    return CHECKSUM(check ^ (stats << 40) ^ tvm_shell_region_stat(region, TVM_SHELL_STAT_ALLOCATIONS));
 }
 
 static int64_t stamp(int32_t pool, uint32_t page, uint64_t salt) {
