@@ -1,5 +1,6 @@
 package dev.tvm.core.events;
 
+import java.util.Arrays;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
@@ -78,8 +79,7 @@ public final class SpillEvent extends Event {
             return;
         }
         event.reason = demotion ? "demotion" : "budget";
-        int[] ids =
-                java.util.Arrays.stream(regionIds, 0, pages).distinct().sorted().toArray();
+        int[] ids = Arrays.stream(regionIds, 0, pages).distinct().sorted().toArray();
         StringBuilder list = new StringBuilder();
         for (int id : ids) {
             list.append(list.isEmpty() ? "" : ",").append(id);
