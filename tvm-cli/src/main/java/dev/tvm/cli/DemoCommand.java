@@ -77,6 +77,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Chicory engine: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Engine engine;
 
+    @Option(
+            names = "--metrics",
+            description = "At the end, print the directory and per-region metrics (tvm-micrometer).")
+    boolean metrics;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -156,6 +161,9 @@ final class DemoCommand implements Callable<Integer> {
             printResidency(err, directory, "after verify");
 
             printTable(out, directory);
+            if (metrics) {
+                MetricsReport.print(out, directory);
+            }
             ResidencyStats residency = directory.residencyStats();
             out.printf(
                     Locale.ROOT,

@@ -54,6 +54,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Preopen a host directory for WASI (guest path defaults to the host path).")
     List<String> dirs = new ArrayList<>();
 
+    @Option(
+            names = "--metrics",
+            description = "At guest exit, print the directory and per-region metrics (tvm-micrometer) to stderr.")
+    boolean metrics;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -77,31 +82,43 @@ final class RunCommand implements Callable<Integer> {
                         .withEngine(engine)
                         .withWasi(wasi.build())
                         .build()) {
-            if (invoke == null) {
-                try {
-                    instance.call("_start");
-                    return 0;
-                } catch (WasiExitException exit) {
-                    return exit.exitCode();
+            try {
+                return invoke(instance, out, err);
+            } finally {
+                if (metrics) {
+                    // Before the directory closes: the guest's regions are still there to report.
+                    MetricsReport.print(err, directory);
                 }
             }
-            FunctionType type = instance.instance().exportType(invoke);
-            if (type.params().size() != args.size()) {
-                err.println("tvm run: export '" + invoke + "' takes "
-                        + type.params().size() + " argument(s) " + type.params() + ", got " + args.size());
-                return 2;
-            }
-            long[] values = new long[args.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = encode(type.params().get(i), args.get(i));
-            }
-            long[] results = instance.call(invoke, values);
-            for (int i = 0; results != null && i < type.returns().size(); i++) {
-                out.println(decode(type.returns().get(i), results[i]));
-            }
-            out.flush();
-            return 0;
         }
+    }
+
+    /** Runs _start or the --invoke export; returns the exit code. */
+    private int invoke(TvmGuest instance, PrintWriter out, PrintWriter err) {
+        if (invoke == null) {
+            try {
+                instance.call("_start");
+                return 0;
+            } catch (WasiExitException exit) {
+                return exit.exitCode();
+            }
+        }
+        FunctionType type = instance.instance().exportType(invoke);
+        if (type.params().size() != args.size()) {
+            err.println("tvm run: export '" + invoke + "' takes "
+                    + type.params().size() + " argument(s) " + type.params() + ", got " + args.size());
+            return 2;
+        }
+        long[] values = new long[args.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = encode(type.params().get(i), args.get(i));
+        }
+        long[] results = instance.call(invoke, values);
+        for (int i = 0; results != null && i < type.returns().size(); i++) {
+            out.println(decode(type.returns().get(i), results[i]));
+        }
+        out.flush();
+        return 0;
     }
 
     private static long encode(ValType type, String text) {

@@ -1,6 +1,7 @@
 package dev.tvm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +99,69 @@ class CliTest {
             System.setOut(saved);
         }
         assertTrue(captured.toString(StandardCharsets.UTF_8).contains("tvm says:"), captured.toString());
+    }
+
+    @Test
+    void runMetricsPrintsDirectoryTotalsAtGuestExit() {
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        Result r;
+        Result plain;
+        try {
+            r = run("run", "--metrics", guest("hello_wasi.wasm").toString());
+            plain = run("run", guest("hello_wasi.wasm").toString());
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, r.exit(), r.err());
+        // hello_wasi creates a HOT_HEAP region, stores and loads one i64, frees it, destroys the region.
+        assertTrue(r.err().contains("metrics (tvm-micrometer):"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.created +1\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.destroyed +1\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.allocations +1\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.bytes\\.written +8 B\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.bytes\\.read +8 B\n.*"), r.err());
+        assertTrue(r.err().contains("no live regions"), r.err());
+        assertFalse(plain.err().contains("metrics"), "only when asked");
+    }
+
+    @Test
+    void runMetricsListsTheRegionsAGuestLeftLive() {
+        Result r = run(
+                "run", guest("fastpath.wasm").toString(), "--metrics", "--invoke", "abi_region_create", "2", "0", "0");
+        assertEquals(0, r.exit(), r.err());
+        int id = Integer.parseInt(r.out().strip()) >>> 12; // a region reference: id above 12 generation bits
+        String row = r.err()
+                .lines()
+                .filter(l -> l.startsWith(id + " "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no row for region " + id + ":\n" + r.err()));
+        assertTrue(row.contains("BLOB_ARENA"), row);
+        assertTrue(r.err().contains("region name"), "a table heading: " + r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.live +1\n.*"), r.err());
+    }
+
+    @Test
+    void demoMetricsAddsResidencyFigures(@TempDir Path spill) {
+        Result r = run(
+                "demo",
+                "--size",
+                "24m",
+                "--regions",
+                "3",
+                "--budget",
+                "8m",
+                "--spill-dir",
+                spill.toString(),
+                "--metrics");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("tvm.residency.budget"), r.out());
+        assertTrue(r.out().matches("(?s).*tvm\\.residency\\.budget +8\\.00 MiB\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*tvm\\.regions\\.live +3\n.*"), r.out());
+        assertTrue(r.out().contains("tvm.residency.spills"), r.out());
+        assertTrue(
+                r.out().lines().reduce((a, b) -> b).orElse("").startsWith("verified: "),
+                "the verified line stays last");
     }
 
     @Test

@@ -6,6 +6,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.tvm.core.alloc.Allocator;
+import dev.tvm.core.events.CompactionEvent;
+import dev.tvm.core.events.FaultEvent;
+import dev.tvm.core.events.HandleCheckFailureEvent;
+import dev.tvm.core.events.RegionAction;
+import dev.tvm.core.events.RegionLifecycleEvent;
 import dev.tvm.core.memory.Backing;
 import dev.tvm.core.memory.ReservedBacking;
 import dev.tvm.core.spill.SpillFile;
@@ -632,6 +637,7 @@ public final class Region {
         if (length <= 0 || pages.allResident(at, length)) {
             return;
         }
+        FaultEvent event = FaultEvent.start(); // null unless recording: faults are rare and slow anyway
         int first = PageMap.pageOf(at);
         int last = PageMap.pageOf(at + length - 1);
         int[] missing = new int[last - first + 1 + READ_AHEAD_PAGES];
@@ -707,6 +713,15 @@ public final class Region {
         if (residency != null) {
             residency.recordFault(done);
         }
+        FaultEvent.finish(
+                event,
+                ref,
+                spec.name(),
+                n > 0 ? missing[0] : first,
+                done,
+                Math.max(0, done - required),
+                (long) done << PageMap.PAGE_SHIFT,
+                loader != null);
     }
 
     /** Reads {@code run} spilled pages from consecutive slots, verifies them, frees the slots. */
@@ -762,6 +777,7 @@ public final class Region {
         long size = table.size(slot);
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             metrics.recordFailure(ErrorCode.OUT_OF_BOUNDS);
+            HandleCheckFailureEvent.emit(ErrorCode.OUT_OF_BOUNDS, handle);
             throw new TvmException.OutOfBoundsException("access [" + offset + ", " + offset + " + " + length
                     + ") is outside the " + size + "-byte allocation of " + HandleCodec.describe(handle));
         }
@@ -776,12 +792,14 @@ public final class Region {
                             : ErrorCode.NO_SUCH_REGION)
                     : ErrorCode.INVALID_ARGUMENT;
             metrics.recordFailure(code);
+            HandleCheckFailureEvent.emit(code, handle);
             throw TvmException.of(code, HandleCodec.describe(handle) + " does not belong to " + this);
         }
         int slot = table.resolve(handle);
         if (slot < 0) {
             ErrorCode code = ErrorCode.fromCode(slot);
             metrics.recordFailure(code);
+            HandleCheckFailureEvent.emit(code, handle);
             throw TvmException.of(
                     code,
                     HandleCodec.describe(handle)
@@ -952,10 +970,12 @@ public final class Region {
             if (pinCount > 0) {
                 throw new TvmException.RegionPinnedException(this + " is pinned and cannot be spilled");
             }
+            Tier before = currentTier();
             dewarm();
             int[] resident = residentPages();
             residency.spillAll(this, resident, resident.length);
             residency.recordDemotion();
+            tierChanged(before);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -970,6 +990,7 @@ public final class Region {
         try {
             checkLive();
             boolean wasCold = pages != null && pages.spilledCount() > 0;
+            Tier before = currentTier();
             dewarm();
             if (pages != null && touched > 0) {
                 faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
@@ -977,6 +998,7 @@ public final class Region {
             if (wasCold && residency != null) {
                 residency.recordPromotion();
             }
+            tierChanged(before);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -1263,6 +1285,7 @@ public final class Region {
                 throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
             }
             pinCount++;
+            lifecycle(RegionAction.PIN, null, 0);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -1278,6 +1301,7 @@ public final class Region {
                         this + " is not pinned" + (directPins > 0 ? " (except by direct access)" : ""));
             }
             pinCount--;
+            lifecycle(RegionAction.UNPIN, null, 0);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -1303,11 +1327,14 @@ public final class Region {
             if (!spec.policy().pinnable()) {
                 throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
             }
+            Tier before = currentTier();
             if (pages != null && touched > 0) {
                 faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
             }
             pinCount++;
             directPins++;
+            tierChanged(before);
+            lifecycle(RegionAction.PIN, null, 0);
             return spec.readOnly() ? segment.asReadOnly() : segment;
         } finally {
             lock.unlockWrite(stamp);
@@ -1324,6 +1351,7 @@ public final class Region {
             }
             directPins--;
             pinCount--;
+            lifecycle(RegionAction.UNPIN, null, 0);
             if (directPins == 0 && !spec.readOnly() && loader == null) {
                 long from = (touched + PageMap.PAGE_SIZE - 1) & -PageMap.PAGE_SIZE;
                 if (from < spec.capacity()) {
@@ -1370,6 +1398,7 @@ public final class Region {
             checkWritable();
             long count = table.liveCount();
             long bytes = table.liveBytes();
+            Tier before = currentTier();
             table.releaseAll();
             allocator.reset();
             dropPagesFrom(0);
@@ -1381,6 +1410,8 @@ public final class Region {
             touched = 0;
             metrics.recordFrees(count, bytes);
             metrics.recordReset();
+            lifecycle(RegionAction.RESET, null, count);
+            tierChanged(before);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -1411,6 +1442,8 @@ public final class Region {
                         ErrorCode.UNSUPPORTED,
                         this + " uses a " + spec.allocator() + " allocator, which cannot be compacted");
             }
+            CompactionEvent event = CompactionEvent.start();
+            Tier tierBefore = currentTier();
             dewarm();
             long before = touched;
             if (pages != null && before > 0) {
@@ -1438,6 +1471,8 @@ public final class Region {
             }
             touched = cursor;
             metrics.recordCompaction(bytesMoved);
+            tierChanged(tierBefore);
+            CompactionEvent.finish(event, ref, spec.name(), table.liveCount(), moved, bytesMoved, before, cursor);
             return new CompactionResult(ref, moved, bytesMoved, before, cursor);
         } finally {
             lock.unlockWrite(stamp);
@@ -1453,9 +1488,21 @@ public final class Region {
                 throw new TvmException.RegionPinnedException(
                         this + " is pinned " + pinCount + " time(s) and cannot be destroyed");
             }
+            Tier tierBefore = currentTier();
+            long live = table.liveCount();
             dropPagesFrom(0);
             destroyed = true;
             backing.close();
+            RegionLifecycleEvent.emit(
+                    RegionAction.DESTROY,
+                    ref,
+                    spec.name(),
+                    spec.kind(),
+                    tierBefore,
+                    null,
+                    spec.capacity(),
+                    pinCount,
+                    live);
             if (loader != null) {
                 try {
                     loader.close();
@@ -1513,6 +1560,22 @@ public final class Region {
                     pages == null ? 0 : (long) pages.spilledCount() * PageMap.PAGE_SIZE);
         } finally {
             lock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * Emits a {@link RegionLifecycleEvent} with the region's state now. Caller holds the lock, or
+     * the region is not yet published.
+     */
+    void lifecycle(RegionAction action, Tier previous, long allocations) {
+        RegionLifecycleEvent.emit(
+                action, ref, spec.name(), spec.kind(), currentTier(), previous, spec.capacity(), pinCount, allocations);
+    }
+
+    /** Emits a TIER_CHANGE event if the tier is no longer {@code before}. Lock held. */
+    private void tierChanged(Tier before) {
+        if (currentTier() != before) {
+            lifecycle(RegionAction.TIER_CHANGE, before, 0);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.tvm.core;
 
+import dev.tvm.core.events.HandleCheckFailureEvent;
+import dev.tvm.core.events.RegionAction;
 import dev.tvm.core.memory.Backing;
 import dev.tvm.core.memory.BackingFactory;
 import dev.tvm.core.memory.ReservedBacking;
@@ -263,6 +265,7 @@ public final class RegionDirectory implements AutoCloseable {
                     throw e;
                 }
             }
+            region.lifecycle(RegionAction.CREATE, null, 0); // before publication: no lock needed
             SLOTS.setRelease(regions, id, region);
             liveRegions++;
             regionsCreated.increment();
@@ -323,7 +326,7 @@ public final class RegionDirectory implements AutoCloseable {
         if (region != null && region.ref() == ref) {
             return region;
         }
-        throw unresolved(ref, region, null);
+        throw unresolved(ref, region, null, 0);
     }
 
     private Region regionOf(long handle) {
@@ -332,10 +335,10 @@ public final class RegionDirectory implements AutoCloseable {
         if (region != null && region.ref() == ref) {
             return region;
         }
-        throw unresolved(ref, region, HandleCodec.describe(handle));
+        throw unresolved(ref, region, HandleCodec.describe(handle), handle);
     }
 
-    private TvmException unresolved(int ref, Region current, String what) {
+    private TvmException unresolved(int ref, Region current, String what, long handle) {
         checkOpen();
         int id = HandleCodec.regionId(ref);
         int gen = HandleCodec.regionGen(ref);
@@ -354,6 +357,11 @@ public final class RegionDirectory implements AutoCloseable {
         unresolvedFailures.increment();
         if (current != null) {
             current.recordFailure(code);
+        }
+        if (what != null) {
+            HandleCheckFailureEvent.emit(code, handle);
+        } else {
+            HandleCheckFailureEvent.emitForRegion(code, ref);
         }
         String subject = what != null ? what : HandleCodec.describeRegion(ref);
         return TvmException.of(code, subject + " " + why);
@@ -516,6 +524,7 @@ public final class RegionDirectory implements AutoCloseable {
                     SLOTS.setRelease(regions, region.id(), region); // before restore: eviction may look it up
                     liveRegions++;
                     region.restore(meta, in, backing instanceof ReservedBacking ? mappedSnapshot : null, verify);
+                    region.lifecycle(RegionAction.CREATE, null, 0); // the directory is not handed out yet
                 }
                 for (int id = 1; id < nextFreshId; id++) {
                     if (SLOTS.getAcquire(regions, id) == null && generations[id] < HandleCodec.MAX_REGION_GEN) {

@@ -1,5 +1,6 @@
 package dev.tvm.core;
 
+import dev.tvm.core.events.SpillEvent;
 import dev.tvm.core.residency.AccessBuffer;
 import dev.tvm.core.residency.EvictionPolicy;
 import dev.tvm.core.spill.SpillFile;
@@ -290,7 +291,7 @@ final class ResidencyManager implements AutoCloseable {
         int n = batch.size;
         SpillRun run;
         try {
-            run = flush(batch);
+            run = flush(batch, false);
         } catch (TvmException.SpillException e) {
             spillFailedInLastRound = true;
             for (int i = 0; i < n; i++) {
@@ -310,21 +311,39 @@ final class ResidencyManager implements AutoCloseable {
      * Writes a batch's pages with one gathering write into a fresh run (see {@link SpillQueue})
      * and empties the batch; a failure is counted and remembered before it propagates.
      */
-    private SpillRun flush(Batch batch) {
+    private SpillRun flush(Batch batch, boolean demotion) {
         int n = batch.size;
         batch.size = 0;
+        SpillEvent event = SpillEvent.start(); // null unless recording
         SpillQueue queue = spill.newQueue();
+        SpillRun run = null;
         try {
             for (int i = 0; i < n; i++) {
                 queue.submit(batch.bytes[i]);
             }
-            return queue.flush();
+            run = queue.flush();
+            return run;
         } catch (TvmException.SpillException e) {
             spillFailures.increment();
             lastSpillFailure = e;
             throw e;
         } finally {
             queue.clear(); // after a failure the pages stay resident; nothing may stay queued
+            if (event != null) {
+                int[] ids = new int[n];
+                for (int i = 0; i < n; i++) {
+                    ids[i] = batch.regions[i].id();
+                }
+                SpillEvent.finish(
+                        event,
+                        demotion,
+                        ids,
+                        n,
+                        (long) n << PageMap.PAGE_SHIFT,
+                        run == null ? -1 : run.firstSlot(),
+                        spill.path().toString(),
+                        run != null);
+            }
         }
     }
 
@@ -391,7 +410,7 @@ final class ResidencyManager implements AutoCloseable {
                 }
                 if (batch.size == EVICTION_BATCH_PAGES || (i == count - 1 && batch.size > 0)) {
                     int n = batch.size;
-                    SpillRun run = flush(batch); // on failure, uncommitted pages stay resident and in the policy
+                    SpillRun run = flush(batch, true); // on failure, uncommitted pages stay resident and in the policy
                     for (int j = 0; j < n; j++) {
                         policy.removed(key(region, batch.pages[j]));
                     }

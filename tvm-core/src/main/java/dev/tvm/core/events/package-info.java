@@ -1,0 +1,14 @@
+/**
+ * JDK Flight Recorder events of the substrate, all in category "TVM" and named {@code dev.tvm.*}:
+ * {@link dev.tvm.core.events.RegionLifecycleEvent}, {@link dev.tvm.core.events.SpillEvent},
+ * {@link dev.tvm.core.events.FaultEvent}, {@link dev.tvm.core.events.CompactionEvent} and {@link
+ * dev.tvm.core.events.HandleCheckFailureEvent}.
+ *
+ * <p>Every event is emitted on a slow path only (region lifecycle, disk I/O, compaction, refused
+ * accesses); successful loads and stores never touch them. Each event class offers static
+ * emission methods that tvm-core calls; they check {@code isEnabled()} before filling any field,
+ * so with no recording running an emission point costs one short-lived object at most. Record
+ * with {@code -XX:StartFlightRecording} or {@link jdk.jfr.Recording}; see {@code
+ * docs/observability.md}.
+ */
+package dev.tvm.core.events;
