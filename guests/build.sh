@@ -241,6 +241,11 @@ echo '#include "tvm.h"' | "$CLANG" --target=wasm32-unknown-unknown -ffreestandin
     -Werror -Iinclude -x c++ -fsyntax-only - || die "include/tvm.h does not compile as C++"
 check "$SCRATCH/header_check.wasm" "" imports >/dev/null
 echo "include/tvm.h declares all $(wc -l <<<"$TVM_ABI") imports of docs/raw-abi.md"
+# tvm_shell.h: compiles as C and C++, and every function it declares is an export of a generated
+# shell with the same signature (checked on the linked workload guest below, whose imports must all
+# resolve: `./tvm link` refuses a name or type the shell does not have).
+echo '#include "tvm_shell.h"' | "$CLANG" --target=wasm32-unknown-unknown -ffreestanding -std=c++17 -Wall \
+    -Wextra -Werror -Iinclude -x c++ -fsyntax-only - || die "include/tvm_shell.h does not compile as C++"
 
 # ------------------------------------------------------------------ build
 echo "building guests into $OUT"
@@ -253,6 +258,11 @@ wasm-validate --enable-multi-memory "$OUT/regions.wasm" || die "regions.wasm doe
 "$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/demo.c -o "$OUT/demo.wasm"
 "$CLANG" "${CFLAGS[@]}" "${WASI[@]}" src/hello_wasi.c -o "$OUT/hello_wasi.wasm"
 "$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/typed.c -o "$OUT/typed.wasm"
+# Guest-side model: a C guest against tvm_shell.h (linked with a shell by `./tvm link` at run time)
+# and a WAT guest exercising every index space the linker renumbers.
+"$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/shell_workloads.c -o "$OUT/shell_workloads.wasm"
+wat2wasm --enable-multi-memory src/link_features.wat -o "$OUT/link_features.wasm"
+wasm-validate --enable-multi-memory "$OUT/link_features.wasm" || die "link_features.wasm does not validate"
 
 # ------------------------------------------------------------------ check
 check "$OUT/fastpath.wasm" "" full selftest "()->i32"
@@ -267,6 +277,15 @@ check "$OUT/demo.wasm" "" subset \
     demo_region_count "()->i32" demo_blocks "()->i32" demo_region_kind "(i32)->i32" \
     demo_block_handle "(i32,i32)->i64"
 check "$OUT/hello_wasi.wasm" "wasi_snapshot_preview1" subset _start "()->nil"
+check "$OUT/shell_workloads.wasm" "tvm_shell" subset \
+    wl_setup "(i32,i32)->i32" wl_list_walk "(i32,i64)->i64" wl_columnar "(i32,i64)->i64" \
+    wl_alloc_loop "(i32,i64)->i64" wl_big "(i32,i32,i64)->i64"
+if [[ -x ../tvm ]] && ../tvm link --pools 4 "$OUT/shell_workloads.wasm" -o "$SCRATCH/linked.wasm" >/dev/null; then
+    wasm-validate --enable-multi-memory "$SCRATCH/linked.wasm" || die "the linked workload guest does not validate"
+    echo "  shell_workloads.wasm links with a 4-pool shell into a valid self-contained module"
+else
+    echo "  (skipped the link check: ./tvm link needs a JDK 25 and Maven)"
+fi
 check_typed "$OUT/typed.wasm" \
     typed_selftest "()->i32" typed_kept_region "()->i32" typed_kept_handle "()->i64" \
     typed_realloc_calls "()->i32" typed_buffer "()->i32" typed_create_named "(i32,i64,i32)->i64" \

@@ -215,23 +215,23 @@ public final class ShellGenerator {
         gPool = m.global(I32, true, 0);
 
         // Internal helpers, declared first so anything may call them.
-        fFail = m.function(FuncType.of(I64, I32));
-        fCheck = m.function(FuncType.of(I64, I64, I64, I64));
-        fCheckTrap = m.function(FuncType.of(I32, I64, I64, I64));
+        fFail = m.function(FuncType.of(I64, I32), "fail");
+        fCheck = m.function(FuncType.of(I64, I64, I64, I64), "check");
+        fCheckTrap = m.function(FuncType.of(I32, I64, I64, I64), "check_or_trap");
         for (int t = 0; t < 4; t++) {
-            fPoolLoad[t] = m.function(FuncType.of(NUM[t], I32, I32));
-            fPoolStore[t] = m.function(FuncType.of(null, I32, I32, NUM[t]));
+            fPoolLoad[t] = m.function(FuncType.of(NUM[t], I32, I32), "pool_load_" + NUM_NAMES[t]);
+            fPoolStore[t] = m.function(FuncType.of(null, I32, I32, NUM[t]), "pool_store_" + NUM_NAMES[t]);
         }
         fPoolLoadI32 = fPoolLoad[0];
         fPoolStoreI32 = fPoolStore[0];
-        fPoolFill = m.function(FuncType.of(null, I32, I32, I32, I32));
-        fPoolCopySame = m.function(FuncType.of(null, I32, I32, I32, I32));
-        fPoolToMeta = m.function(FuncType.of(null, I32, I32, I32, I32));
-        fPoolFromMeta = m.function(FuncType.of(null, I32, I32, I32, I32));
-        fPoolSize = m.function(FuncType.of(I32, I32));
-        fPoolGrow = m.function(FuncType.of(I32, I32, I32));
-        fPoolFromGuest = m.function(FuncType.of(null, I32, I32, I32, I32));
-        fPoolToGuest = m.function(FuncType.of(null, I32, I32, I32, I32));
+        fPoolFill = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_fill");
+        fPoolCopySame = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_copy_same");
+        fPoolToMeta = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_to_meta");
+        fPoolFromMeta = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_from_meta");
+        fPoolSize = m.function(FuncType.of(I32, I32), "pool_size");
+        fPoolGrow = m.function(FuncType.of(I32, I32, I32), "pool_grow");
+        fPoolFromGuest = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_from_guest");
+        fPoolToGuest = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_to_guest");
 
         genFail();
         genCheck();
@@ -339,7 +339,7 @@ public final class ShellGenerator {
     }
 
     private void export(String name, FuncType type, Body body) {
-        int f = m.function(type);
+        int f = m.function(type, name);
         Code c = new Code(type.params().size());
         body.emit(c);
         m.body(f, c);

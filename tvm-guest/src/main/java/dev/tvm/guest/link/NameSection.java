@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * and lose the entries of imports the shell resolved; the memory names (6) gain the shell's pools;
  * the other subsections index spaces whose guest part is unchanged and are copied. Shell functions
  * and memories are named {@code tvm_shell:<export>} ({@code tvm_shell:#<index>} for internal
- * functions) so stack traces through the shell stay readable.
+ * functions without a name in the shell's own name section) so stack traces through the shell
+ * stay readable.
  *
  * <pre>
  *   name section = (id:u8 size:u32 contents)*      ids ascending
@@ -52,6 +53,18 @@ final class NameSection {
         remapIndirect(r, subsections.get(3), gm, shellBase, labels);
         for (int j = 0; j < s.functionCount(); j++) {
             functions.put(shellBase + j, SHELL_PREFIX + "#" + j);
+        }
+        for (Custom c : s.customs) {
+            if (c.name().equals("name")) {
+                Map<Integer, byte[]> shellSubsections = new TreeMap<>();
+                read(s.reader, c, shellSubsections);
+                if (shellSubsections.containsKey(1)) {
+                    readNameMap(
+                            s.reader,
+                            shellSubsections.get(1),
+                            (j, name, at) -> functions.put(sm.map(Remap.FUNC, j, s.reader, at), SHELL_PREFIX + name));
+                }
+            }
         }
         Map<Integer, String> memories = new TreeMap<>();
         if (subsections.containsKey(6)) {

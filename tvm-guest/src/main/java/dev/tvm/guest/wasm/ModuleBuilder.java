@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Assembles a WebAssembly module binary (core spec 5.5). Sections are written in the required
  * order (type 1, import 2, function 3, memory 5, global 6, export 7, code 10, data 11), each as
- * {@code id:byte size:u32 contents}; empty sections are left out. The preamble is {@code \0asm}
+ * {@code id:byte size:u32 contents}; empty sections are left out. Functions declared with a name
+ * get a {@code name} custom section (function-name subsection) at the end. The preamble is {@code \0asm}
  * and version 1.
  *
  * <p>Index spaces: imported functions come first in the function index space, so {@link
@@ -35,6 +36,7 @@ public final class ModuleBuilder {
     private int exportCount;
     private final ByteArrayOutputStream data = new ByteArrayOutputStream();
     private int dataCount;
+    private final java.util.TreeMap<Integer, String> functionNames = new java.util.TreeMap<>();
 
     /** The index of {@code type} in the type section, adding it if new. */
     public int type(FuncType type) {
@@ -64,6 +66,13 @@ public final class ModuleBuilder {
         functionTypes.add(type(type));
         bodies.add(null);
         return importedFunctions + functionTypes.size() - 1;
+    }
+
+    /** Declares a function with a name for the {@code name} section (stack traces, disassembly). */
+    public int function(FuncType type, String name) {
+        int f = function(type);
+        functionNames.put(f, name);
+        return f;
     }
 
     /** Sets the body of a declared function. */
@@ -171,6 +180,21 @@ public final class ModuleBuilder {
         }
         section(out, 10, bodies.size(), c.toByteArray(), true);
         section(out, 11, dataCount, data.toByteArray(), true);
+        if (!functionNames.isEmpty()) {
+            // custom section "name", subsection 1 (function names): vec(index name), ascending
+            ByteArrayOutputStream names = new ByteArrayOutputStream();
+            Leb128.writeU32(names, functionNames.size());
+            functionNames.forEach((index, n) -> {
+                Leb128.writeU32(names, index);
+                name(names, n);
+            });
+            ByteArrayOutputStream custom = new ByteArrayOutputStream();
+            name(custom, "name");
+            custom.write(1);
+            Leb128.writeU32(custom, names.size());
+            custom.writeBytes(names.toByteArray());
+            section(out, 0, 1, custom.toByteArray(), false);
+        }
         return out.toByteArray();
     }
 
