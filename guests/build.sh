@@ -245,6 +245,8 @@ echo "include/tvm.h declares all $(wc -l <<<"$TVM_ABI") imports of docs/raw-abi.
 # ------------------------------------------------------------------ build
 echo "building guests into $OUT"
 wat2wasm src/fastpath.wat -o "$OUT/fastpath.wasm"
+# Hostile guests: attack the ABI; their host tests are in tvm-chicory's dev.tvm.chicory.hostile.
+wat2wasm src/hostile_abuse.wat -o "$OUT/hostile_abuse.wasm"
 # regions.wat imports regions as memories (multi-memory; its imports are not all functions, so it
 # is validated here rather than by check()).
 wat2wasm --enable-multi-memory src/regions.wat -o "$OUT/regions.wasm"
@@ -256,6 +258,12 @@ wasm-validate --enable-multi-memory "$OUT/regions.wasm" || die "regions.wasm doe
 
 # ------------------------------------------------------------------ check
 check "$OUT/fastpath.wasm" "" full selftest "()->i32"
+check "$OUT/hostile_abuse.wasm" "" imports \
+    setup "()->i32" region "()->i32" victim "()->i64" checksum "(i64,i32)->i64" \
+    tamper "(i64,i32)->i64" attack_tamper "(i32)->i32" load_tampered "(i32)->i64" \
+    store_tampered "(i32)->nil" attack_random "(i64,i32,i32)->i32" random_mask "()->i32" \
+    attack_stale "()->i32" attack_bounds "()->i32" load_at "(i64,i64)->i64" \
+    load32_at "(i64,i64)->i32" store_at "(i64,i64,i64)->nil"
 check "$OUT/list_sum.wasm" "" subset \
     build_list "(i32,i32,i32)->i64" sum_list "(i64,i32)->i64" list_length "(i64,i32)->i64" \
     free_list "(i64,i32)->i64" alloc_objects "(i32,i32,i32,i64)->i64" \
