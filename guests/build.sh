@@ -269,7 +269,7 @@ check "$OUT/hostile_abuse.wasm" "" imports \
 check "$OUT/hostile_tenant.wasm" "" imports \
     own_setup "(i32)->i64" own_region "()->i32" own_handle "()->i64" checksum "(i64,i32)->i64" \
     attack_foreign "(i32,i64)->i32" foreign_load "(i64)->i64" foreign_store "(i64,i64)->nil" \
-    scan "(i32,i32)->i32"
+    scan "(i32,i32)->i32" pin_n "(i32,i32)->i32" unpin_n "(i32,i32)->i32"
 check "$OUT/hostile_racer.wasm" "" imports \
     owner_setup "()->i32" owner_destroy "()->i32" publish "(i32,i32)->i32" churn "(i32,i32)->i32" \
     release "(i32)->i32" verify "(i32,i32)->i32" refused "()->i32" verify_loads "(i32)->i32" \

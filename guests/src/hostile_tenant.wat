@@ -7,7 +7,7 @@
 ;;
 ;; Exports: memory (1 page), own_setup, own_region, own_handle, checksum, attack_foreign
 ;; (writes its codes as i32s at 0x2000, returns their count), foreign_load, foreign_store,
-;; scan. Only MVP instructions are used.
+;; scan, pin_n, unpin_n. Only MVP instructions are used.
 (module
   ;; ------------------------------------------------------------- imports
   (import "tvm" "region_create"   (func $region_create   (param i32 i64 i32) (result i32)))
@@ -153,4 +153,26 @@
         (local.set $id (i32.add (local.get $id) (i32.const 1)))
         (br $ids)))
     (local.get $ok))
+;; pin_n(ref, n) -> i32, unpin_n(ref, n) -> i32: n pins (unpins) of a region; n, or the
+  ;; first error. A tenant that leaves with pins taken must not leave them behind.
+  (func (export "pin_n") (param $ref i32) (param $count i32) (result i32)
+    (local $i i32) (local $c i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $c (call $pin (local.get $ref)))
+        (if (local.get $c) (then (return (local.get $c))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $count))
+  (func (export "unpin_n") (param $ref i32) (param $count i32) (result i32)
+    (local $i i32) (local $c i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $c (call $unpin (local.get $ref)))
+        (if (local.get $c) (then (return (local.get $c))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $count))
 )

@@ -135,4 +135,36 @@ class HostileTenantTest {
             }
         }
     }
+
+    /**
+     * Pins are the tenant's: it can release only those it took, and they are released when it
+     * leaves. Otherwise a tenant could pin its own regions and leave, so they are never destroyed
+     * (their memory and ids lost to the host), or pin a region it was granted and leave, so the
+     * owner can never destroy or compact it.
+     */
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void pinsDoNotOutliveTheTenantThatTookThem(Engine engine) {
+        try (TvmGuest alice = tenant(engine, 3)) {
+            int ref = (int) alice.call("own_region")[0];
+            assertEquals(1, alice.call("pin_n", ref, 1)[0]);
+            try (TvmGuest mallory = tenant(engine, 5)) {
+                int own = (int) mallory.call("own_region")[0];
+                assertEquals(3, mallory.call("pin_n", own, 3)[0]);
+                mallory.tvm().grant(ref);
+                assertEquals(2, mallory.call("pin_n", ref, 2)[0]);
+                assertEquals(3, dir.region(ref).info().pinCount());
+                // Its two unpins work; a third would release alice's pin and is refused.
+                assertEquals(ErrorCode.INVALID_ARGUMENT.code(), mallory.call("unpin_n", ref, 3)[0]);
+                assertEquals(1, dir.region(ref).info().pinCount(), "alice's pin stays");
+                assertEquals(2, mallory.call("pin_n", ref, 2)[0]);
+                assertEquals(2, dir.regionCount());
+            } // mallory leaves holding 3 pins on its region and 2 on alice's
+            assertEquals(1, dir.region(ref).info().pinCount(), "only alice's own pin remains");
+            assertEquals(1, dir.regionCount(), "mallory's pinned region went with it");
+            assertEquals(1, alice.call("unpin_n", ref, 1)[0]);
+            assertEquals(expectedChecksum(3), checksum(alice, alice.call("own_handle")[0]));
+            HostUnharmed.assertHealthy(dir);
+        }
+    }
 }
