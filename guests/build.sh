@@ -250,6 +250,10 @@ echo '#include "tvm_shell.h"' | "$CLANG" --target=wasm32-unknown-unknown -ffrees
 # ------------------------------------------------------------------ build
 echo "building guests into $OUT"
 wat2wasm src/fastpath.wat -o "$OUT/fastpath.wasm"
+# Hostile guests: attack the ABI; their host tests are in tvm-chicory's dev.tvm.chicory.hostile.
+wat2wasm src/hostile_abuse.wat -o "$OUT/hostile_abuse.wasm"
+wat2wasm src/hostile_tenant.wat -o "$OUT/hostile_tenant.wasm"
+wat2wasm src/hostile_racer.wat -o "$OUT/hostile_racer.wasm"
 # regions.wat imports regions as memories (multi-memory; its imports are not all functions, so it
 # is validated here rather than by check()).
 wat2wasm --enable-multi-memory src/regions.wat -o "$OUT/regions.wasm"
@@ -266,6 +270,20 @@ wasm-validate --enable-multi-memory "$OUT/link_features.wasm" || die "link_featu
 
 # ------------------------------------------------------------------ check
 check "$OUT/fastpath.wasm" "" full selftest "()->i32"
+check "$OUT/hostile_abuse.wasm" "" imports \
+    setup "()->i32" region "()->i32" victim "()->i64" checksum "(i64,i32)->i64" \
+    tamper "(i64,i32)->i64" attack_tamper "(i32)->i32" load_tampered "(i32)->i64" \
+    store_tampered "(i32)->nil" attack_random "(i64,i32,i32)->i32" random_mask "()->i32" \
+    attack_stale "()->i32" attack_bounds "()->i32" load_at "(i64,i64)->i64" \
+    load32_at "(i64,i64)->i32" store_at "(i64,i64,i64)->nil"
+check "$OUT/hostile_tenant.wasm" "" imports \
+    own_setup "(i32)->i64" own_region "()->i32" own_handle "()->i64" checksum "(i64,i32)->i64" \
+    attack_foreign "(i32,i64)->i32" foreign_load "(i64)->i64" foreign_store "(i64,i64)->nil" \
+    scan "(i32,i32)->i32" pin_n "(i32,i32)->i32" unpin_n "(i32,i32)->i32"
+check "$OUT/hostile_racer.wasm" "" imports \
+    owner_setup "()->i32" owner_destroy "()->i32" publish "(i32,i32)->i32" churn "(i32,i32)->i32" \
+    release "(i32)->i32" verify "(i32,i32)->i32" refused "()->i32" verify_loads "(i32)->i32" \
+    free_all "(i32)->i32"
 check "$OUT/list_sum.wasm" "" subset \
     build_list "(i32,i32,i32)->i64" sum_list "(i64,i32)->i64" list_length "(i64,i32)->i64" \
     free_list "(i64,i32)->i64" alloc_objects "(i32,i32,i32,i64)->i64" \

@@ -28,7 +28,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -92,6 +94,14 @@ public final class TvmImports implements AutoCloseable {
     private volatile int[] caps = new int[64];
 
     private final List<Integer> created = new ArrayList<>();
+
+    /**
+     * Pins this guest took, by region reference. Guarded by {@code this}. A guest may release
+     * only these (not the host's or another tenant's), and they are released when it closes, so a
+     * tenant that leaves cannot keep a region undestroyable and uncompactable.
+     */
+    private final Map<Integer, Integer> pins = new HashMap<>();
+
     private int lastError;
     private byte[] scratch;
 
@@ -384,6 +394,26 @@ public final class TvmImports implements AutoCloseable {
         return count;
     }
 
+    private synchronized int pin(Region region) {
+        region.pin();
+        pins.merge(region.ref(), 1, Integer::sum);
+        return 0;
+    }
+
+    private synchronized int unpin(Region region) {
+        Integer held = pins.get(region.ref());
+        if (held == null) {
+            throw new TvmException.InvalidArgumentException(region + " holds no pin taken by this guest");
+        }
+        region.unpin();
+        if (held == 1) {
+            pins.remove(region.ref());
+        } else {
+            pins.put(region.ref(), held - 1);
+        }
+        return 0;
+    }
+
     private int metrics(Instance instance, long refArg, long outArg) {
         RegionStats s;
         long regions;
@@ -504,14 +534,8 @@ public final class TvmImports implements AutoCloseable {
             checkHandle(a[0]);
             directory.setLong(a[0], a[1], a[2]);
         }));
-        fns.add(status("pin", new ValType[] {I32}, (inst, a) -> {
-            region(a[0]).pin();
-            return 0;
-        }));
-        fns.add(status("unpin", new ValType[] {I32}, (inst, a) -> {
-            region(a[0]).unpin();
-            return 0;
-        }));
+        fns.add(status("pin", new ValType[] {I32}, (inst, a) -> pin(region(a[0]))));
+        fns.add(status("unpin", new ValType[] {I32}, (inst, a) -> unpin(region(a[0]))));
         fns.add(status("reset", new ValType[] {I32}, (inst, a) -> {
             region(a[0]).reset();
             return 0;
@@ -619,9 +643,23 @@ public final class TvmImports implements AutoCloseable {
         return new HostFunction(MODULE, name, FunctionType.of(new ValType[] {I64, I64, value}, new ValType[0]), handle);
     }
 
-    /** Destroys the regions this guest created (if so configured) and drops all capabilities. */
+    /**
+     * Releases the pins this guest still holds, destroys the regions it created (if so
+     * configured) and drops all capabilities.
+     */
     @Override
     public synchronized void close() {
+        for (Map.Entry<Integer, Integer> held : pins.entrySet()) {
+            try {
+                Region region = directory.region(held.getKey());
+                for (int i = 0; i < held.getValue(); i++) {
+                    region.unpin();
+                }
+            } catch (TvmException destroyedMeanwhile) {
+                // the region went with its pins
+            }
+        }
+        pins.clear();
         if (destroyOnClose) {
             BindingSupport.destroyCreated(directory, created);
         }
