@@ -394,13 +394,30 @@ public final class TvmImports implements AutoCloseable {
         return count;
     }
 
-    private synchronized int pin(Region region) {
+    /**
+     * Pins region {@code ref} (as the guest passed it) on behalf of this guest, which must hold a
+     * capability for it. The pin
+     * is this guest's: only {@link #unpin} of this binding releases it, and {@link #close} releases
+     * what is left. The raw and typed paths of one guest share these pins.
+     *
+     * @return 0
+     */
+    public synchronized int pin(long ref) {
+        Region region = region(ref);
         region.pin();
         pins.merge(region.ref(), 1, Integer::sum);
         return 0;
     }
 
-    private synchronized int unpin(Region region) {
+    /**
+     * Releases one pin this guest took on region {@code ref}.
+     *
+     * @return 0
+     * @throws TvmException.InvalidArgumentException if this guest holds no pin on it (another
+     *     tenant's or the host's pins are not its to release)
+     */
+    public synchronized int unpin(long ref) {
+        Region region = region(ref);
         Integer held = pins.get(region.ref());
         if (held == null) {
             throw new TvmException.InvalidArgumentException(region + " holds no pin taken by this guest");
@@ -534,8 +551,8 @@ public final class TvmImports implements AutoCloseable {
             checkHandle(a[0]);
             directory.setLong(a[0], a[1], a[2]);
         }));
-        fns.add(status("pin", new ValType[] {I32}, (inst, a) -> pin(region(a[0]))));
-        fns.add(status("unpin", new ValType[] {I32}, (inst, a) -> unpin(region(a[0]))));
+        fns.add(status("pin", new ValType[] {I32}, (inst, a) -> pin(a[0])));
+        fns.add(status("unpin", new ValType[] {I32}, (inst, a) -> unpin(a[0])));
         fns.add(status("reset", new ValType[] {I32}, (inst, a) -> {
             region(a[0]).reset();
             return 0;

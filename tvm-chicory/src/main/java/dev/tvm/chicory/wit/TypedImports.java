@@ -235,12 +235,13 @@ public final class TypedImports implements AutoCloseable {
             }
             return out;
         });
+        // pins are the guest's own, shared with its raw path: see TvmImports.pin
         fn(b, pkg, "manager", "pin", a -> {
-            caps.region(a.integer(0)).pin();
+            tvm.pin(a.integer(0));
             return null;
         });
         fn(b, pkg, "manager", "unpin", a -> {
-            caps.region(a.integer(0)).unpin();
+            tvm.unpin(a.integer(0));
             return null;
         });
         fn(b, pkg, "manager", "reset", a -> {

@@ -204,6 +204,11 @@ class TypedGuestTest {
             assertEquals(foreign.ref(), g.call("typed_list_ref", 1), "by id");
             assertEquals(2, g.call("typed_region_count"));
             assertEquals(-1, g.call("typed_list_ref", 2));
+            // the host's pin on a granted region is not the guest's to release
+            foreign.pin();
+            assertEquals(ErrorCode.INVALID_ARGUMENT.code(), g.call("typed_op", 3, foreign.ref()), "unpin");
+            assertEquals(1, foreign.info().pinCount());
+            foreign.unpin();
             region.unpin();
         }
     }
