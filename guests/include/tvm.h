@@ -57,7 +57,7 @@ typedef int32_t tvm_status_t;  /* >= 0 success/count, < 0 enum tvm_error */
 /* Error codes, exactly as docs/raw-abi.md ("Errors"). */
 enum tvm_error {
     TVM_OK = 0,
-    TVM_E_INVALID_ARGUMENT = -1,     /* size 0, unknown kind, reserved flag bits, negative len */
+    TVM_E_INVALID_ARGUMENT = -1,     /* size 0, unknown kind, reserved flag bits, read/write len < 0 */
     TVM_E_NO_SUCH_REGION = -2,       /* no live region has that reference */
     TVM_E_STALE_REGION = -3,         /* the region was destroyed */
     TVM_E_STALE_HANDLE = -4,         /* freed, or its region reset (use after free) */
