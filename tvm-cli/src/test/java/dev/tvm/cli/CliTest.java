@@ -7,35 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The {@code tvm} command end to end, in-process, on the committed guest binaries. */
 class CliTest {
-    private record Result(int exit, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TvmCommand()).setCaseInsensitiveEnumValuesAllowed(true);
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
-
-    private static Path guest(String name) {
-        return Path.of(System.getProperty("tvm.guests.dir", "../guests"), "wasm", name);
-    }
-
     @Test
     void demoVerifiesEveryByteAndEndsWithTheVerifiedLine() {
-        Result r = run("demo", "--size", "48m", "--regions", "6", "--budget", "none");
+        Cli.Result r = Cli.run("demo", "--size", "48m", "--regions", "6", "--budget", "none");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\n");
         String last = lines[lines.length - 1];
@@ -48,7 +29,8 @@ class CliTest {
 
     @Test
     void demoRunsUnderAResidentBudgetFarBelowItsWorkingSet(@TempDir Path spill) {
-        Result r = run("demo", "--size", "96m", "--regions", "4", "--budget", "8m", "--spill-dir", spill.toString());
+        Cli.Result r =
+                Cli.run("demo", "--size", "96m", "--regions", "4", "--budget", "8m", "--spill-dir", spill.toString());
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\n");
         String last = lines[lines.length - 1];
@@ -62,27 +44,28 @@ class CliTest {
 
     @Test
     void demoRunsOnTheInterpreterToo() {
-        Result r = run("demo", "--size", "2m", "--regions", "2", "--engine", "interpreter");
+        Cli.Result r = Cli.run("demo", "--size", "2m", "--regions", "2", "--engine", "interpreter");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("verified: 2097152 bytes"), r.out());
     }
 
     @Test
     void demoRejectsImpossibleSizes() {
-        assertEquals(2, run("demo", "--size", "64k", "--regions", "4").exit());
-        assertEquals(2, run("demo", "--size", "100g", "--regions", "2").exit());
-        assertEquals(2, run("demo", "--regions", "17").exit());
+        assertEquals(2, Cli.run("demo", "--size", "64k", "--regions", "4").exit());
+        assertEquals(2, Cli.run("demo", "--size", "100g", "--regions", "2").exit());
+        assertEquals(2, Cli.run("demo", "--regions", "17").exit());
     }
 
     @Test
     void runInvokesAnExportWithTypedArguments() {
-        Result r = run("run", guest("fastpath.wasm").toString(), "--invoke", "selftest");
+        Cli.Result r = Cli.run("run", Cli.guest("fastpath.wasm").toString(), "--invoke", "selftest");
         assertEquals(0, r.exit(), r.err());
         assertEquals("0", r.out().strip());
-        Result created = run("run", guest("fastpath.wasm").toString(), "--invoke", "abi_region_create", "2", "0", "0");
+        Cli.Result created =
+                Cli.run("run", Cli.guest("fastpath.wasm").toString(), "--invoke", "abi_region_create", "2", "0", "0");
         assertEquals(0, created.exit(), created.err());
         assertTrue(Integer.parseInt(created.out().strip()) > 0, created.out());
-        Result wrongArity = run("run", guest("fastpath.wasm").toString(), "--invoke", "abi_alloc", "1");
+        Cli.Result wrongArity = Cli.run("run", Cli.guest("fastpath.wasm").toString(), "--invoke", "abi_alloc", "1");
         assertEquals(2, wrongArity.exit());
         assertTrue(wrongArity.err().contains("takes 2 argument(s)"), wrongArity.err());
     }
@@ -93,7 +76,7 @@ class CliTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            Result r = run("run", guest("hello_wasi.wasm").toString());
+            Cli.Result r = Cli.run("run", Cli.guest("hello_wasi.wasm").toString());
             assertEquals(0, r.exit(), r.err());
         } finally {
             System.setOut(saved);
@@ -105,11 +88,11 @@ class CliTest {
     void runMetricsPrintsDirectoryTotalsAtGuestExit() {
         PrintStream saved = System.out;
         System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        Result r;
-        Result plain;
+        Cli.Result r;
+        Cli.Result plain;
         try {
-            r = run("run", "--metrics", guest("hello_wasi.wasm").toString());
-            plain = run("run", guest("hello_wasi.wasm").toString());
+            r = Cli.run("run", "--metrics", Cli.guest("hello_wasi.wasm").toString());
+            plain = Cli.run("run", Cli.guest("hello_wasi.wasm").toString());
         } finally {
             System.setOut(saved);
         }
@@ -127,8 +110,15 @@ class CliTest {
 
     @Test
     void runMetricsListsTheRegionsAGuestLeftLive() {
-        Result r = run(
-                "run", guest("fastpath.wasm").toString(), "--metrics", "--invoke", "abi_region_create", "2", "0", "0");
+        Cli.Result r = Cli.run(
+                "run",
+                Cli.guest("fastpath.wasm").toString(),
+                "--metrics",
+                "--invoke",
+                "abi_region_create",
+                "2",
+                "0",
+                "0");
         assertEquals(0, r.exit(), r.err());
         int id = Integer.parseInt(r.out().strip()) >>> 12; // a region reference: id above 12 generation bits
         String row = r.err()
@@ -143,7 +133,7 @@ class CliTest {
 
     @Test
     void demoMetricsAddsResidencyFigures(@TempDir Path spill) {
-        Result r = run(
+        Cli.Result r = Cli.run(
                 "demo",
                 "--size",
                 "24m",
@@ -166,7 +156,7 @@ class CliTest {
 
     @Test
     void runReportsAMissingFile() {
-        Result r = run("run", "no-such-guest.wasm");
+        Cli.Result r = Cli.run("run", "no-such-guest.wasm");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("no such file"), r.err());
     }

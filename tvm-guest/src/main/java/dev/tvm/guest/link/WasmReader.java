@@ -90,21 +90,7 @@ final class WasmReader {
 
     /** An unsigned LEB128 value of at most 32 bits. */
     int u32() {
-        int start = pos;
-        long result = 0;
-        for (int shift = 0; ; shift += 7) {
-            int b = u8();
-            result |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                if (shift == 28 && (b & 0x70) != 0) {
-                    throw errorAt(start, "u32 LEB128 overflows 32 bits");
-                }
-                return (int) result;
-            }
-            if (shift == 28) {
-                throw errorAt(start, "u32 LEB128 longer than 5 bytes");
-            }
-        }
+        return (int) unsigned(32);
     }
 
     /** A u32 used as a count of items that each take at least {@code minBytes} bytes. */
@@ -122,19 +108,31 @@ final class WasmReader {
 
     /** An unsigned LEB128 value of at most 64 bits. */
     long u64() {
+        return unsigned(64);
+    }
+
+    /**
+     * An unsigned LEB128 value of {@code bits} (32 or 64) bits: at most {@code ceil(bits / 7)}
+     * bytes, and the last byte may not carry bits beyond {@code bits}.
+     */
+    private long unsigned(int bits) {
         int start = pos;
+        int maxBytes = (bits + 6) / 7;
         long result = 0;
-        for (int shift = 0; ; shift += 7) {
+        for (int i = 0; ; i++) {
             int b = u8();
-            result |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                if (shift == 63 && (b & 0x7e) != 0) {
-                    throw errorAt(start, "u64 LEB128 overflows 64 bits");
+            if (i == maxBytes - 1) {
+                int used = bits - 7 * i;
+                if ((b & 0x80) != 0) {
+                    throw errorAt(start, "u" + bits + " LEB128 longer than " + maxBytes + " bytes");
                 }
-                return result;
+                if ((b >>> used) != 0) {
+                    throw errorAt(start, "u" + bits + " LEB128 overflows " + bits + " bits");
+                }
             }
-            if (shift == 63) {
-                throw errorAt(start, "u64 LEB128 longer than 10 bytes");
+            result |= (long) (b & 0x7f) << (7 * i);
+            if ((b & 0x80) == 0) {
+                return result;
             }
         }
     }
