@@ -51,7 +51,11 @@ public final class GraalMatrix {
                 .build()) {
             String runtime = engine.getImplementationName();
             boolean optimised = !runtime.toLowerCase(Locale.ROOT).contains("interpreted");
-            String name = "graalwasm " + engine.getVersion();
+            var descriptor = Engine.class.getModule().getDescriptor(); // null on the class path
+            String name = "graalwasm "
+                    + (descriptor == null
+                            ? engine.getVersion()
+                            : descriptor.rawVersion().orElse(engine.getVersion()));
             System.out.println(
                     "Truffle runtime: " + runtime + (optimised ? "" : " (NOT optimising: fallback interpreter)"));
             for (String a : args) {
@@ -102,9 +106,15 @@ public final class GraalMatrix {
             }
             long checksum = run.execute().asLong();
             long expected;
+            double twinNs = Double.MAX_VALUE; // best of a few passes: a floor, for the sanity note below
             try (MatrixCell twin = JavaWorkloads.open(w)) {
                 twin.setup(bytes, MatrixCells.SEED);
                 expected = twin.run();
+                for (int i = 0; i < 5; i++) {
+                    long t0 = System.nanoTime();
+                    twin.run();
+                    twinNs = Math.min(twinNs, System.nanoTime() - t0);
+                }
             }
             if (checksum != expected) {
                 throw new IllegalStateException("checksum " + checksum + " differs from the reference " + expected);
@@ -133,6 +143,16 @@ public final class GraalMatrix {
             Arrays.sort(perPass);
             double median = quantile(perPass, 0.5);
             double iqr = quantile(perPass, 0.75) - quantile(perPass, 0.25);
+            // Compiled wasm runs within a small factor of plain Java; far beyond that, the Truffle
+            // runtime most likely never compiled the guest, and the score is not a peer's.
+            String note = notePrefix;
+            if (median > 20 * twinNs) {
+                note += String.format(
+                        Locale.ROOT,
+                        "looks unoptimised: %.0fx the plain Java pass (%.0f ns); ",
+                        median / twinNs,
+                        twinNs);
+            }
             return new BenchResult(
                     w.id(),
                     bytes,
@@ -142,7 +162,7 @@ public final class GraalMatrix {
                     iqr,
                     samples,
                     Long.toString(checksum),
-                    notePrefix.isEmpty() ? "" : notePrefix + "median of " + samples + " samples");
+                    note.isEmpty() ? "" : note + "median of " + samples + " samples, IQR as error");
         }
     }
 
