@@ -1,0 +1,354 @@
+package dev.tvm.bench.matrix;
+
+import dev.tvm.bench.graal.GraalMatrix;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs the JVM side of the matrix: each Chicory and java-segment cell as its own JMH run of {@link
+ * MatrixBench} (through JMH's {@link Runner}, forks with {@code --enable-native-access=ALL-UNNAMED}),
+ * and the m64 cells in one GraalWasm JVM ({@link GraalMatrix}). Cells that cannot run come back as
+ * {@link BenchResult}s with a zero score and a note saying why.
+ */
+public final class JvmMatrix {
+    private JvmMatrix() {}
+
+    /** A cell to run or to report as skipped. */
+    private record Cell(Workload workload, long size, Variant variant, EngineId engine, String skip) {}
+
+    /**
+     * Runs {@code sel}, reporting each cell as it finishes to {@code progress}.
+     *
+     * @return one result per cell, in run order (GraalWasm cells last)
+     */
+    public static List<BenchResult> run(Selection sel, Consumer<String> progress) {
+        List<Cell> jmh = new ArrayList<>();
+        List<Cell> graal = new ArrayList<>();
+        List<BenchResult> out = new ArrayList<>();
+        for (Workload w : sel.workloads()) {
+            for (long size : sel.sizesOf(w)) {
+                for (Variant v : sel.variants()) {
+                    cells(sel, w, size, v, jmh, graal);
+                }
+            }
+        }
+        int total = jmh.size() + graal.size();
+        int done = 0;
+        for (Cell c : jmh) {
+            BenchResult r = c.skip != null ? skipped(c) : measure(c, sel.quick());
+            out.add(r);
+            progress.accept(line(++done, total, r));
+        }
+        List<Cell> runnable = graal.stream().filter(c -> c.skip == null).toList();
+        List<BenchResult> graalResults = new ArrayList<>(graal.stream()
+                .filter(c -> c.skip != null)
+                .map(JvmMatrix::skipped)
+                .toList());
+        if (!runnable.isEmpty()) {
+            graalResults.addAll(runGraal(runnable, sel.quick(), progress));
+        }
+        for (BenchResult r : graalResults) {
+            out.add(r);
+            progress.accept(line(++done, total, r));
+        }
+        return out;
+    }
+
+    private static void cells(Selection sel, Workload w, long size, Variant v, List<Cell> jmh, List<Cell> graal) {
+        if (v == Variant.JAVA_SEGMENT) { // one plain-Java cell, whatever engines were chosen
+            jmh.add(new Cell(w, size, v, EngineId.JVM, null));
+            return;
+        }
+        for (EngineId e : sel.engines()) {
+            switch (e) {
+                case CHICORY_COMPILER, CHICORY_INTERPRETER -> {
+                    String why = MatrixCells.unsupported(v, e);
+                    if (why == null && e == EngineId.CHICORY_INTERPRETER && size > sel.interpreterMaxBytes()) {
+                        why = "interpreter restricted to sizes up to " + human(sel.interpreterMaxBytes())
+                                + " (it runs 50-100x slower than the compiler)";
+                    }
+                    jmh.add(new Cell(w, size, v, e, why));
+                }
+                case GRAALWASM -> {
+                    if (v == Variant.M64) {
+                        graal.add(new Cell(w, size, v, e, null));
+                    }
+                }
+                default -> {
+                    // jvm is java-segment's engine; node and chromium belong to the V8 harness
+                }
+            }
+        }
+    }
+
+    private static BenchResult skipped(Cell c) {
+        return new BenchResult(c.workload.id(), c.size, c.variant.id(), engineName(c.engine), 0, 0, 0, "", c.skip);
+    }
+
+    private static String engineName(EngineId e) {
+        return e == EngineId.JVM ? "jvm " + System.getProperty("java.version") : e.id();
+    }
+
+    private static BenchResult measure(Cell c, boolean quick) {
+        Path checksumFile = null;
+        try {
+            checksumFile = Files.createTempFile("tvm-bench-checksum-", ".txt");
+            long heapMiB = Math.max(2048, (3 * c.size >> 20) + 1024);
+            Options opt = new OptionsBuilder()
+                    .include(MatrixBench.class.getName().replace(".", "\\.") + "\\.pass$")
+                    .param("workload", c.workload.id())
+                    .param("size", Long.toString(c.size))
+                    .param("variant", c.variant.id())
+                    .param("engine", c.engine.id())
+                    .forks(quick ? 1 : 2)
+                    .warmupIterations(quick ? 2 : 5)
+                    .warmupTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(1))
+                    .measurementIterations(quick ? 3 : 5)
+                    .measurementTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(1))
+                    .jvmArgsAppend(
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xmx" + heapMiB + "m",
+                            "-D" + MatrixBench.CHECKSUM_FILE_PROPERTY + "=" + checksumFile,
+                            "-D" + WorkloadFiles.PROPERTY + "=" + WorkloadFiles.directory())
+                    .shouldFailOnError(true)
+                    .verbosity(VerboseMode.SILENT)
+                    .build();
+            Collection<RunResult> results = new Runner(opt).run();
+            if (results.isEmpty()) {
+                return failed(c, "JMH returned no result");
+            }
+            Result<?> primary = results.iterator().next().getPrimaryResult();
+            String checksum = Files.readString(checksumFile).strip();
+            double error = primary.getScoreError();
+            return new BenchResult(
+                    c.workload.id(),
+                    c.size,
+                    c.variant.id(),
+                    engineName(c.engine),
+                    primary.getScore(),
+                    Double.isFinite(error) ? error : 0,
+                    (int) primary.getStatistics().getN(),
+                    checksum,
+                    "");
+        } catch (RunnerException | RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return failed(c, "failed: " + root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (checksumFile != null) {
+                try {
+                    Files.deleteIfExists(checksumFile);
+                } catch (IOException e) {
+                    // a temp file
+                }
+            }
+        }
+    }
+
+    private static BenchResult failed(Cell c, String why) {
+        return new BenchResult(c.workload.id(), c.size, c.variant.id(), engineName(c.engine), 0, 0, 0, "", why);
+    }
+
+    // ------------------------------------------------------------------ GraalWasm
+
+    /** Where {@code target/graal} is: {@code -Dtvm.bench.graal.dir}, else next to this class's jar. */
+    static Path graalDir() {
+        String p = System.getProperty(GraalMatrix.DIR_PROPERTY);
+        if (p != null && !p.isBlank()) {
+            return Path.of(p);
+        }
+        try {
+            Path code = Path.of(JvmMatrix.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
+            // target/classes or target/benchmarks.jar: target/graal sits beside both
+            return code.getParent().resolve("graal");
+        } catch (URISyntaxException | RuntimeException e) {
+            return Path.of("tvm-bench", "target", "graal");
+        }
+    }
+
+    private static List<BenchResult> runGraal(List<Cell> cells, boolean quick, Consumer<String> progress) {
+        Path dir = graalDir();
+        List<BenchResult> out = new ArrayList<>();
+        String missing = null;
+        if (!Files.isDirectory(dir.resolve("modules")) || !Files.isDirectory(dir.resolve("compiler"))) {
+            missing = "GraalWasm jars not found in " + dir + " (run mvn -pl tvm-bench package)";
+        }
+        if (missing == null) {
+            try {
+                out.addAll(graalProcess(dir, cells, quick, progress));
+            } catch (IOException | RuntimeException e) {
+                missing = "GraalWasm JVM failed: " + e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                missing = "interrupted";
+            }
+        }
+        for (Cell c : cells) { // every requested cell gets a result, measured or not
+            boolean have = out.stream().anyMatch(r -> r.workload().equals(c.workload.id()) && r.sizeBytes() == c.size);
+            if (!have) {
+                out.add(failed(c, missing != null ? missing : "GraalWasm JVM gave no result for this cell"));
+            }
+        }
+        return out;
+    }
+
+    private static List<BenchResult> graalProcess(Path dir, List<Cell> cells, boolean quick, Consumer<String> progress)
+            throws IOException, InterruptedException {
+        long maxSize = cells.stream().mapToLong(Cell::size).max().orElse(0);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-XX:+UnlockExperimentalVMOptions",
+                "-XX:+EnableJVMCI",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx" + Math.max(2048, (2 * maxSize >> 20) + 1024) + "m",
+                "--module-path",
+                modulePath(dir.resolve("modules")),
+                "--upgrade-module-path",
+                modulePath(dir.resolve("compiler")),
+                "--add-modules",
+                "org.graalvm.polyglot",
+                "-D" + WorkloadFiles.PROPERTY + "=" + WorkloadFiles.directory(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                GraalMatrix.class.getName(),
+                quick ? "--quick" : "--full"));
+        for (Cell c : cells) {
+            cmd.add(c.workload.id() + ":" + c.size);
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<BenchResult> out = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith(GraalMatrix.RESULT_PREFIX)) {
+                    out.add(GraalMatrix.parse(line.substring(GraalMatrix.RESULT_PREFIX.length())));
+                } else {
+                    progress.accept("  graalwasm: " + line);
+                }
+            }
+        }
+        int exit = p.waitFor();
+        if (exit != 0 && out.isEmpty()) {
+            throw new IOException("exit code " + exit);
+        }
+        return out;
+    }
+
+    private static String modulePath(Path dir) throws IOException {
+        try (Stream<Path> jars = Files.list(dir)) {
+            return String.join(
+                    java.io.File.pathSeparator,
+                    jars.filter(j -> j.toString().endsWith(".jar"))
+                            .sorted()
+                            .map(Path::toString)
+                            .toList());
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private static String line(int done, int total, BenchResult r) {
+        String score = r.note().isEmpty()
+                ? String.format(Locale.ROOT, "%,.0f ns/op ± %,.0f  checksum %s", r.nsPerOp(), r.errorNs(), r.checksum())
+                : r.nsPerOp() > 0
+                        ? String.format(Locale.ROOT, "%,.0f ns/op (%s)", r.nsPerOp(), r.note())
+                        : "- " + r.note();
+        return String.format(
+                Locale.ROOT,
+                "[%d/%d] %-14s %8s  %-15s %-22s %s",
+                done,
+                total,
+                r.workload(),
+                human(r.sizeBytes()),
+                r.variant(),
+                r.engine(),
+                score);
+    }
+
+    /** 16 KiB, 64 MiB, 1 GiB. */
+    public static String human(long bytes) {
+        if (bytes >= 1L << 30 && bytes % (1L << 30) == 0) {
+            return (bytes >> 30) + " GiB";
+        }
+        if (bytes >= 1L << 20 && bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + " MiB";
+        }
+        if (bytes >= 1L << 10 && bytes % (1L << 10) == 0) {
+            return (bytes >> 10) + " KiB";
+        }
+        return bytes + " B";
+    }
+
+    /**
+     * Command line: {@code JvmMatrix [--full] [--workloads a,b] [--variants ..] [--engines ..]
+     * [--sizes 16384,..] [--smallest N] [--out results.json]}; prints progress and writes the results
+     * as a JSON array.
+     */
+    public static void main(String[] args) throws IOException {
+        Selection all = Selection.all(true);
+        List<Workload> workloads = all.workloads();
+        List<Variant> variants = all.variants();
+        List<EngineId> engines = all.engines();
+        List<Long> sizes = List.of();
+        int smallest = 0;
+        boolean quick = true;
+        Path outFile = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--full" -> quick = false;
+                case "--quick" -> quick = true;
+                case "--workloads" -> workloads =
+                        Stream.of(args[++i].split(",")).map(Workload::byId).toList();
+                case "--variants" -> variants =
+                        Stream.of(args[++i].split(",")).map(Variant::byId).toList();
+                case "--engines" -> engines =
+                        Stream.of(args[++i].split(",")).map(EngineId::byId).toList();
+                case "--sizes" -> sizes =
+                        Stream.of(args[++i].split(",")).map(Long::parseLong).toList();
+                case "--smallest" -> smallest = Integer.parseInt(args[++i]);
+                case "--out" -> outFile = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + a);
+            }
+        }
+        Selection sel =
+                new Selection(workloads, sizes, smallest, variants, engines, quick, Selection.DEFAULT_INTERPRETER_MAX);
+        List<BenchResult> results = run(sel, System.out::println);
+        String json = GraalMatrix.toJsonArray(results);
+        if (outFile != null) {
+            Files.writeString(outFile, json);
+            System.out.println("wrote " + outFile);
+        } else {
+            System.out.println(json);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.tvm.bench.matrix;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link JvmMatrix#run} measures: every combination of the listed workloads, sizes, variants and
+ * engines, with impossible cells reported as skipped rather than run.
+ *
+ * @param workloads workload classes
+ * @param sizes sizes in bytes, for every workload; empty: each workload's own {@link Workload#sizes()}
+ * @param smallestSizes with {@code sizes} empty, only this many of each workload's own sizes,
+ *     smallest first (0: all)
+ * @param variants memory models
+ * @param engines JVM engines ({@code chicory-compiler}, {@code chicory-interpreter}, {@code jvm} for
+ *     java-segment, {@code graalwasm} for m64); others are skipped with a note
+ * @param quick quick JMH settings (1 fork, 2 x 0.5 s warmup, 3 x 0.5 s measurement) instead of full
+ *     ones (2 forks, 5 x 1 s warmup, 5 x 1 s measurement)
+ * @param interpreterMaxBytes the interpreter runs sizes up to this only (it is 50-100x slower); larger
+ *     cells are skipped with a note
+ */
+public record Selection(
+        List<Workload> workloads,
+        List<Long> sizes,
+        int smallestSizes,
+        List<Variant> variants,
+        List<EngineId> engines,
+        boolean quick,
+        long interpreterMaxBytes) {
+    /** The default interpreter size limit: 64 MiB. */
+    public static final long DEFAULT_INTERPRETER_MAX = 64L << 20;
+
+    public Selection {
+        workloads = List.copyOf(workloads);
+        sizes = List.copyOf(sizes);
+        variants = List.copyOf(variants);
+        engines = List.copyOf(engines);
+    }
+
+    /** Everything the JVM side can run, at every workload's own sizes. */
+    public static Selection all(boolean quick) {
+        return new Selection(
+                List.of(Workload.values()),
+                List.of(),
+                0,
+                List.of(Variant.values()),
+                List.of(EngineId.CHICORY_COMPILER, EngineId.CHICORY_INTERPRETER, EngineId.JVM, EngineId.GRAALWASM),
+                quick,
+                DEFAULT_INTERPRETER_MAX);
+    }
+
+    /** The sizes to run {@code w} at. */
+    public List<Long> sizesOf(Workload w) {
+        Objects.requireNonNull(w, "workload");
+        if (!sizes.isEmpty()) {
+            return sizes;
+        }
+        List<Long> own = w.sizes();
+        return smallestSizes <= 0 ? own : own.subList(0, Math.min(smallestSizes, own.size()));
+    }
+}
