@@ -129,8 +129,12 @@ async function measureGroup({ items, opts }) {
       fail(st, 'trapped: ', e);
     }
   }
+  // Each round starts one variant later, so no variant always runs right after another's batch.
+  let round = 0;
   const roundRobin = (record) => {
-    for (const st of live()) {
+    const order = live();
+    const shift = round++ % Math.max(1, order.length);
+    for (const st of order.slice(shift).concat(order.slice(0, shift))) {
       try {
         const t = batch(st);
         if (record) st.perOp.push((t * 1e6) / st.n);
