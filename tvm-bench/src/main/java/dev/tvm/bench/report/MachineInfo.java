@@ -11,7 +11,7 @@ import java.util.Map;
 public final class MachineInfo {
     private MachineInfo() {}
 
-    /** CPU model and count, memory, OS and JVM; what cannot be read is left out. */
+    /** CPU model and count, memory, OS, JVM and load average; what cannot be read is left out. */
     public static Map<String, String> collect() {
         Map<String, String> out = new LinkedHashMap<>();
         String cpu = firstValue(Path.of("/proc/cpuinfo"), "model name");
@@ -28,6 +28,13 @@ public final class MachineInfo {
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"));
         out.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        // Other processes on a shared machine are the largest source of noise: say how busy it was.
+        try {
+            String[] load = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            out.put("load average at start", load[0] + " " + load[1] + " " + load[2] + " (1, 5, 15 min)");
+        } catch (IOException | RuntimeException e) {
+            // not Linux: nothing to say
+        }
         return out;
     }
 
