@@ -147,7 +147,6 @@ final class BenchCommand implements Callable<Integer> {
         boolean interactive = System.console() != null;
         ProgressBar bar = ProgressBar.counting(err, "bench", plan.cells().size(), interactive, "cells");
         List<BenchResult> results = new ArrayList<>();
-        long[] done = {0};
         List<Cell> jvmCells =
                 plan.cells().stream().filter(c -> plan.isJvm(c.engine())).toList();
         if (!jvmCells.isEmpty()) {
@@ -156,13 +155,12 @@ final class BenchCommand implements Callable<Integer> {
             List<BenchResult> jvm = r.runJvm(plan, msg -> {
                 if (seen[0] < cap) {
                     seen[0]++;
-                    done[0]++;
                     bar.advance(1);
                 }
             });
             results.addAll(jvm);
             bar.advance(cap - seen[0]);
-            done[0] += cap - seen[0];
+            // At merge, when JvmMatrix replaces the placeholder: "no result from JvmMatrix".
             results.addAll(missingCells(jvmCells, jvm, JvmMatrixPlaceholder.NOTE));
         }
         for (EngineId e : List.of(EngineId.NODE, EngineId.CHROMIUM)) {

@@ -70,7 +70,6 @@ final class V8Runner {
                             "--engine",
                             engine.id(),
                             jobs.toString())
-                    .redirectErrorStream(false)
                     .redirectError(log.toFile());
             Process p = pb.start();
             p.getOutputStream().close();
