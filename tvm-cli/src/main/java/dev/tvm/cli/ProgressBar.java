@@ -14,16 +14,29 @@ final class ProgressBar {
     private final String label;
     private final long total;
     private final boolean interactive;
+    /** What is counted ("cells"); null for bytes, which also show a rate. */
+    private final String unit;
+
     private final long startNanos = System.nanoTime();
     private long done;
     private int lastTenth = -1;
     private long lastDrawNanos;
 
     ProgressBar(PrintWriter out, String label, long total, boolean interactive) {
+        this(out, label, total, interactive, null);
+    }
+
+    private ProgressBar(PrintWriter out, String label, long total, boolean interactive, String unit) {
         this.out = out;
         this.label = label;
         this.total = Math.max(1, total);
         this.interactive = interactive;
+        this.unit = unit;
+    }
+
+    /** A bar over a count of things ({@code "12 / 162 cells"}) that shows elapsed time instead of a rate. */
+    static ProgressBar counting(PrintWriter out, String label, long total, boolean interactive, String unit) {
+        return new ProgressBar(out, label, total, interactive, unit);
     }
 
     void advance(long bytes) {
@@ -55,6 +68,19 @@ final class ProgressBar {
         double fraction = Math.min(1.0, (double) done / total);
         int filled = (int) Math.round(fraction * WIDTH);
         double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
+        if (unit != null) {
+            return String.format(
+                    Locale.ROOT,
+                    "%-8s [%s%s] %3d%%  %d / %d %s  %ds",
+                    label,
+                    "#".repeat(filled),
+                    "-".repeat(WIDTH - filled),
+                    Math.round(fraction * 100),
+                    done,
+                    total,
+                    unit,
+                    Math.round(seconds));
+        }
         return String.format(
                 Locale.ROOT,
                 "%-8s [%s%s] %3d%%  %s / %s  %s/s",

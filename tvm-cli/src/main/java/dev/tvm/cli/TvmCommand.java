@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             ShellCommand.class,
             LinkCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TvmCommand implements Runnable {

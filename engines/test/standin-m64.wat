@@ -1,0 +1,30 @@
+;; The memory64 twin of standin-m32.wat (same values, same checksums), for engines/bench.mjs tests.
+(module
+  (memory (export "memory") i64 1)
+  (global $n (mut i64) (i64.const 0))  ;; i64 values in the working set
+  (func (export "bench_setup") (param $bytes i64) (param $seed i64) (result i64)
+    (local $i i64) (local $x i64) (local $pages i64)
+    (global.set $n (i64.shr_u (local.get $bytes) (i64.const 3)))
+    (local.set $pages (i64.shr_u (i64.add (i64.shl (global.get $n) (i64.const 3)) (i64.const 65535)) (i64.const 16)))
+    (if (i64.gt_u (local.get $pages) (memory.size))
+      (then (if (i64.lt_s (memory.grow (i64.sub (local.get $pages) (memory.size))) (i64.const 0))
+        (then (return (i64.const -1))))))
+    (local.set $x (i64.or (local.get $seed) (i64.const 1)))
+    (block $done (loop $fill
+      (br_if $done (i64.ge_u (local.get $i) (global.get $n)))
+      (local.set $x (i64.xor (local.get $x) (i64.shl (local.get $x) (i64.const 13))))
+      (local.set $x (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 7))))
+      (local.set $x (i64.xor (local.get $x) (i64.shl (local.get $x) (i64.const 17))))
+      (i64.store (i64.shl (local.get $i) (i64.const 3)) (local.get $x))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br $fill)))
+    (i64.shl (global.get $n) (i64.const 3)))
+  (func (export "bench_run") (result i64)
+    (local $p i64) (local $end i64) (local $sum i64)
+    (local.set $end (i64.shl (global.get $n) (i64.const 3)))
+    (block $done (loop $sum
+      (br_if $done (i64.ge_u (local.get $p) (local.get $end)))
+      (local.set $sum (i64.add (local.get $sum) (i64.load (local.get $p))))
+      (local.set $p (i64.add (local.get $p) (i64.const 8)))
+      (br $sum)))
+    (local.get $sum)))

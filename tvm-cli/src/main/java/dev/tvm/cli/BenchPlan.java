@@ -1,0 +1,146 @@
+package dev.tvm.cli;
+
+import dev.tvm.bench.matrix.EngineId;
+import dev.tvm.bench.matrix.Variant;
+import dev.tvm.bench.matrix.Workload;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The cells a {@code tvm bench} run measures, and its time budget.
+ *
+ * @param cells workload × size × variant × engine, in the order they run (engine by engine)
+ * @param quick the short budget (the whole matrix in under 10 minutes)
+ * @param seed the seed given to every {@code bench_setup}
+ * @param sizes the sizes asked for on the command line, or null for each workload's own
+ * @param variants the variants asked for, or null for all each engine can run
+ */
+record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, List<Variant> variants) {
+    /** One measurement. */
+    record Cell(Workload workload, long sizeBytes, Variant variant, EngineId engine) {}
+
+    /**
+     * What each engine can run: Chicory has no memory64, GraalWasm runs only memory64 here, V8 has
+     * no TVM host (tvm imports, imported regions), the plain Java loop is its own engine.
+     */
+    static final Map<EngineId, List<Variant>> VARIANTS = new EnumMap<>(Map.of(
+            EngineId.CHICORY_COMPILER,
+            List.of(Variant.M32, Variant.M32_BYTE_BUFFER, Variant.TVM_HOST, Variant.TVM_MM, Variant.TVM_GUEST),
+            EngineId.CHICORY_INTERPRETER,
+            List.of(Variant.M32, Variant.M32_BYTE_BUFFER, Variant.TVM_HOST, Variant.TVM_MM, Variant.TVM_GUEST),
+            EngineId.GRAALWASM,
+            List.of(Variant.M64),
+            EngineId.JVM,
+            List.of(Variant.JAVA_SEGMENT),
+            EngineId.NODE,
+            List.of(Variant.M32, Variant.M64, Variant.TVM_GUEST),
+            EngineId.CHROMIUM,
+            List.of(Variant.M32, Variant.M64, Variant.TVM_GUEST)));
+
+    /**
+     * Seconds per cell the plan assumes, for the estimate printed up front: V8 from the harness's
+     * budget below plus setup and (Chromium) a fresh page; the JVM engines from JMH's fork,
+     * warm-up and iterations, which {@code JvmMatrix} sets. Estimates, not limits.
+     */
+    private static final Map<EngineId, double[]> SECONDS_PER_CELL = new EnumMap<>(Map.of(
+            EngineId.CHICORY_COMPILER, new double[] {1.0, 8},
+            EngineId.CHICORY_INTERPRETER, new double[] {1.0, 8},
+            EngineId.GRAALWASM, new double[] {2.0, 10},
+            EngineId.JVM, new double[] {1.0, 6},
+            EngineId.NODE, new double[] {0.5, 3},
+            EngineId.CHROMIUM, new double[] {0.8, 3.5}));
+
+    /** The V8 harness's budget per cell ({@code engines/bench.mjs} options). */
+    record V8Budget(int warmupMs, int batches, int batchMs, int maxCellMs, int jobTimeoutMs) {}
+
+    BenchPlan {
+        cells = List.copyOf(cells);
+        sizes = sizes == null ? null : List.copyOf(sizes);
+        variants = variants == null ? null : List.copyOf(variants);
+    }
+
+    /** Every engine × workload × size × variant the engine can run, filtered by the selection. */
+    static BenchPlan of(
+            List<Workload> workloads,
+            List<Long> sizes,
+            List<Variant> variants,
+            List<EngineId> engines,
+            boolean quick,
+            long seed) {
+        List<Cell> cells = new ArrayList<>();
+        for (EngineId e : engines) {
+            for (Workload w : workloads) {
+                for (long size : sizes == null ? w.sizes() : sizes) {
+                    for (Variant v : VARIANTS.get(e)) {
+                        if (variants == null || variants.contains(v)) {
+                            cells.add(new Cell(w, size, v, e));
+                        }
+                    }
+                }
+            }
+        }
+        return new BenchPlan(cells, quick, seed, sizes, variants);
+    }
+
+    List<Cell> on(EngineId engine) {
+        return cells.stream().filter(c -> c.engine() == engine).toList();
+    }
+
+    boolean isJvm(EngineId e) {
+        return e != EngineId.NODE && e != EngineId.CHROMIUM;
+    }
+
+    V8Budget v8Budget() {
+        // A batch of 20 ms keeps Chromium's 100 µs timer coarsening under 0.5 % of a sample.
+        return quick ? new V8Budget(150, 5, 20, 1500, 120_000) : new V8Budget(1000, 15, 50, 20_000, 600_000);
+    }
+
+    double estimatedSeconds(EngineId e) {
+        return on(e).size() * SECONDS_PER_CELL.get(e)[quick ? 0 : 1];
+    }
+
+    double estimatedSeconds() {
+        double total = 0;
+        for (EngineId e : EngineId.values()) {
+            total += estimatedSeconds(e);
+        }
+        return total;
+    }
+
+    /** The plan as printed before the run: cells × assumed time per engine, and the total. */
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(
+                Locale.ROOT,
+                "plan: %d cells, %s budget, seed %d, estimated %s%n",
+                cells.size(),
+                quick ? "quick" : "full",
+                seed,
+                minutes(estimatedSeconds())));
+        for (EngineId e : EngineId.values()) {
+            int n = on(e).size();
+            if (n > 0) {
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "  %-20s %4d cells x ~%.1f s = %s%n",
+                        e.id(),
+                        n,
+                        SECONDS_PER_CELL.get(e)[quick ? 0 : 1],
+                        minutes(estimatedSeconds(e))));
+            }
+        }
+        if (quick && estimatedSeconds() > 600) {
+            sb.append("  warning: over the 10-minute quick budget; narrow it with --classes, --sizes or --engines\n");
+        }
+        return sb.toString();
+    }
+
+    private static String minutes(double seconds) {
+        return seconds < 90
+                ? String.format(Locale.ROOT, "%.0f s", seconds)
+                : String.format(Locale.ROOT, "%.1f min", seconds / 60);
+    }
+}
