@@ -2,6 +2,9 @@ package dev.tvm.cli;
 
 import dev.tvm.bench.matrix.BenchResult;
 import dev.tvm.bench.matrix.EngineId;
+import dev.tvm.bench.matrix.JvmMatrix;
+import dev.tvm.bench.matrix.MatrixCells;
+import dev.tvm.bench.matrix.Selection;
 import dev.tvm.bench.matrix.Variant;
 import dev.tvm.bench.matrix.Workload;
 import dev.tvm.bench.report.MachineInfo;
@@ -41,6 +44,9 @@ import picocli.CommandLine.Option;
             "results.json, report.md (ratios to M32, targets) and PNG plots into --out."
         })
 final class BenchCommand implements Callable<Integer> {
+    /** The note of a planned JVM cell that the JVM runner returned no result for. */
+    static final String NO_JVM_RESULT = "no result from the JVM runner (JvmMatrix)";
+
     /** What measures the cells; tests inject a fake, the command line uses the real runners. */
     interface Runners {
         /** All JVM cells of the plan (Chicory, GraalWasm, plain Java); one progress line per finished cell. */
@@ -90,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--seed",
-            defaultValue = "42",
+            defaultValue = "" + MatrixCells.SEED,
             description = "Seed of every bench_setup (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -160,8 +166,7 @@ final class BenchCommand implements Callable<Integer> {
             });
             results.addAll(jvm);
             bar.advance(cap - seen[0]);
-            // At merge, when JvmMatrix replaces the placeholder: "no result from JvmMatrix".
-            results.addAll(missingCells(jvmCells, jvm, JvmMatrixPlaceholder.NOTE));
+            results.addAll(missingCells(jvmCells, jvm, NO_JVM_RESULT));
         }
         for (EngineId e : List.of(EngineId.NODE, EngineId.CHROMIUM)) {
             List<Cell> cells = plan.on(e);
@@ -229,6 +234,11 @@ final class BenchCommand implements Callable<Integer> {
         List<EngineId> es = engines == null
                 ? List.of(EngineId.values())
                 : engines.stream().map(EngineId::byId).toList();
+        if (seed != MatrixCells.SEED && es.stream().anyMatch(e -> e != EngineId.NODE && e != EngineId.CHROMIUM)) {
+            // the JVM cells are set up with MatrixCells.SEED; checksums compare across engines
+            throw new IllegalArgumentException(
+                    "--seed " + seed + " needs --engines node,chromium: the JVM runner uses seed " + MatrixCells.SEED);
+        }
         return BenchPlan.of(ws, ss, vs, es, quick, seed);
     }
 
@@ -316,16 +326,17 @@ final class BenchCommand implements Callable<Integer> {
             }
             List<Workload> ws =
                     plan.cells().stream().map(Cell::workload).distinct().toList();
-            // The placeholder prints why nothing ran; the real runner reports one line per cell.
-            return JvmMatrixPlaceholder.run(
-                    new JvmMatrixPlaceholder.Selection(
-                            ws, plan.sizes(), plan.variants(), jvmEngines, plan.quick(), plan.seed()),
-                    msg -> {
-                        if (msg.equals(JvmMatrixPlaceholder.NOTE)) {
-                            err.println("bench: " + msg);
-                        }
-                        progress.accept(msg);
-                    });
+            // JvmMatrix reports one line per finished cell (the progress bar counts them)
+            return JvmMatrix.run(
+                    new Selection(
+                            ws,
+                            plan.sizes() == null ? List.of() : plan.sizes(),
+                            0,
+                            plan.variants() == null ? List.of(Variant.values()) : plan.variants(),
+                            jvmEngines,
+                            plan.quick(),
+                            Selection.DEFAULT_INTERPRETER_MAX),
+                    progress);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.tvm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tvm.bench.matrix.BenchResult;
@@ -70,6 +71,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void anotherSeedIsForTheV8EnginesOnly() {
+        BenchCommand jvm = new BenchCommand();
+        new CommandLine(jvm).parseArgs("--engines", "chicory-compiler,node", "--seed", "7");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, jvm::plan);
+        assertTrue(e.getMessage().contains("uses seed 42"), e.getMessage());
+        BenchCommand v8 = new BenchCommand();
+        new CommandLine(v8).parseArgs("--engines", "node,chromium", "--seed", "7");
+        assertEquals(7, v8.plan().seed());
+    }
+
+    @Test
     void parsesTheSelectionIntoAPlan() {
         BenchCommand cmd = new BenchCommand();
         new CommandLine(cmd)
@@ -84,10 +96,10 @@ class BenchCommandTest {
                         "--engines",
                         "chicory-compiler,node",
                         "--seed",
-                        "7");
+                        "42");
         BenchPlan plan = cmd.plan();
         assertTrue(plan.quick());
-        assertEquals(7, plan.seed());
+        assertEquals(42, plan.seed());
         assertEquals(List.of(16L << 10, 1L << 20), plan.sizes());
         // 2 classes x 2 sizes x 2 variants, on each of the two engines
         assertEquals(16, plan.cells().size());
@@ -159,17 +171,14 @@ class BenchCommandTest {
                 .findFirst()
                 .orElseThrow();
         assertTrue(Double.isNaN(host.nsPerOp()));
-        assertEquals(JvmMatrixPlaceholder.NOTE, host.note());
+        assertEquals(BenchCommand.NO_JVM_RESULT, host.note());
 
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(
                 md.contains("| seq-sum | 16 KiB | tvm-mm 0.90x | tvm-guest 1.00x | 1.10x | tvm-guest 1.00x | 1.10x |"),
                 md);
         assertTrue(md.contains("- **met**: TVM-MM faster than M32"), md);
-        assertTrue(
-                md.contains(
-                        "JVM runner (JvmMatrix) not on this branch yet — 1 cell: tvm-host@chicory-compiler seq-sum 16 KiB"),
-                md);
+        assertTrue(md.contains(BenchCommand.NO_JVM_RESULT + " — 1 cell: tvm-host@chicory-compiler seq-sum 16 KiB"), md);
         for (String png : List.of(
                 "ratio-chicory-compiler.png", "ratio-node.png", "ratio-chromium.png", "v8-tvm-guest-vs-m64.png")) {
             assertTrue(Files.size(out.resolve(png)) > 1000, png);
