@@ -331,7 +331,7 @@ final class BenchCommand implements Callable<Integer> {
                     new Selection(
                             ws,
                             plan.sizes() == null ? List.of() : plan.sizes(),
-                            0,
+                            plan.smallestSizes(),
                             plan.variants() == null ? List.of(Variant.values()) : plan.variants(),
                             jvmEngines,
                             plan.quick(),

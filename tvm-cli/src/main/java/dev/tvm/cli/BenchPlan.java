@@ -46,10 +46,10 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
      * warm-up and iterations, which {@code JvmMatrix} sets. Estimates, not limits.
      */
     private static final Map<EngineId, double[]> SECONDS_PER_CELL = new EnumMap<>(Map.of(
-            EngineId.CHICORY_COMPILER, new double[] {1.0, 8},
-            EngineId.CHICORY_INTERPRETER, new double[] {1.0, 8},
+            EngineId.CHICORY_COMPILER, new double[] {3.0, 7},
+            EngineId.CHICORY_INTERPRETER, new double[] {3.5, 8},
             EngineId.GRAALWASM, new double[] {2.0, 10},
-            EngineId.JVM, new double[] {1.0, 6},
+            EngineId.JVM, new double[] {2.5, 6},
             EngineId.NODE, new double[] {0.5, 3},
             EngineId.CHROMIUM, new double[] {0.8, 3.5}));
 
@@ -73,7 +73,9 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
         List<Cell> cells = new ArrayList<>();
         for (EngineId e : engines) {
             for (Workload w : workloads) {
-                for (long size : sizes == null ? w.sizes() : sizes) {
+                // --quick is a smoke run: each class at its smallest size only, unless sizes are given
+                List<Long> own = quick ? w.sizes().subList(0, 1) : w.sizes();
+                for (long size : sizes == null ? own : sizes) {
                     for (Variant v : VARIANTS.get(e)) {
                         if (variants == null || variants.contains(v)) {
                             cells.add(new Cell(w, size, v, e));
@@ -87,6 +89,11 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
 
     List<Cell> on(EngineId engine) {
         return cells.stream().filter(c -> c.engine() == engine).toList();
+    }
+
+    /** For the JVM runner: how many of each workload's own sizes, smallest first (0: all). */
+    int smallestSizes() {
+        return sizes == null && quick ? 1 : 0;
     }
 
     boolean isJvm(EngineId e) {

@@ -125,8 +125,9 @@ class BenchCommandTest {
     void quickPlanFitsTenMinutesAndIsPrintedUpFront() {
         Result r = run(new FakeRunners(), "--quick", "--plan");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().startsWith("plan: 486 cells, quick budget, seed 42, estimated "), r.out());
-        assertTrue(r.out().contains("  node                   81 cells x ~0.5 s"), r.out());
+        // each class at its smallest size: a third of the full matrix
+        assertTrue(r.out().startsWith("plan: 162 cells, quick budget, seed 42, estimated "), r.out());
+        assertTrue(r.out().contains("  node                   27 cells x ~0.5 s"), r.out());
         assertTrue(!r.out().contains("warning"), r.out());
     }
 

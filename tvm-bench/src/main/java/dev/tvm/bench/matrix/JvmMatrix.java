@@ -102,7 +102,8 @@ public final class JvmMatrix {
     }
 
     private static BenchResult skipped(Cell c) {
-        return new BenchResult(c.workload.id(), c.size, c.variant.id(), engineName(c.engine), 0, 0, 0, "", c.skip);
+        return new BenchResult(
+                c.workload.id(), c.size, c.variant.id(), engineName(c.engine), Double.NaN, Double.NaN, 0, "", c.skip);
     }
 
     private static String engineName(EngineId e) {
@@ -120,13 +121,16 @@ public final class JvmMatrix {
                     .param("size", Long.toString(c.size))
                     .param("variant", c.variant.id())
                     .param("engine", c.engine.id())
-                    .forks(quick ? 1 : 2)
-                    .warmupIterations(quick ? 2 : 5)
-                    .warmupTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(1))
+                    // one fork per cell: a fork sees one Memory class, so Chicory's call sites stay
+                    // monomorphic (bench/THREATS.md); quick is a smoke test, full a measurement
+                    .forks(1)
+                    .warmupIterations(3)
+                    .warmupTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(700))
                     .measurementIterations(quick ? 3 : 5)
-                    .measurementTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(1))
+                    .measurementTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(700))
                     .jvmArgsAppend(
                             "--enable-native-access=ALL-UNNAMED",
+                            "--sun-misc-unsafe-memory-access=allow",
                             "-Xmx" + heapMiB + "m",
                             "-D" + MatrixBench.CHECKSUM_FILE_PROPERTY + "=" + checksumFile,
                             "-D" + WorkloadFiles.PROPERTY + "=" + WorkloadFiles.directory())
