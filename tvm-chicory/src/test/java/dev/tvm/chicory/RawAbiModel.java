@@ -243,6 +243,10 @@ final class RawAbiModel implements AutoCloseable {
         if (trap == null) {
             return judge(g, what, 0, allowed);
         }
+        if (trap.getCause() != null && trap.getCause().getCause() instanceof RuntimeException internal) {
+            // BindingSupport.internal: an exception the host's checks did not anticipate
+            mismatch(what + " trapped on an internal host exception: " + internal);
+        }
         return judge(g, what, trap.code().code(), allowed);
     }
 
