@@ -21,6 +21,7 @@ class HandleEscapeTest {
     @Test
     void millionFuzzedHandleOperationsNeverEscape() {
         long operations = 0;
+        long sweepReads = 0;
         long escapes = 0;
         long mismatches = 0;
         Map<String, Long> outcomes = new TreeMap<>();
@@ -36,6 +37,7 @@ class HandleEscapeTest {
                 }
                 model.sweep();
                 operations += model.operations();
+                sweepReads += model.sweepReads();
                 escapes += model.escapes();
                 mismatches += model.mismatches();
                 model.outcomes().forEach((k, v) -> outcomes.merge(k, v, Long::sum));
@@ -49,9 +51,10 @@ class HandleEscapeTest {
             }
         }
         System.out.printf(
-                "HandleEscapeTest: %,d operations in %.1f s, %,d escapes, %,d mismatches%n",
-                operations, (System.nanoTime() - start) / 1e9, escapes, mismatches);
+                "HandleEscapeTest: %,d operations (+ %,d sweep reads) in %.1f s, %,d escapes, %,d mismatches%n",
+                operations, sweepReads, (System.nanoTime() - start) / 1e9, escapes, mismatches);
         outcomes.forEach((k, v) -> System.out.printf("  %-20s %,12d%n", k, v));
+        assertEquals(OPERATIONS, operations);
         assertEquals(0, escapes, reports::toString);
         assertEquals(0, mismatches, reports::toString);
     }

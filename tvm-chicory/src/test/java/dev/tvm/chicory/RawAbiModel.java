@@ -124,6 +124,7 @@ final class RawAbiModel implements AutoCloseable {
     private final int[] lastError = new int[2];
 
     private long operations;
+    private long sweepReads;
     private long escapes;
     private long mismatches;
     private final Map<String, Long> outcomes = new TreeMap<>();
@@ -149,6 +150,11 @@ final class RawAbiModel implements AutoCloseable {
     /** Operations run. */
     long operations() {
         return operations;
+    }
+
+    /** Reads made by {@link #sweep}, not counted as operations. */
+    long sweepReads() {
+        return sweepReads;
     }
 
     /** Calls that reached or leaked bytes they had no right to; see the class comment. */
@@ -859,14 +865,17 @@ final class RawAbiModel implements AutoCloseable {
         }
     }
 
-    /** Checks every live allocation's bytes with one read each (the sweep that catches stray writes). */
+    /**
+     * Checks every live allocation's bytes with reads of at most 64 KiB (the sweep that catches
+     * stray writes); these reads are judged like operations but counted in {@link #sweepReads}.
+     */
     void sweep() {
         for (MHandle m : new ArrayList<>(live)) {
             int g = m.region.owner;
             long chunk = Math.min(m.size, GUEST_MEMORY / 2);
             for (long off = 0; off < m.size; off += chunk) {
                 long n = Math.min(chunk, m.size - off);
-                operations++;
+                sweepReads++;
                 long result = call(g, "read", m.h, off, 0x1000, (int) n);
                 String what = "sweep read(" + HandleCodec.describe(m.h) + ", " + off + ", " + n + ")";
                 if (judge(g, what, result, null)) {
