@@ -1,6 +1,6 @@
 package dev.tvm.core;
 
-import java.io.DataInput;
+import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
@@ -192,8 +192,12 @@ final class HandleTable {
     }
 
     /** Replaces this (empty) table's contents with what {@link #writeTo} wrote. */
-    void readFrom(DataInput in) throws IOException {
+    void readFrom(DataInputStream in) throws IOException {
         int mark = in.readInt();
+        // 20 bytes per slot follow: a count the metadata cannot hold is damage, not an allocation size
+        if (mark < 0 || mark > HandleCodec.MAX_SLOT + 1 || mark > in.available() / 20) {
+            throw new IOException("damaged metadata: handle table of " + mark + " slots");
+        }
         int length = Math.max(64, Integer.highestOneBit(Math.max(1, mark)) << 1);
         offsets = new long[length];
         sizes = new long[length];
@@ -211,9 +215,26 @@ final class HandleTable {
         }
         highMark = mark;
         freeCount = in.readInt();
+        if (freeCount < 0 || freeCount > mark || freeCount > in.available() / 4) {
+            throw new IOException("damaged metadata: " + freeCount + " free slots of " + mark);
+        }
         freeSlots = new int[Math.max(64, freeCount)];
         for (int i = 0; i < freeCount; i++) {
             freeSlots[i] = in.readInt();
+            if (freeSlots[i] < 0 || freeSlots[i] >= mark || (states[freeSlots[i]] & LIVE) != 0) {
+                throw new IOException("damaged metadata: free slot " + freeSlots[i] + " of " + mark);
+            }
+        }
+    }
+
+    /** Fails unless every live slot's allocation lies inside {@code [0, capacity)}. */
+    void checkWithin(long capacity) throws IOException {
+        for (int slot = 0; slot < highMark; slot++) {
+            if ((states[slot] & LIVE) != 0
+                    && (offsets[slot] < 0 || sizes[slot] < 0 || sizes[slot] > capacity - offsets[slot])) {
+                throw new IOException("damaged metadata: slot " + slot + " at " + offsets[slot] + ", " + sizes[slot]
+                        + " bytes, outside the region's " + capacity + " bytes");
+            }
         }
     }
 }

@@ -1217,11 +1217,15 @@ public final class Region {
         touched = meta.readLong();
         long first = meta.readLong();
         int n = meta.readInt();
+        if (n < 0 || n > meta.available() / 4 || ((long) n << PageMap.PAGE_SHIFT) > spec.capacity()) {
+            throw new IOException("damaged metadata: " + n + " pages for " + this);
+        }
         int[] crcs = new int[n];
         for (int i = 0; i < n; i++) {
             crcs[i] = meta.readInt();
         }
         table.readFrom(meta);
+        table.checkWithin(spec.capacity());
         allocator.readState(meta);
         if (n == 0) {
             return;

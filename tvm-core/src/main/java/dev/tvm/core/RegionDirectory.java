@@ -509,15 +509,26 @@ public final class RegionDirectory implements AutoCloseable {
                             file + " is not a TVM directory snapshot (version " + SNAPSHOT_VERSION + ")");
                 }
                 nextFreshId = meta.readInt();
+                if (nextFreshId < 1 || nextFreshId > HandleCodec.MAX_REGION_ID + 1) {
+                    throw new IOException("damaged metadata: next region id " + nextFreshId);
+                }
                 int used = meta.readInt();
                 for (int i = 0; i < used; i++) {
                     int id = meta.readInt();
-                    generations[id] = meta.readInt();
+                    int gen = meta.readInt();
+                    if (id < 1 || id > HandleCodec.MAX_REGION_ID || gen < 0 || gen > HandleCodec.MAX_REGION_GEN) {
+                        throw new IOException("damaged metadata: region id " + id + " generation " + gen);
+                    }
+                    generations[id] = gen;
                 }
                 mappedSnapshot = ReservedBacking.isSupported() ? ReservedBacking.ReadOnlyFile.open(file) : null;
                 int count = meta.readInt();
                 for (int i = 0; i < count; i++) {
                     int ref = meta.readInt();
+                    if (!HandleCodec.isWellFormedRegionRef(ref)
+                            || SLOTS.getAcquire(regions, HandleCodec.regionId(ref)) != null) {
+                        throw new IOException("damaged metadata: region reference " + ref);
+                    }
                     RegionSpec spec = Region.readSpec(meta);
                     Backing backing = backingFactory.create(spec.capacity());
                     Region region = new Region(ref, spec, backing, residency);
@@ -533,8 +544,21 @@ public final class RegionDirectory implements AutoCloseable {
                 }
             } catch (IOException e) {
                 throw TvmException.of(ErrorCode.SPILL_CORRUPT, "cannot read snapshot " + file + ": " + e);
+            } catch (TvmException e) {
+                if (e.code() != ErrorCode.INVALID_ARGUMENT) {
+                    throw e;
+                }
+                throw corruptSnapshot(file, e);
+            } catch (RuntimeException e) {
+                // Metadata that passed its CRC but does not decode (a buggy or hostile writer).
+                throw corruptSnapshot(file, e);
             }
         }
+    }
+
+    private static TvmException corruptSnapshot(Path file, RuntimeException cause) {
+        return new TvmException.SpillException(
+                ErrorCode.SPILL_CORRUPT, "cannot read snapshot " + file + ": damaged metadata: " + cause, cause);
     }
 
     /** Residency figures, or null when the directory has no resident budget. */

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class DifferentialTest {
     private static final int OPS = 4000;
-    private static final long CAPACITY = 4L << 20;
+    static final long CAPACITY = 4L << 20;
 
     /** One allocation as both sides know it. */
     private record Pair(long core, long shell, int size) {}
@@ -42,8 +42,18 @@ class DifferentialTest {
     }
 
     private void run(Shell.Engine engine, long seed) {
-        Random rnd = new Random(seed);
-        Shell shell = Shell.of(3, engine);
+        int refusals = run(Shell.of(3, engine), new int[] {0, 1, 2}, new Random(seed), OPS, "seed " + seed);
+        assertTrue(refusals > 50, "the sequence exercised refusals: " + refusals);
+    }
+
+    /**
+     * Runs {@code ops} operations drawn from {@code rnd} on three {@link #CAPACITY}-byte regions
+     * (FREE_LIST, BUMP, FREE_LIST) created in the given pools of {@code shell} and in a fresh
+     * {@link RegionDirectory}, asserting that both agree; returns how many operations both refused.
+     * Also the body of {@link ShellFuzzTest}, which passes a fuzzer-backed {@link Random}; the
+     * shell needs at least {@code ops} slots per region and room for the three regions.
+     */
+    static int run(Shell shell, int[] pools, Random rnd, int ops, String label) {
         try (RegionDirectory dir = RegionDirectory.builder().build()) {
             int[] coreRegions = new int[3];
             int[] shellRegions = new int[3];
@@ -54,15 +64,16 @@ class DifferentialTest {
                         .withAllocator(kind));
                 coreRegions[i] = region.ref();
                 shellRegions[i] = shell.regionCreate(
-                        i, kind == AllocatorKind.BUMP ? ShellGenerator.BUMP : ShellGenerator.FREE_LIST, (int) CAPACITY);
+                        pools[i], kind == AllocatorKind.BUMP ? ShellGenerator.BUMP : ShellGenerator.FREE_LIST, (int)
+                                CAPACITY);
                 assertTrue(shellRegions[i] > 0);
             }
             List<Pair> live = new ArrayList<>();
             List<Pair> dead = new ArrayList<>();
             int refusals = 0;
-            for (int op = 0; op < OPS; op++) {
+            for (int op = 0; op < ops; op++) {
                 int choice = rnd.nextInt(100);
-                String where = "seed " + seed + " op " + op;
+                String where = label + " op " + op;
                 if (choice < 25 || live.isEmpty()) {
                     int r = rnd.nextInt(3);
                     int size = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 4096 : 128);
@@ -143,7 +154,6 @@ class DifferentialTest {
                     }
                 }
             }
-            assertTrue(refusals > 50, "the sequence exercised refusals: " + refusals);
             // the end state agrees byte for byte on every live allocation
             for (Pair p : live) {
                 for (int off = 0; off + 4 <= p.size(); off += 4) {
@@ -161,9 +171,10 @@ class DifferentialTest {
                 assertEquals(0, shell.free(p.shell()));
             }
             for (int i : new int[] {0, 2}) {
-                assertEquals(0, shell.call("region_stat", shellRegions[i], 5), "seed " + seed + " region " + i);
+                assertEquals(0, shell.call("region_stat", shellRegions[i], 5), label + " region " + i);
                 assertNotEquals(0, shell.alloc(shellRegions[i], CAPACITY));
             }
+            return refusals;
         }
     }
 

@@ -97,5 +97,8 @@ public final class BumpAllocator implements Allocator {
     public void readState(DataInput in) throws IOException {
         top = in.readLong();
         used = in.readLong();
+        if (top < 0 || top > capacity || used < 0 || used > top) {
+            throw new IOException("damaged allocator state: top " + top + ", used " + used + " of " + capacity);
+        }
     }
 }

@@ -161,9 +161,21 @@ public final class FreeListAllocator implements Allocator {
         byOffset.clear();
         bySize.clear();
         used = in.readLong();
+        if (used < 0 || used > capacity) {
+            throw new IOException("damaged allocator state: used " + used + " of " + capacity);
+        }
         int blocks = in.readInt();
         for (int i = 0; i < blocks; i++) {
-            addBlock(in.readLong(), in.readLong());
+            long offset = in.readLong();
+            long size = in.readLong();
+            if (offset < 0
+                    || size <= 0
+                    || size > capacity - offset
+                    || (offset | size) % ALIGNMENT != 0
+                    || byOffset.containsKey(offset)) {
+                throw new IOException("damaged allocator state: free block at " + offset + ", " + size + " bytes");
+            }
+            addBlock(offset, size);
         }
     }
 }

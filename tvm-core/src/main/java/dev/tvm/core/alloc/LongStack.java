@@ -40,11 +40,16 @@ final class LongStack {
         }
     }
 
-    void readFrom(DataInput in) throws IOException {
+    /** Replaces the contents with what {@link #writeTo} wrote; every value must lie in {@code [0, max]}. */
+    void readFrom(DataInput in, long max) throws IOException {
         clear();
         int n = in.readInt();
         for (int i = 0; i < n; i++) {
-            push(in.readLong());
+            long value = in.readLong();
+            if (value < 0 || value > max) {
+                throw new IOException("damaged allocator state: free offset " + value + " outside 0.." + max);
+            }
+            push(value);
         }
     }
 }

@@ -104,6 +104,9 @@ public final class PageAllocator implements Allocator {
     public void readState(DataInput in) throws IOException {
         top = in.readLong();
         used = in.readLong();
-        freePages.readFrom(in);
+        if (top < 0 || top > capacity || top % pageSize != 0 || used < 0 || used > top) {
+            throw new IOException("damaged allocator state: top " + top + ", used " + used + " of " + capacity);
+        }
+        freePages.readFrom(in, top - pageSize);
     }
 }

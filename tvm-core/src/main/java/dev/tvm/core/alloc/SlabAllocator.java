@@ -142,10 +142,17 @@ public final class SlabAllocator implements Allocator {
     public void readState(DataInput in) throws IOException {
         top = in.readLong();
         used = in.readLong();
+        if (top < 0 || top > capacity || used < 0 || used > top) {
+            throw new IOException("damaged allocator state: top " + top + ", used " + used + " of " + capacity);
+        }
         for (int i = 0; i < CLASSES; i++) {
+            long classSize = (long) MIN_CLASS << i;
             cursor[i] = in.readLong();
             limit[i] = in.readLong();
-            freeLists[i].readFrom(in);
+            if (cursor[i] < 0 || cursor[i] > limit[i] || limit[i] > top || (limit[i] - cursor[i]) % classSize != 0) {
+                throw new IOException("damaged allocator state: class " + i + " slab " + cursor[i] + ".." + limit[i]);
+            }
+            freeLists[i].readFrom(in, top - classSize);
         }
     }
 }
