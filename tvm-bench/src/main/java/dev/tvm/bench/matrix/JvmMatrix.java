@@ -231,8 +231,9 @@ public final class JvmMatrix {
         List<String> cmd = new ArrayList<>(List.of(
                 java,
                 "-XX:+UnlockExperimentalVMOptions",
-                "-XX:+EnableJVMCI",
-                "--enable-native-access=ALL-UNNAMED",
+                "-XX:+EnableJVMCI", // JVMCI for Truffle only: -XX:+UseJVMCICompiler stays off (C2 remains the JIT)
+                "--enable-native-access=ALL-UNNAMED,org.graalvm.truffle",
+                "--sun-misc-unsafe-memory-access=allow", // truffle-runtime uses sun.misc.Unsafe
                 "-Xmx" + Math.max(2048, (2 * maxSize >> 20) + 1024) + "m",
                 "--module-path",
                 modulePath(dir.resolve("modules")),
