@@ -174,12 +174,17 @@ public final class JvmMatrix {
     }
 
     private static BenchResult failed(Cell c, String why) {
-        return new BenchResult(c.workload.id(), c.size, c.variant.id(), engineName(c.engine), 0, 0, 0, "", why);
+        return new BenchResult(
+                c.workload.id(), c.size, c.variant.id(), engineName(c.engine), Double.NaN, Double.NaN, 0, "", why);
     }
 
     // ------------------------------------------------------------------ GraalWasm
 
-    /** Where {@code target/graal} is: {@code -Dtvm.bench.graal.dir}, else next to this class's jar. */
+    /**
+     * Where {@code target/graal} is: {@code -Dtvm.bench.graal.dir}, else next to this class's jar
+     * (tvm-bench's target/classes or benchmarks.jar), else tvm-bench/target/graal of the repository
+     * the workloads come from (when this class runs from the CLI's jar).
+     */
     static Path graalDir() {
         String p = System.getProperty(GraalMatrix.DIR_PROPERTY);
         if (p != null && !p.isBlank()) {
@@ -191,9 +196,17 @@ public final class JvmMatrix {
                     .getCodeSource()
                     .getLocation()
                     .toURI());
-            // target/classes or target/benchmarks.jar: target/graal sits beside both
-            return code.getParent().resolve("graal");
+            Path beside = code.getParent().resolve("graal");
+            if (Files.isDirectory(beside)) {
+                return beside;
+            }
         } catch (URISyntaxException | RuntimeException e) {
+            // fall through to the repository's copy
+        }
+        try {
+            Path root = WorkloadFiles.directory().getParent().getParent().getParent();
+            return root.resolve("tvm-bench").resolve("target").resolve("graal");
+        } catch (RuntimeException e) {
             return Path.of("tvm-bench", "target", "graal");
         }
     }
