@@ -89,6 +89,16 @@ TVM_SHELL_IMPORT(size_of) int64_t tvm_shell_size_of(tvm_handle_t handle);
 TVM_SHELL_IMPORT(resolve) int64_t tvm_shell_resolve(tvm_handle_t handle, uint64_t offset, uint64_t len);
 TVM_SHELL_IMPORT(resolved_pool) int32_t tvm_shell_resolved_pool(void);
 
+/* Windows: checked direct access for hot loops. tvm_shell_window checks
+ * [offset, offset + len) of the allocation once, makes it the window of the
+ * allocation's pool (one window per pool; a new one replaces it) and returns
+ * its pool address, or a negative error (the old window stays). Then
+ * tvm_shell_wload_i64_pK(addr) and friends (declared by TVM_SHELL_POOL(K))
+ * reach pool addresses inside pool K's window with two compares, small enough
+ * for engines to inline; outside it they trap. Freeing any byte of the window
+ * closes it, so a window never reaches a block's next owner. */
+TVM_SHELL_IMPORT(window) int64_t tvm_shell_window(tvm_handle_t handle, uint64_t offset, uint64_t len);
+
 /* Loads and stores (trap on any error) ------------------------------------- */
 
 TVM_SHELL_IMPORT(load_i32) int32_t tvm_shell_load_i32(tvm_handle_t h, uint64_t offset);
@@ -103,14 +113,22 @@ TVM_SHELL_IMPORT(store_f64) void tvm_shell_store_f64(tvm_handle_t h, uint64_t of
 /* Per-pool specialised loads and stores: a static memory index, no dispatch
  * on the pool. They also trap if the handle's region is not in pool K. Declare
  * the ones a guest uses with TVM_SHELL_POOL(K), K = 0 .. N-1, at file scope:
- * it defines tvm_shell_load_i32_pK, _load_i64_pK, _store_i32_pK, _store_i64_pK. */
+ * it defines tvm_shell_load_i32_pK, _load_i64_pK, _store_i32_pK, _store_i64_pK
+ * (by handle) and tvm_shell_wload_{i32,i64,f64}_pK, _wstore_{i32,i64,f64}_pK
+ * (by pool address inside pool K's window). */
 #define TVM_SHELL_POOL(K)                                                                              \
     TVM_SHELL_IMPORT(load_i32_p##K) int32_t tvm_shell_load_i32_p##K(tvm_handle_t h, uint64_t offset);  \
     TVM_SHELL_IMPORT(load_i64_p##K) int64_t tvm_shell_load_i64_p##K(tvm_handle_t h, uint64_t offset);  \
     TVM_SHELL_IMPORT(store_i32_p##K) void tvm_shell_store_i32_p##K(tvm_handle_t h, uint64_t offset,    \
                                                                    int32_t v);                        \
     TVM_SHELL_IMPORT(store_i64_p##K) void tvm_shell_store_i64_p##K(tvm_handle_t h, uint64_t offset,    \
-                                                                   int64_t v);
+                                                                   int64_t v);                        \
+    TVM_SHELL_IMPORT(wload_i32_p##K) int32_t tvm_shell_wload_i32_p##K(uint32_t addr);                   \
+    TVM_SHELL_IMPORT(wload_i64_p##K) int64_t tvm_shell_wload_i64_p##K(uint32_t addr);                   \
+    TVM_SHELL_IMPORT(wload_f64_p##K) double tvm_shell_wload_f64_p##K(uint32_t addr);                    \
+    TVM_SHELL_IMPORT(wstore_i32_p##K) void tvm_shell_wstore_i32_p##K(uint32_t addr, int32_t v);         \
+    TVM_SHELL_IMPORT(wstore_i64_p##K) void tvm_shell_wstore_i64_p##K(uint32_t addr, int64_t v);         \
+    TVM_SHELL_IMPORT(wstore_f64_p##K) void tvm_shell_wstore_f64_p##K(uint32_t addr, double v);
 
 /* Bulk --------------------------------------------------------------------- */
 

@@ -23,6 +23,13 @@
  * Accesses name their pool as a literal (WL_LD64(0, b, off)); only WL_SHELL
  * uses it. Offsets must be naturally aligned for the access width.
  *
+ * Views, for hot loops over one block: wl_view v = WL_VIEW(P, b, off, len), then
+ * WL_VLD64(P, v, o) / WL_VST64(P, v, o, x) reach byte off + o of the block. PLAIN:
+ * a pointer; HOST: the handle and offset (one host call per access, as before);
+ * SHELL: a shell window (tvm_shell_window), whose per-pool accessors check two
+ * bounds and are small enough for the engine to inline. One view per pool at a
+ * time (a new SHELL window replaces the pool's previous one).
+ *
  * Guest ABI (tvm-bench's dev.tvm.bench.matrix contract):
  *   bench_setup(i64 bytes, i64 seed) -> i64  bytes really used, or < 0
  *   bench_run() -> i64                       checksum >= 0, or < 0 on error
@@ -90,6 +97,15 @@ typedef size_t wl_off; /* pointer-width offsets: plain i32 arithmetic on wasm32 
 #define WL_ST32(P, b, off, v) (WL_AT(int32_t, b, off) = (int32_t)(v))
 #define WL_ST64(P, b, off, v) (WL_AT(int64_t, b, off) = (int64_t)(v))
 #define WL_STF64(P, b, off, v) (WL_AT(double, b, off) = (double)(v))
+
+typedef uintptr_t wl_view;
+#define WL_VIEW(P, b, off, len) ((wl_view)((uintptr_t)(b) + (uintptr_t)(off)))
+#define WL_VLD32(P, v, o) WL_AT(int32_t, v, o)
+#define WL_VLD64(P, v, o) WL_AT(int64_t, v, o)
+#define WL_VLDF64(P, v, o) WL_AT(double, v, o)
+#define WL_VST32(P, v, o, x) (WL_AT(int32_t, v, o) = (int32_t)(x))
+#define WL_VST64(P, v, o, x) (WL_AT(int64_t, v, o) = (int64_t)(x))
+#define WL_VSTF64(P, v, o, x) (WL_AT(double, v, o) = (double)(x))
 
 extern unsigned char __heap_base;
 
@@ -176,6 +192,22 @@ typedef uint64_t wl_off;
 #define WL_ST64(P, b, off, v) tvm_store_i64((b), (int64_t)(off), (int64_t)(v))
 #define WL_STF64(P, b, off, v) tvm_store_f64((b), (int64_t)(off), (double)(v))
 
+typedef struct {
+    wl_blk b;
+    wl_off off;
+} wl_view;
+static inline wl_view wl_view_of(wl_blk b, wl_off off) {
+    wl_view v = {b, off};
+    return v;
+}
+#define WL_VIEW(P, b, off, len) wl_view_of((b), (wl_off)(off))
+#define WL_VLD32(P, v, o) WL_LD32(P, (v).b, (v).off + (o))
+#define WL_VLD64(P, v, o) WL_LD64(P, (v).b, (v).off + (o))
+#define WL_VLDF64(P, v, o) WL_LDF64(P, (v).b, (v).off + (o))
+#define WL_VST32(P, v, o, x) WL_ST32(P, (v).b, (v).off + (o), x)
+#define WL_VST64(P, v, o, x) WL_ST64(P, (v).b, (v).off + (o), x)
+#define WL_VSTF64(P, v, o, x) WL_STF64(P, (v).b, (v).off + (o), x)
+
 static tvm_region_t wl_regions[WL_POOLS];
 
 /* One FREE_LIST region per pool, 4 GiB of address space (committed as touched),
@@ -216,6 +248,16 @@ typedef uint64_t wl_off;
 #define WL_ST32(P, b, off, v) WL_CAT(tvm_shell_store_i32_p, P)((b), (uint64_t)(off), (int32_t)(v))
 #define WL_ST64(P, b, off, v) WL_CAT(tvm_shell_store_i64_p, P)((b), (uint64_t)(off), (int64_t)(v))
 #define WL_STF64(P, b, off, v) WL_CAT(tvm_shell_store_i64_p, P)((b), (uint64_t)(off), wl_bits((double)(v)))
+
+/* A failed window (< 0) becomes an address past any window: every access traps. */
+typedef uint32_t wl_view;
+#define WL_VIEW(P, b, off, len) ((wl_view)tvm_shell_window((b), (uint64_t)(off), (uint64_t)(len)))
+#define WL_VLD32(P, v, o) WL_CAT(tvm_shell_wload_i32_p, P)((v) + (uint32_t)(o))
+#define WL_VLD64(P, v, o) WL_CAT(tvm_shell_wload_i64_p, P)((v) + (uint32_t)(o))
+#define WL_VLDF64(P, v, o) WL_CAT(tvm_shell_wload_f64_p, P)((v) + (uint32_t)(o))
+#define WL_VST32(P, v, o, x) WL_CAT(tvm_shell_wstore_i32_p, P)((v) + (uint32_t)(o), (int32_t)(x))
+#define WL_VST64(P, v, o, x) WL_CAT(tvm_shell_wstore_i64_p, P)((v) + (uint32_t)(o), (int64_t)(x))
+#define WL_VSTF64(P, v, o, x) WL_CAT(tvm_shell_wstore_f64_p, P)((v) + (uint32_t)(o), (double)(x))
 
 static tvm_region_t wl_regions[WL_POOLS];
 

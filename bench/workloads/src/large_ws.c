@@ -28,8 +28,9 @@ WL_EXPORT(bench_setup) int64_t bench_setup(int64_t bytes, int64_t seed) {
         return WL_E_ALLOC;
     }
     uint64_t s = wl_seed_of(seed);
+    wl_view v = WL_VIEW(0, data, 0, pages * PAGE);
     for (uint64_t p = 0; p < pages; p++) {
-        WL_ST64(0, data, probe(p), wl_next(&s) >> 8);
+        WL_VST64(0, v, probe(p), wl_next(&s) >> 8);
     }
     return (int64_t)(pages * PAGE);
 }
@@ -40,8 +41,9 @@ WL_EXPORT(bench_run) int64_t bench_run(void) {
     }
     uint64_t sum = 0;
     uint64_t mask = pages - 1;
+    wl_view v = WL_VIEW(0, data, 0, pages * PAGE);
     for (uint64_t i = 0; i < pages; i++) {
-        sum = sum * 31 + (uint64_t)WL_LD64(0, data, probe((i * STRIDE) & mask));
+        sum = sum * 31 + (uint64_t)WL_VLD64(0, v, probe((i * STRIDE) & mask));
     }
     return WL_CHECKSUM(sum);
 }

@@ -18,8 +18,9 @@ WL_EXPORT(bench_setup) int64_t bench_setup(int64_t bytes, int64_t seed) {
         return WL_E_ALLOC;
     }
     uint64_t s = wl_seed_of(seed);
+    wl_view v = WL_VIEW(0, data, 0, (uint64_t)words * 8);
     for (wl_off i = 0; i < words; i++) {
-        WL_ST64(0, data, i * 8, wl_next(&s) >> 8);
+        WL_VST64(0, v, i * 8, wl_next(&s) >> 8);
     }
     return (int64_t)words * 8;
 }
@@ -29,8 +30,9 @@ WL_EXPORT(bench_run) int64_t bench_run(void) {
         return WL_E_STATE;
     }
     uint64_t sum = 0;
+    wl_view v = WL_VIEW(0, data, 0, (uint64_t)words * 8);
     for (wl_off i = 0; i < words; i++) {
-        sum += (uint64_t)WL_LD64(0, data, i * 8);
+        sum += (uint64_t)WL_VLD64(0, v, i * 8);
     }
     return WL_CHECKSUM(sum);
 }

@@ -179,6 +179,9 @@ public final class ShellGenerator {
     private int guestMemory;
     private int fPoolFromGuest;
     private int fPoolToGuest;
+    private int fWindowClose;
+    private int[] gWinBase;
+    private int[] gWinEnd;
     private int gLastError;
     private int gPool;
     private int fFail;
@@ -213,6 +216,13 @@ public final class ShellGenerator {
         m.exportMemory(GUEST_MEMORY_EXPORT, guestMemory);
         gLastError = m.global(I32, true, 0);
         gPool = m.global(I32, true, 0);
+        // one window per pool: [base, end) of pool addresses that wload/wstore_p<k> may touch
+        gWinBase = new int[pools];
+        gWinEnd = new int[pools];
+        for (int p = 0; p < pools; p++) {
+            gWinBase[p] = m.global(I32, true, 0);
+            gWinEnd[p] = m.global(I32, true, 0);
+        }
 
         // Internal helpers, declared first so anything may call them.
         fFail = m.function(FuncType.of(I64, I32), "fail");
@@ -232,6 +242,7 @@ public final class ShellGenerator {
         fPoolGrow = m.function(FuncType.of(I32, I32, I32), "pool_grow");
         fPoolFromGuest = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_from_guest");
         fPoolToGuest = m.function(FuncType.of(null, I32, I32, I32, I32), "pool_to_guest");
+        fWindowClose = m.function(FuncType.of(null, I32, I32, I32), "window_close_if_overlapping");
 
         genFail();
         genCheck();
@@ -305,6 +316,10 @@ public final class ShellGenerator {
                     }
                 });
             }
+        }
+        export("window", FuncType.of(I64, I64, I64, I64), this::genWindow);
+        for (int p = 0; p < pools; p++) {
+            genWindowAccessors(p);
         }
         export("copy", FuncType.of(I32, I64, I64, I64, I64, I64), this::genCopy);
         export("fill", FuncType.of(I32, I64, I64, I64, I32), this::genFill);
@@ -493,6 +508,31 @@ public final class ShellGenerator {
         c.unreachable();
     }
 
+    /**
+     * As {@link #dispatch}, but usable inside a body: case k runs {@code body(k)} and then leaves
+     * the dispatch (no return); an unknown pool traps.
+     */
+    private void dispatchValue(Code c, int pool, IntConsumer body) {
+        c.block(); // exit
+        c.block(); // default
+        for (int k = 0; k < pools; k++) {
+            c.block();
+        }
+        int[] targets = new int[pools];
+        for (int k = 0; k < pools; k++) {
+            targets[k] = k;
+        }
+        c.localGet(pool).brTable(targets, pools);
+        for (int k = 0; k < pools; k++) {
+            c.end();
+            body.accept(k);
+            c.br(pools - k); // to exit
+        }
+        c.end();
+        c.unreachable();
+        c.end();
+    }
+
     private void genPoolHelpers() {
         for (int t = 0; t < 4; t++) {
             int tt = t;
@@ -541,6 +581,15 @@ public final class ShellGenerator {
         dispatch(
                 fromGuest, 0, k -> fromGuest.localGet(1).localGet(2).localGet(3).memoryCopy(k, guestMemory));
         m.body(fPoolFromGuest, fromGuest);
+        Code close = new Code(3); // pool, start, end: close the pool's window if [start, end) overlaps it
+        dispatch(close, 0, k -> {
+            close.localGet(1).globalGet(gWinEnd[k]).i32LtU();
+            close.localGet(2).globalGet(gWinBase[k]).i32GtU();
+            close.i32And().if_();
+            close.i32Const(0).globalSet(gWinBase[k]).i32Const(0).globalSet(gWinEnd[k]);
+            close.end();
+        });
+        m.body(fWindowClose, close);
         Code toGuest = new Code(4); // pool, guestDst, src, len
         dispatch(toGuest, 0, k -> toGuest.localGet(1).localGet(2).localGet(3).memoryCopy(guestMemory, k));
         m.body(fPoolToGuest, toGuest);
@@ -870,6 +919,22 @@ public final class ShellGenerator {
         c.localGet(rec).i32Load(meta, R_ALLOC).i32Const(FREE_LIST).i32Eq().if_();
         insertFreeBlock(c, rec, srec);
         c.end();
+        // a window over any of the freed bytes closes: it can never reach the block's next owner
+        c.localGet(rec).i32Load(meta, R_POOL);
+        c.localGet(rec)
+                .i32Load(meta, R_BASE)
+                .localGet(srec)
+                .i32Load(meta, S_OFF)
+                .i32Add();
+        c.localGet(rec)
+                .i32Load(meta, R_BASE)
+                .localGet(srec)
+                .i32Load(meta, S_OFF)
+                .i32Add()
+                .localGet(srec)
+                .i32Load(meta, S_BLOCK)
+                .i32Add();
+        c.call(fWindowClose);
         bump64(c, rec, R_LIVE_ALLOCS, () -> c.i64Const(-1));
         bump64(c, rec, R_LIVE_BYTES, () -> c.i64Const(0)
                 .localGet(srec)
@@ -1129,6 +1194,75 @@ public final class ShellGenerator {
         }
         c.localGet(len).i32WrapI64().call(in ? fPoolFromGuest : fPoolToGuest);
         c.i32Const(0);
+    }
+
+    /**
+     * window(handle, offset, len) -> i64: checks {@code [offset, offset + len)} of the allocation
+     * like {@code resolve}, makes it the window of the allocation's pool and returns its pool
+     * address (or a negative error; the pool's window is then unchanged). wload/wstore_p&lt;k&gt; reach
+     * only bytes inside pool k's window, which {@code free} closes when it frees any of them.
+     */
+    private void genWindow(Code c) {
+        int a = c.local(I64);
+        int pool = c.local(I32);
+        c.localGet(0)
+                .localGet(1)
+                .localGet(2)
+                .call(fCheck)
+                .localTee(a)
+                .i64Const(0)
+                .i64LtS()
+                .if_();
+        c.localGet(a).return_();
+        c.end();
+        c.globalGet(gPool).localSet(pool);
+        dispatchValue(c, pool, k -> {
+            c.localGet(a).i32WrapI64().globalSet(gWinBase[k]);
+            c.localGet(a).localGet(2).i64Add().i32WrapI64().globalSet(gWinEnd[k]);
+        });
+        c.localGet(a);
+    }
+
+    /**
+     * wload/wstore of i32, i64 and f64 at a pool address inside pool {@code k}'s window: two
+     * compares and the access, small enough for engines to inline into the caller. Outside the
+     * window (or with it closed) they trap, with {@code last_error} OUT_OF_BOUNDS.
+     */
+    private void genWindowAccessors(int k) {
+        ValType[] types = {I32, I64, F64};
+        String[] names = {"i32", "i64", "f64"};
+        int[] widths = {4, 8, 8};
+        for (int t = 0; t < 3; t++) {
+            int tt = t;
+            export("wload_" + names[t] + "_p" + k, FuncType.of(types[t], I32), c -> {
+                windowCheck(c, k, widths[tt]);
+                c.localGet(0);
+                switch (tt) {
+                    case 0 -> c.i32Load(k, 0);
+                    case 1 -> c.i64Load(k, 0);
+                    default -> c.f64Load(k, 0);
+                }
+            });
+            export("wstore_" + names[t] + "_p" + k, FuncType.of(null, I32, types[t]), c -> {
+                windowCheck(c, k, widths[tt]);
+                c.localGet(0).localGet(1);
+                switch (tt) {
+                    case 0 -> c.i32Store(k, 0);
+                    case 1 -> c.i64Store(k, 0);
+                    default -> c.f64Store(k, 0);
+                }
+            });
+        }
+    }
+
+    /** Traps unless {@code [addr, addr + width)} (addr = local 0) lies in pool k's window. */
+    private void windowCheck(Code c, int k, int width) {
+        c.localGet(0).globalGet(gWinBase[k]).i32LtU();
+        c.localGet(0).i64ExtendI32U().i64Const(width).i64Add();
+        c.globalGet(gWinEnd[k]).i64ExtendI32U().i64GtU();
+        c.i32Or().if_();
+        c.i32Const(ErrorCode.OUT_OF_BOUNDS.code()).call(fFail).drop().unreachable();
+        c.end();
     }
 
     /** fill(handle, offset, len, value) -> status. */

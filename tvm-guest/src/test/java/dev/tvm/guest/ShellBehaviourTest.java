@@ -218,4 +218,37 @@ class ShellBehaviourTest {
         assertEquals(0, s.free(h));
         assertEquals(ErrorCode.STALE_HANDLE.code(), s.call("copy_out", 0, h, 0, 8));
     }
+
+    @ParameterizedTest
+    @EnumSource(Shell.Engine.class)
+    void windowsGiveCheckedDirectAccessUntilTheirBytesAreFreed(Shell.Engine engine) {
+        Shell s = Shell.of(2, engine);
+        int r = s.regionCreate(1, FL, 1 << 16);
+        long h = s.alloc(r, 64);
+        long other = s.alloc(r, 64);
+        long base = s.call("window", h, 16, 32);
+        assertEquals(s.call("resolve", h, 16, 32), base, "the window's pool address");
+        s.call("wstore_i64_p1", base + 8, 0x0102030405060708L);
+        assertEquals(0x0102030405060708L, s.loadI64(h, 24), "wstore writes the allocation's bytes");
+        s.call("wstore_f64_p1", base + 24, Double.doubleToRawLongBits(1.5));
+        assertEquals(1.5, Double.longBitsToDouble(s.call("wload_f64_p1", base + 24)));
+        assertEquals(0x05060708, s.call("wload_i32_p1", base + 8));
+        // outside the window, in the wrong pool's accessor, or across its end: trap
+        assertThrows(ChicoryException.class, () -> s.call("wload_i64_p1", base - 8));
+        assertThrows(ChicoryException.class, () -> s.call("wload_i64_p1", base + 28));
+        assertThrows(ChicoryException.class, () -> s.call("wload_i64_p0", base + 8));
+        assertEquals(ErrorCode.OUT_OF_BOUNDS.code(), s.lastError());
+        // refused windows leave the open one alone
+        assertEquals(ErrorCode.OUT_OF_BOUNDS.code(), s.call("window", h, 60, 8));
+        assertEquals(0x0102030405060708L, s.call("wload_i64_p1", base + 8));
+        // freeing other bytes keeps it; freeing its bytes closes it, and the block's next owner is safe
+        assertEquals(0, s.free(other));
+        assertEquals(0x0102030405060708L, s.call("wload_i64_p1", base + 8));
+        assertEquals(0, s.free(h));
+        assertThrows(ChicoryException.class, () -> s.call("wload_i64_p1", base + 8));
+        long reused = s.alloc(r, 64);
+        assertEquals(s.call("resolve", reused, 16, 32), base, "first fit hands the bytes out again");
+        assertThrows(ChicoryException.class, () -> s.call("wstore_i64_p1", base + 8, 1));
+        assertEquals(0, s.loadI64(reused, 24));
+    }
 }
