@@ -95,6 +95,14 @@ final class BenchCommand implements Callable<Integer> {
     List<String> engines;
 
     @Option(
+            names = "--interpreter-max",
+            defaultValue = "64m",
+            paramLabel = "SIZE",
+            description = "Largest working set run on Chicory's interpreter, which is 50-100x slower than its"
+                    + " compiler; larger cells are reported as skipped (default: ${DEFAULT-VALUE}).")
+    String interpreterMax;
+
+    @Option(
             names = "--seed",
             defaultValue = "" + MatrixCells.SEED,
             description = "Seed of every bench_setup (default: ${DEFAULT-VALUE}).")
@@ -148,7 +156,7 @@ final class BenchCommand implements Callable<Integer> {
         Path repo = root != null ? root : findRoot();
         Path dir = out != null ? out : defaultOut();
         Files.createDirectories(dir);
-        Runners r = runners != null ? runners : new RealRunners(repo, err);
+        Runners r = runners != null ? runners : new RealRunners(repo, err, Sizes.parse(interpreterMax));
 
         boolean interactive = System.console() != null;
         ProgressBar bar = ProgressBar.counting(err, "bench", plan.cells().size(), interactive, "cells");
@@ -307,17 +315,20 @@ final class BenchCommand implements Callable<Integer> {
         private final Path root;
         private final PrintWriter err;
 
-        RealRunners(Path root, PrintWriter err) {
+        private final long interpreterMax;
+
+        RealRunners(Path root, PrintWriter err, long interpreterMax) {
             this.root = root;
             this.err = err;
+            this.interpreterMax = interpreterMax;
         }
 
         @Override
         public List<BenchResult> runJvm(BenchPlan plan, Consumer<String> progress) {
-            return runJvm(plan, progress, err);
+            return runJvm(plan, progress, interpreterMax);
         }
 
-        static List<BenchResult> runJvm(BenchPlan plan, Consumer<String> progress, PrintWriter err) {
+        static List<BenchResult> runJvm(BenchPlan plan, Consumer<String> progress, long interpreterMax) {
             List<EngineId> jvmEngines = new ArrayList<>();
             for (EngineId e : EngineId.values()) {
                 if (plan.isJvm(e) && !plan.on(e).isEmpty()) {
@@ -335,7 +346,7 @@ final class BenchCommand implements Callable<Integer> {
                             plan.variants() == null ? List.of(Variant.values()) : plan.variants(),
                             jvmEngines,
                             plan.quick(),
-                            Selection.DEFAULT_INTERPRETER_MAX),
+                            interpreterMax),
                     progress);
         }
 

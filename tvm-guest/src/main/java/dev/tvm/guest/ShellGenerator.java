@@ -490,22 +490,10 @@ public final class ShellGenerator {
      * returns; an unknown pool traps. Only used as the whole body of a helper.
      */
     private void dispatch(Code c, int pool, IntConsumer body) {
-        c.block(); // default
-        for (int k = 0; k < pools; k++) {
-            c.block();
-        }
-        int[] targets = new int[pools];
-        for (int k = 0; k < pools; k++) {
-            targets[k] = k;
-        }
-        c.localGet(pool).brTable(targets, pools);
-        for (int k = 0; k < pools; k++) {
-            c.end();
+        cases(c, pool, k -> {
             body.accept(k);
             c.return_();
-        }
-        c.end();
-        c.unreachable();
+        });
     }
 
     /**
@@ -514,6 +502,19 @@ public final class ShellGenerator {
      */
     private void dispatchValue(Code c, int pool, IntConsumer body) {
         c.block(); // exit
+        cases(c, pool, k -> {
+            body.accept(k);
+            c.br(pools - k); // past the remaining case blocks and the default one
+        });
+        c.end();
+    }
+
+    /**
+     * The br_table skeleton: {@code block (default) block^N  br_table 0..N-1 N}, then per case k
+     * {@code end; caseEnd(k)}, then the default's {@code end; unreachable}. {@code caseEnd} must
+     * leave the case (return or branch).
+     */
+    private void cases(Code c, int pool, IntConsumer caseEnd) {
         c.block(); // default
         for (int k = 0; k < pools; k++) {
             c.block();
@@ -525,12 +526,10 @@ public final class ShellGenerator {
         c.localGet(pool).brTable(targets, pools);
         for (int k = 0; k < pools; k++) {
             c.end();
-            body.accept(k);
-            c.br(pools - k); // to exit
+            caseEnd.accept(k);
         }
         c.end();
         c.unreachable();
-        c.end();
     }
 
     private void genPoolHelpers() {

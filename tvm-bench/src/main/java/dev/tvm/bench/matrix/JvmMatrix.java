@@ -125,9 +125,9 @@ public final class JvmMatrix {
                     // monomorphic (bench/THREATS.md); quick is a smoke test, full a measurement
                     .forks(1)
                     .warmupIterations(3)
-                    .warmupTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(700))
+                    .warmupTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(500))
                     .measurementIterations(quick ? 3 : 5)
-                    .measurementTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(700))
+                    .measurementTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(500))
                     .jvmArgsAppend(
                             "--enable-native-access=ALL-UNNAMED",
                             "--sun-misc-unsafe-memory-access=allow",

@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param engines JVM engines ({@code chicory-compiler}, {@code chicory-interpreter}, {@code jvm} for
  *     java-segment, {@code graalwasm} for m64); others are skipped with a note
  * @param quick quick JMH settings (1 fork, 3 x 0.25 s warmup, 3 x 0.25 s measurement) instead of
- *     full ones (1 fork, 3 x 0.7 s warmup, 5 x 0.7 s measurement)
+ *     full ones (1 fork, 3 x 0.5 s warmup, 5 x 0.5 s measurement)
  * @param interpreterMaxBytes the interpreter runs sizes up to this only (it is 50-100x slower); larger
  *     cells are skipped with a note
  */
