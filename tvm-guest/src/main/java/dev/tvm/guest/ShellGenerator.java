@@ -468,6 +468,20 @@ public final class ShellGenerator {
         m.body(fCheck, c);
     }
 
+    /**
+     * With {@code handle, offset, len} on the stack: {@code into = check(...)}, and a negative
+     * {@code into} (an error code) is returned at once, as the function's i64 result or i32 status.
+     */
+    private void checkOrReturn(Code c, int into, boolean i64Result) {
+        c.call(fCheck).localTee(into).i64Const(0).i64LtS().if_();
+        c.localGet(into);
+        if (!i64Result) {
+            c.i32WrapI64();
+        }
+        c.return_();
+        c.end();
+    }
+
     /** Pushes the meta address of slot {@code slot} of region {@code rid} (both i32 locals). */
     private void slotRecord(Code c, int rid, int slot) {
         c.localGet(rid).i32Const(1).i32Sub().i32Const(slotsPerRegion * 16).i32Mul();
@@ -893,16 +907,8 @@ public final class ShellGenerator {
         int slot = c.local(I32);
         int srec = c.local(I32);
         int gen = c.local(I32);
-        c.localGet(0)
-                .i64Const(0)
-                .i64Const(0)
-                .call(fCheck)
-                .localTee(r)
-                .i64Const(0)
-                .i64LtS()
-                .if_();
-        c.localGet(r).i32WrapI64().return_();
-        c.end();
+        c.localGet(0).i64Const(0).i64Const(0);
+        checkOrReturn(c, r, false);
         c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localTee(rid);
         c.i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localSet(rec);
         c.localGet(0)
@@ -1069,16 +1075,8 @@ public final class ShellGenerator {
 
     private void genSizeOf(Code c) {
         int r = c.local(I64);
-        c.localGet(0)
-                .i64Const(0)
-                .i64Const(0)
-                .call(fCheck)
-                .localTee(r)
-                .i64Const(0)
-                .i64LtS()
-                .if_();
-        c.localGet(r).return_();
-        c.end();
+        c.localGet(0).i64Const(0).i64Const(0);
+        checkOrReturn(c, r, true);
         int rid = c.local(I32);
         int slot = c.local(I32);
         c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localSet(rid);
@@ -1105,27 +1103,11 @@ public final class ShellGenerator {
         int left = c.local(I64);
         int n = c.local(I32);
         int scratch = (int) scratchBase(maxRegions, slotsPerRegion);
-        c.localGet(2)
-                .localGet(3)
-                .localGet(4)
-                .call(fCheck)
-                .localTee(s)
-                .i64Const(0)
-                .i64LtS()
-                .if_();
-        c.localGet(s).i32WrapI64().return_();
-        c.end();
+        c.localGet(2).localGet(3).localGet(4);
+        checkOrReturn(c, s, false);
         c.globalGet(gPool).localSet(sp);
-        c.localGet(0)
-                .localGet(1)
-                .localGet(4)
-                .call(fCheck)
-                .localTee(d)
-                .i64Const(0)
-                .i64LtS()
-                .if_();
-        c.localGet(d).i32WrapI64().return_();
-        c.end();
+        c.localGet(0).localGet(1).localGet(4);
+        checkOrReturn(c, d, false);
         c.globalGet(gPool).localSet(dp);
         c.localGet(dp).localGet(sp).i32Eq().if_();
         c.localGet(dp)
@@ -1170,16 +1152,8 @@ public final class ShellGenerator {
         int ptr = in ? 2 : 0;
         int len = 3;
         int a = c.local(I64);
-        c.localGet(handle)
-                .localGet(offset)
-                .localGet(len)
-                .call(fCheck)
-                .localTee(a)
-                .i64Const(0)
-                .i64LtS()
-                .if_();
-        c.localGet(a).i32WrapI64().return_();
-        c.end();
+        c.localGet(handle).localGet(offset).localGet(len);
+        checkOrReturn(c, a, false);
         // ptr + len <= guest memory bytes, in 64-bit arithmetic so nothing wraps
         c.localGet(ptr).i64ExtendI32U().localGet(len).i64Add();
         c.memorySize(guestMemory).i64ExtendI32U().i64Const(16).i64Shl().i64GtU().if_();
@@ -1204,16 +1178,8 @@ public final class ShellGenerator {
     private void genWindow(Code c) {
         int a = c.local(I64);
         int pool = c.local(I32);
-        c.localGet(0)
-                .localGet(1)
-                .localGet(2)
-                .call(fCheck)
-                .localTee(a)
-                .i64Const(0)
-                .i64LtS()
-                .if_();
-        c.localGet(a).return_();
-        c.end();
+        c.localGet(0).localGet(1).localGet(2);
+        checkOrReturn(c, a, true);
         c.globalGet(gPool).localSet(pool);
         dispatchValue(c, pool, k -> {
             c.localGet(a).i32WrapI64().globalSet(gWinBase[k]);
@@ -1267,16 +1233,8 @@ public final class ShellGenerator {
     /** fill(handle, offset, len, value) -> status. */
     private void genFill(Code c) {
         int a = c.local(I64);
-        c.localGet(0)
-                .localGet(1)
-                .localGet(2)
-                .call(fCheck)
-                .localTee(a)
-                .i64Const(0)
-                .i64LtS()
-                .if_();
-        c.localGet(a).i32WrapI64().return_();
-        c.end();
+        c.localGet(0).localGet(1).localGet(2);
+        checkOrReturn(c, a, false);
         c.globalGet(gPool)
                 .localGet(a)
                 .i32WrapI64()
