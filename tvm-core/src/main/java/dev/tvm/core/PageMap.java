@@ -1,5 +1,7 @@
 package dev.tvm.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
@@ -8,15 +10,28 @@ import java.util.Arrays;
  * mark ({@code touched}) hold data.
  *
  * <pre>
- * page state     resident bit   slot      where the bytes are
- * ZERO           0              -1        nowhere: page at or above touched, reads as zero
- * RESIDENT       1              -1        in the region's backing memory
- * SPILLED        0              >= 0      in spill-file slot {@code slot}, checksum {@code crc}
+ * page state  resident  slot  clean  where the bytes are
+ * ZERO        0         -1    0      nowhere, reads as zero: at or above touched, or a fresh page
+ *                                    of a large allocation not accessed yet
+ * RESIDENT    1         -1    0      in the region's backing memory only
+ * CLEAN       1         >= 0  1      in memory, and the same bytes in slot {@code slot} (crc {@code crc})
+ * DIRTY       1         >= 0  0      in memory; slot {@code slot} holds an older copy, rewritten in place
+ * SPILLED     0         >= 0  0      in spill-file slot {@code slot} only, checksum {@code crc}
+ *
+ *   RESIDENT --evict: write--> SPILLED --fault: read, keep the slot--> CLEAN
+ *   CLEAN --evict: no write--> SPILLED          CLEAN --any write--> DIRTY
+ *   DIRTY --evict: rewrite the same slot--> SPILLED
+ *   CLEAN, DIRTY --slot reclaimed under disk pressure--> RESIDENT
  * </pre>
  *
- * <p>Invariant: every page below {@code touchedPages} is RESIDENT or SPILLED, never ZERO; every
- * page at or above it is ZERO. Not thread-safe: the region's lock guards it (exclusive for
- * changes, shared for {@link #allResident} queries).
+ * <p>A page faulted back in keeps its slot, so evicting it again unmodified writes nothing and a
+ * modified one goes back to the slot it had: a page owns at most one slot for its whole life.
+ *
+ * <p>Invariant: every page at or above {@code touchedPages} is ZERO; below it, a ZERO page's
+ * memory reads as zero (it was never written, or was discarded), so faulting it in reads nothing. Not thread-safe except {@link #markWritten}: the
+ * region's lock guards the map (exclusive for changes, shared for queries); the clean bits alone
+ * are cleared by writers holding the lock shared, atomically, so concurrent writers to one page
+ * cannot lose the transition to DIRTY.
  */
 final class PageMap {
     /** Residency granularity in bytes: one WebAssembly page. */
@@ -24,7 +39,12 @@ final class PageMap {
 
     static final int PAGE_SHIFT = 16;
 
+    private static final VarHandle BITS = MethodHandles.arrayElementVarHandle(long[].class);
+
     private final long[] resident;
+    /** CLEAN pages; set under the exclusive lock, cleared by writers under the shared one. */
+    private final long[] clean;
+
     private long[] slots;
     private int[] crcs;
     private int residentCount;
@@ -33,6 +53,7 @@ final class PageMap {
     PageMap(long capacity) {
         int pages = (int) ((capacity + PAGE_SIZE - 1) >>> PAGE_SHIFT);
         this.resident = new long[(pages + 63) >>> 6];
+        this.clean = new long[resident.length];
     }
 
     static int pageOf(long offset) {
@@ -82,6 +103,68 @@ final class PageMap {
         residentCount--;
     }
 
+    /** Whether the page is CLEAN: resident, with an identical copy in its slot. */
+    boolean isClean(int page) {
+        return ((long) BITS.getVolatile(clean, page >>> 6) & (1L << page)) != 0;
+    }
+
+    /**
+     * A resident page just read back from its slot (which it keeps): CLEAN. Exclusive lock held;
+     * the page must be SPILLED.
+     */
+    void markFaulted(int page) {
+        resident[page >>> 6] |= 1L << page;
+        residentCount++;
+        spilledCount--;
+        BITS.getAndBitwiseOr(clean, page >>> 6, 1L << page);
+    }
+
+    /**
+     * Records that {@code [at, at + length)} is about to be written: its CLEAN pages become DIRTY.
+     * Safe under the shared lock; one plain read per page when nothing is clean.
+     */
+    void markWritten(long at, long length) {
+        if (length <= 0) {
+            return;
+        }
+        int last = pageOf(at + length - 1);
+        for (int p = pageOf(at); p <= last; p++) {
+            long bit = 1L << p;
+            if ((clean[p >>> 6] & bit) != 0) {
+                BITS.getAndBitwiseAnd(clean, p >>> 6, ~bit);
+            }
+        }
+    }
+
+    /** Every page becomes non-CLEAN (its memory may have been written by other means). */
+    void markAllWritten() {
+        for (int i = 0; i < clean.length; i++) {
+            BITS.setVolatile(clean, i, 0L);
+        }
+    }
+
+    /**
+     * A CLEAN page leaves memory without a write: it is SPILLED again in the slot it kept.
+     * Exclusive lock held.
+     */
+    void evictClean(int page) {
+        BITS.getAndBitwiseAnd(clean, page >>> 6, ~(1L << page));
+        resident[page >>> 6] &= ~(1L << page);
+        residentCount--;
+        spilledCount++;
+    }
+
+    /**
+     * Takes the slot away from a CLEAN or DIRTY page, which stays resident (RESIDENT): returns the
+     * slot, for the caller to free. Exclusive lock held.
+     */
+    long reclaimSlot(int page) {
+        BITS.getAndBitwiseAnd(clean, page >>> 6, ~(1L << page));
+        long slot = slots[page];
+        slots[page] = -1;
+        return slot;
+    }
+
     /** The spill slot of a page, or -1. */
     long slot(int page) {
         return slots == null ? -1 : slots[page];
@@ -91,6 +174,10 @@ final class PageMap {
         return crcs[page];
     }
 
+    /**
+     * A resident page was written to {@code slot} (its own old slot, or a new one) and left
+     * memory: SPILLED. Exclusive lock held.
+     */
     void setSpilled(int page, long slot, int crc) {
         if (slots == null) {
             slots = new long[resident.length << 6];
@@ -102,11 +189,26 @@ final class PageMap {
         spilledCount++;
     }
 
-    /** Forgets a page's spill slot (after it was faulted in or discarded); returns the slot. */
-    long clearSpilled(int page) {
-        long slot = slots[page];
-        slots[page] = -1;
-        spilledCount--;
+    /**
+     * Forgets a page's slot when the page is discarded (reset, compaction, destroy), whatever its
+     * state; returns the slot (-1 if it had none) for the caller to free.
+     */
+    long forget(int page) {
+        if (isResident(page)) {
+            clearResident(page);
+            BITS.getAndBitwiseAnd(clean, page >>> 6, ~(1L << page));
+            if (slots == null || slots[page] < 0) {
+                return -1;
+            }
+            long slot = slots[page];
+            slots[page] = -1;
+            return slot;
+        }
+        long slot = slot(page);
+        if (slot >= 0) {
+            slots[page] = -1;
+            spilledCount--;
+        }
         return slot;
     }
 

@@ -77,6 +77,13 @@ import java.util.concurrent.locks.StampedLock;
  * below it are cleared.
  */
 public final class Region {
+    /**
+     * The most bytes one step of a read, write, fill or non-resident copy faults in at once: a
+     * multi-page operation of any length runs in steps of this size, so it needs only this much
+     * (a few pages) resident at a time, whatever the budget.
+     */
+    static final long STEP_BYTES = 256 * 1024;
+
     /** Spilled pages read along with a faulting one when their slots follow on (up to 1 MiB). */
     static final int READ_AHEAD_PAGES = 15;
 
@@ -264,7 +271,7 @@ public final class Region {
                 throw e;
             }
         }
-        if (offset < touched) {
+        if (offset < touched && pages == null) {
             segment.asSlice(offset, Math.min(size, touched - offset)).fill((byte) 0);
         }
         touched = Math.max(touched, end);
@@ -272,22 +279,26 @@ public final class Region {
     }
 
     /**
-     * Before an allocation at {@code [offset, end)}: faults in the reused part below {@code
-     * touched} (it will be zeroed, and shares pages with live data) and reserves the fresh pages
-     * above it. Exclusive lock held.
+     * Before an allocation at {@code [offset, end)}: zeroes the reused part below {@code touched}
+     * (it may share pages with live data), step by step so that only a few of its pages need be
+     * resident at once, and reserves the fresh pages above it if they are few; the fresh pages of
+     * a larger allocation stay ZERO (see {@link PageMap}) until first accessed, so an allocation
+     * of any size fits any budget. Exclusive lock held.
      */
     private void makeAllocationResident(long offset, long size, long end) {
-        int protectFirst = PageMap.pageOf(offset);
-        int protectLast = PageMap.pageOf(end - 1);
         long reusedEnd = Math.min(offset + size, touched);
-        if (offset < reusedEnd) {
-            faultRange(offset, reusedEnd - offset, protectFirst, protectLast);
+        for (long at = offset; at < reusedEnd; ) {
+            long n = Math.min(reusedEnd - at, STEP_BYTES - (at & (PageMap.PAGE_SIZE - 1)));
+            faultRange(at, n, PageMap.pageOf(at), PageMap.pageOf(at + n - 1));
+            pages.markWritten(at, n);
+            segment.asSlice(at, n).fill((byte) 0);
+            at += n;
         }
         int before = PageMap.pagesFor(touched);
         int after = PageMap.pagesFor(end);
-        if (after > before) {
+        if (after > before && (long) (after - before) << PageMap.PAGE_SHIFT <= STEP_BYTES) {
             int[] fresh = PageMap.range(before, after - before);
-            reservePages(fresh, fresh.length, protectFirst, protectLast);
+            reservePages(fresh, fresh.length, before, after - 1, false);
             for (int page : fresh) {
                 pages.markResident(page);
             }
@@ -336,40 +347,37 @@ public final class Region {
      * destination may be any segment (heap, off-heap, another region's).
      */
     public void read(long handle, long offset, MemorySegment dst, long dstOffset, long length) {
-        lock.readLock();
-        try {
-            checkLive();
-            long at = residentRange(handle, offset, length);
-            MemorySegment.copy(segment, at, dst, dstOffset, length);
-            metrics.recordRead(length);
-        } finally {
-            lock.tryUnlockRead();
-        }
+        transfer(handle, offset, dst, dstOffset, length, false);
+        metrics.recordRead(length);
     }
 
     /** Copies {@code length} bytes from {@code src} into an allocation at {@code offset}. */
     public void write(long handle, long offset, MemorySegment src, long srcOffset, long length) {
-        lock.readLock();
-        try {
-            checkLive();
-            checkWritable();
-            long at = residentRange(handle, offset, length);
-            MemorySegment.copy(src, srcOffset, segment, at, length);
-            metrics.recordWrite(length);
-        } finally {
-            lock.tryUnlockRead();
-        }
+        transfer(handle, offset, src, srcOffset, length, true);
+        metrics.recordWrite(length);
     }
 
     /** Sets {@code length} bytes at {@code offset} inside an allocation to {@code value}. */
     public void fill(long handle, long offset, long length, byte value) {
         lock.readLock();
+        long done = 0;
         try {
             checkLive();
             checkWritable();
-            long at = residentRange(handle, offset, length);
-            segment.asSlice(at, length).fill(value);
+            do {
+                long n = stepLength(handle, offset + done, length - done);
+                long at = writableRange(handle, offset + done, n);
+                segment.asSlice(at, n).fill(value);
+                done += n;
+            } while (done < length);
             metrics.recordWrite(length);
+        } catch (TvmException e) {
+            throw partial(
+                    e,
+                    "fill",
+                    done,
+                    length,
+                    "bytes [" + (offset + done) + ", " + (offset + length) + ") of " + HandleCodec.describe(handle));
         } finally {
             lock.tryUnlockRead();
         }
@@ -445,7 +453,7 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            segment.set(I32, residentRange(handle, offset, 4), value);
+            segment.set(I32, writableRange(handle, offset, 4), value);
             metrics.recordWrite(4);
         } finally {
             lock.tryUnlockRead();
@@ -458,7 +466,7 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            segment.set(I64, residentRange(handle, offset, 8), value);
+            segment.set(I64, writableRange(handle, offset, 8), value);
             metrics.recordWrite(8);
         } finally {
             lock.tryUnlockRead();
@@ -478,90 +486,187 @@ public final class Region {
     /**
      * Copies between two allocations of this region, or from {@code src} in {@code source} (any
      * region). Overlapping ranges copy as if through a temporary buffer. Bytes never pass through
-     * guest memory or the Java heap.
+     * guest memory. When both ranges are resident they are copied at once under the regions'
+     * shared locks; otherwise the copy streams through a small buffer, {@value #STEP_BYTES} bytes
+     * at a time, so only that much of each side needs to be resident at once, whatever the
+     * length and the budget.
+     *
+     * @throws TvmException if the copy cannot proceed; if bytes were already copied its message
+     *     says how many and which bytes of the destination are unchanged
      */
     void copyFrom(Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
         if (spec.readOnly()) {
             throw readOnly();
         }
-        if (source == this) {
-            lock.readLock();
-            try {
-                checkLive();
-                long from = locate(srcHandle, srcOffset, length);
-                long to = locate(dstHandle, dstOffset, length);
-                while (pages != null && !(pages.allResident(from, length) && pages.allResident(to, length))) {
-                    lock.tryUnlockRead();
-                    faultBothHoldingRead(srcHandle, srcOffset, dstHandle, dstOffset, length);
-                    checkLive();
-                    from = locate(srcHandle, srcOffset, length);
-                    to = locate(dstHandle, dstOffset, length);
-                }
-                MemorySegment.copy(segment, from, segment, to, length);
-            } finally {
-                lock.tryUnlockRead();
-            }
-        } else {
-            // Fault each side in alone first: faulting while holding the other region's shared
-            // lock could deadlock against a copy in the opposite direction.
-            for (int attempt = 0; ; attempt++) {
-                source.prefault(srcHandle, srcOffset, length);
-                prefault(dstHandle, dstOffset, length);
-                if (copyAcross(source, srcHandle, srcOffset, dstHandle, dstOffset, length) || attempt > 100) {
-                    break;
-                }
-            }
-            source.metrics.recordRead(length);
-            metrics.recordWrite(length);
-            return;
+        if (!(source == this
+                ? copyWithin(srcHandle, srcOffset, dstHandle, dstOffset, length)
+                : copyAcross(source, srcHandle, srcOffset, dstHandle, dstOffset, length))) {
+            copyStreaming(source, srcHandle, srcOffset, dstHandle, dstOffset, length);
         }
         source.metrics.recordRead(length);
         metrics.recordWrite(length);
     }
 
-    /** Locks both regions shared (in id order) and copies if both ranges are resident. */
-    private boolean copyAcross(
-            Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
-        {
-            // Shared locks in id order: two copies in opposite directions cannot deadlock behind
-            // queued writers.
-            Region first = source.id() < id() ? source : this;
-            Region second = first == this ? source : this;
-            long s1 = first.lock.readLock();
-            try {
-                long s2 = second.lock.readLock();
-                try {
-                    source.checkLive();
-                    checkLive();
-                    long from = source.locate(srcHandle, srcOffset, length);
-                    long to = locate(dstHandle, dstOffset, length);
-                    if ((source.pages != null && !source.pages.allResident(from, length))
-                            || (pages != null && !pages.allResident(to, length))) {
-                        return false; // evicted between the prefault and the locks: retry
-                    }
-                    MemorySegment.copy(source.segment, from, segment, to, length);
-                    return true;
-                } finally {
-                    second.lock.unlockRead(s2);
-                }
-            } finally {
-                first.lock.unlockRead(s1);
+    /** Copies within this region if both ranges are resident; returns false (nothing done) if not. */
+    private boolean copyWithin(long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
+        long stamp = lock.readLock();
+        try {
+            checkLive();
+            long from = locate(srcHandle, srcOffset, length);
+            long to = locate(dstHandle, dstOffset, length);
+            if (pages != null && !(pages.allResident(from, length) && pages.allResident(to, length))) {
+                return false;
             }
+            if (pages != null) {
+                pages.markWritten(to, length);
+            }
+            MemorySegment.copy(segment, from, segment, to, length);
+            return true;
+        } finally {
+            lock.unlockRead(stamp);
         }
     }
 
-    /** Faults a range in if needed, holding no lock before or after. */
-    private void prefault(long handle, long offset, long length) {
-        if (pages == null) {
-            return;
+    /** Copies across regions if both ranges are resident; returns false (nothing done) if not. */
+    private boolean copyAcross(
+            Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
+        // Shared locks in id order: two copies in opposite directions cannot deadlock behind
+        // queued writers.
+        Region first = source.id() < id() ? source : this;
+        Region second = first == this ? source : this;
+        long s1 = first.lock.readLock();
+        try {
+            long s2 = second.lock.readLock();
+            try {
+                source.checkLive();
+                checkLive();
+                long from = source.locate(srcHandle, srcOffset, length);
+                long to = locate(dstHandle, dstOffset, length);
+                if ((source.pages != null && !source.pages.allResident(from, length))
+                        || (pages != null && !pages.allResident(to, length))) {
+                    return false;
+                }
+                if (pages != null) {
+                    pages.markWritten(to, length);
+                }
+                MemorySegment.copy(source.segment, from, segment, to, length);
+                return true;
+            } finally {
+                second.lock.unlockRead(s2);
+            }
+        } finally {
+            first.lock.unlockRead(s1);
         }
+    }
+
+    /**
+     * A copy whose ranges are not all resident: through a buffer of {@value #STEP_BYTES} bytes,
+     * each step reading from the source and writing to this region with the ordinary fault path,
+     * so each step needs only a few pages of each side resident. Overlapping ranges of one
+     * allocation are copied from the end when the destination lies above the source.
+     */
+    private void copyStreaming(
+            Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
+        boolean backward = source == this && srcHandle == dstHandle && dstOffset > srcOffset;
+        long done = 0;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment buffer = scratch.allocate(Math.min(length, STEP_BYTES));
+            while (done < length) {
+                long n = Math.min(STEP_BYTES, length - done);
+                long at = backward ? length - done - n : done;
+                source.transfer(srcHandle, srcOffset + at, buffer, 0, n, false);
+                transfer(dstHandle, dstOffset + at, buffer, 0, n, true);
+                done += n;
+            }
+        } catch (TvmException e) {
+            throw partial(
+                    e,
+                    "copy",
+                    done,
+                    length,
+                    backward
+                            ? "bytes [" + dstOffset + ", " + (dstOffset + length - done) + ") of "
+                                    + HandleCodec.describe(dstHandle)
+                            : "bytes [" + (dstOffset + done) + ", " + (dstOffset + length) + ") of "
+                                    + HandleCodec.describe(dstHandle));
+        }
+    }
+
+    /**
+     * The body of {@link #read} ({@code store} false) and {@link #write} ({@code store} true),
+     * without metrics: {@code length} bytes between an allocation and {@code other}, step by step,
+     * faulting in only what each step needs.
+     */
+    private void transfer(long handle, long offset, MemorySegment other, long otherOffset, long length, boolean store) {
         lock.readLock();
+        long done = 0;
         try {
             checkLive();
-            residentRange(handle, offset, length);
+            if (store) {
+                checkWritable();
+            }
+            do {
+                long n = stepLength(handle, offset + done, length - done);
+                if (store) {
+                    MemorySegment.copy(other, otherOffset + done, segment, writableRange(handle, offset + done, n), n);
+                } else {
+                    MemorySegment.copy(segment, residentRange(handle, offset + done, n), other, otherOffset + done, n);
+                }
+                done += n;
+            } while (done < length);
+        } catch (TvmException e) {
+            throw partial(
+                    e,
+                    store ? "write" : "read",
+                    done,
+                    length,
+                    store
+                            ? "bytes [" + (offset + done) + ", " + (offset + length) + ") of "
+                                    + HandleCodec.describe(handle)
+                            : "bytes [" + (otherOffset + done) + ", " + (otherOffset + length)
+                                    + ") of the destination");
         } finally {
             lock.tryUnlockRead();
         }
+    }
+
+    /**
+     * How many bytes of {@code [offset, offset + length)} the next step of a multi-page access
+     * covers: all of them if they are resident (or few), else up to the end of a {@value
+     * #STEP_BYTES}-byte window. Validates the whole remaining range first, so a bad range fails
+     * before any byte moves. Lock held (shared).
+     */
+    private long stepLength(long handle, long offset, long length) {
+        long at = locate(handle, offset, length);
+        if (pages == null || length <= STEP_BYTES || pages.allResident(at, length)) {
+            return length;
+        }
+        return STEP_BYTES - (at & (PageMap.PAGE_SIZE - 1));
+    }
+
+    /**
+     * The exception for a multi-step operation that failed after {@code done} bytes: the original
+     * if nothing was done yet, else one of the same code that says how far it got and what it left
+     * unchanged.
+     */
+    private static TvmException partial(TvmException e, String op, long done, long length, String unchanged) {
+        if (done == 0) {
+            return e;
+        }
+        return TvmException.of(
+                e.code(),
+                "the " + op + " of " + length + " bytes stopped after " + done + " bytes (" + unchanged
+                        + " are unchanged): " + e.getMessage(),
+                e);
+    }
+
+    /** Locates and faults in a range for a store, marking its pages written (CLEAN becomes DIRTY). */
+    private long writableRange(long handle, long offset, long length) {
+        long at = residentRange(handle, offset, length);
+        if (pages != null) {
+            pages.markWritten(at, length);
+        }
+        return at;
     }
 
     /**
@@ -594,28 +699,6 @@ public final class Region {
             checkLive();
             long at = locate(handle, offset, length);
             faultRange(at, length, PageMap.pageOf(at), PageMap.pageOf(at + Math.max(0, length - 1)));
-            downgraded = lock.tryConvertToReadLock(stamp) != 0; // always succeeds for a write stamp
-        } finally {
-            if (!downgraded) {
-                lock.unlockWrite(stamp);
-                lock.readLock();
-            }
-        }
-    }
-
-    /** Same-region copy: both ranges resident at once, each protecting the other. */
-    private void faultBothHoldingRead(long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
-        long stamp = lock.writeLock();
-        boolean downgraded = false;
-        try {
-            checkLive();
-            // Located again under the exclusive lock: a compaction may have moved them meanwhile.
-            long from = locate(srcHandle, srcOffset, length);
-            long to = locate(dstHandle, dstOffset, length);
-            int first = PageMap.pageOf(Math.min(from, to));
-            int last = PageMap.pageOf(Math.max(from, to) + Math.max(0, length - 1));
-            faultRange(from, length, first, last);
-            faultRange(to, length, first, last);
             downgraded = lock.tryConvertToReadLock(stamp) != 0; // always succeeds for a write stamp
         } finally {
             if (!downgraded) {
@@ -663,7 +746,7 @@ public final class Region {
             }
         }
         protectLast = Math.max(protectLast, n > 0 ? missing[n - 1] : protectLast);
-        reservePages(missing, n, protectFirst, protectLast);
+        boolean overshot = reservePages(missing, n, protectFirst, protectLast, loader == null);
         SpillFile spill = residency == null ? null : residency.spillFile();
         int required = n - readAhead;
         int done = 0;
@@ -688,18 +771,15 @@ public final class Region {
                         // this access. Read the pages it needs alone and leave the rest spilled.
                         if (done < required) {
                             readSpilled(spill, page, slot, required - done);
-                            for (int i = 0; i < required - done; i++) {
-                                pages.markResident(page + i);
-                            }
                             done = required;
                         }
                         break;
                     }
-                } else if (loader != null) {
-                    loadExternal(page);
-                }
-                for (int i = 0; i < run; i++) {
-                    pages.markResident(page + i);
+                } else {
+                    if (loader != null) {
+                        loadExternal(page);
+                    }
+                    pages.markResident(page);
                 }
                 done += run;
             }
@@ -712,6 +792,9 @@ public final class Region {
         }
         if (residency != null) {
             residency.recordFault(done);
+            if (overshot) {
+                residency.settle(this, protectFirst, protectLast);
+            }
         }
         FaultEvent.finish(
                 event,
@@ -724,7 +807,10 @@ public final class Region {
                 loader != null);
     }
 
-    /** Reads {@code run} spilled pages from consecutive slots, verifies them, frees the slots. */
+    /**
+     * Reads {@code run} spilled pages from consecutive slots and verifies them; they become CLEAN,
+     * keeping their slots, so evicting them again unmodified writes nothing.
+     */
     private void readSpilled(SpillFile spill, int page, long slot, int run) {
         int[] crcs = new int[run];
         for (int i = 0; i < run; i++) {
@@ -736,9 +822,8 @@ public final class Region {
                 crcs,
                 0,
                 i -> this + " page " + (page + i));
-        spill.freeRun(slot, run);
         for (int i = 0; i < run; i++) {
-            pages.clearSpilled(page + i);
+            pages.markFaulted(page + i);
         }
     }
 
@@ -866,7 +951,7 @@ public final class Region {
                 try (FileLoader loader = FileLoader.open(file)) {
                     if (pages != null) {
                         int n = PageMap.pagesFor(size);
-                        reservePages(PageMap.range(0, n), n, 0, n - 1);
+                        reservePages(PageMap.range(0, n), n, 0, n - 1, false);
                         for (int p = 0; p < n; p++) {
                             pages.markResident(p);
                         }
@@ -944,6 +1029,50 @@ public final class Region {
                 runStart = i + 1;
             }
         }
+    }
+
+    /** The spill slot a page has (SPILLED, CLEAN or DIRTY), or -1. Exclusive lock held. */
+    long spillSlot(int page) {
+        return pages.slot(page);
+    }
+
+    /** Whether a page is CLEAN: resident and identical to its slot. Exclusive lock held. */
+    boolean isClean(int page) {
+        return pages.isClean(page);
+    }
+
+    /** Whether a page is resident. Exclusive lock held. */
+    boolean isResidentPage(int page) {
+        return pages.isResident(page);
+    }
+
+    /**
+     * A CLEAN page leaves memory without a write: the slot it kept holds the same bytes.
+     * Exclusive lock held, after {@link #pageForSpill} accepted the page.
+     */
+    void commitClean(int page) {
+        pages.evictClean(page);
+        backing.discard((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
+    }
+
+    /**
+     * Under disk pressure: frees the slots of up to {@code max} resident pages (CLEAN or DIRTY)
+     * other than those {@code skip} names; the pages stay resident with nothing lost, and are
+     * written again when next evicted. Exclusive lock held. Returns the slots freed.
+     */
+    long reclaimSlots(long max, java.util.function.IntPredicate skip) {
+        if (destroyed || pages == null || residency == null) {
+            return 0;
+        }
+        long freed = 0;
+        int touchedPages = PageMap.pagesFor(touched);
+        for (int p = 0; p < touchedPages && freed < max; p++) {
+            if (pages.isResident(p) && pages.slot(p) >= 0 && !skip.test(p)) {
+                residency.spillFile().freeRun(pages.reclaimSlot(p), 1);
+                freed++;
+            }
+        }
+        return freed;
     }
 
     /**
@@ -1029,22 +1158,27 @@ public final class Region {
         int n = 0;
         int warmPages = PageMap.pagesFor(warmBytes);
         for (int p = fromPage; p < touchedPages; p++) {
-            if (pages.isResident(p)) {
-                pages.clearResident(p);
-                if (p >= warmPages) {
-                    resident[n++] = p; // warm pages were never counted
-                }
-            } else if (pages.slot(p) >= 0) {
-                residency.spillFile().freeRun(pages.clearSpilled(p), 1);
+            if (pages.isResident(p) && p >= warmPages) {
+                resident[n++] = p; // warm pages were never counted
+            }
+            long slot = pages.forget(p);
+            if (slot >= 0) {
+                residency.spillFile().freeRun(slot, 1);
             }
         }
         releasePages(resident, n);
     }
 
-    private void reservePages(int[] list, int count, int protectFirst, int protectLast) {
+    /**
+     * Reserves room for pages about to become resident; {@code fromSlots} if they are read back
+     * from spill slots (see {@link ResidencyManager#reserve}). Returns whether the reservation
+     * overshot the budget (then {@link ResidencyManager#settle} follows once they are resident).
+     */
+    private boolean reservePages(int[] list, int count, int protectFirst, int protectLast, boolean fromSlots) {
         if (residency != null && count > 0) {
-            residency.reserve(this, list, count, protectFirst, protectLast);
+            return residency.reserve(this, list, count, protectFirst, protectLast, fromSlots);
         }
+        return false;
     }
 
     private void releasePages(int[] list, int count) {
@@ -1124,7 +1258,7 @@ public final class Region {
                 if (pages != null) {
                     int first = PageMap.pageOf(at);
                     int count = PageMap.pagesFor(n);
-                    reservePages(PageMap.range(first, count), count, 0, PageMap.pagesFor(warmBytes) - 1);
+                    reservePages(PageMap.range(first, count), count, 0, PageMap.pagesFor(warmBytes) - 1, false);
                 }
                 MemorySegment.copy(segment, at, copy, 0, n);
                 reserved.remapAnonymous(at, n);
@@ -1151,6 +1285,8 @@ public final class Region {
                 MemorySegment dst = staging.asSlice((long) i << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
                 if (pages == null || pages.isResident(page)) {
                     MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
+                } else if (pages.slot(page) < 0 && loader == null) {
+                    dst.fill((byte) 0); // a fresh page never accessed
                 } else if (pages.slot(page) < 0) {
                     dst.fill((byte) 0);
                     long offset = (long) page << PageMap.PAGE_SHIFT;
@@ -1259,7 +1395,7 @@ public final class Region {
             }
         } else {
             if (pages != null) {
-                reservePages(PageMap.range(0, n), n, 0, n - 1);
+                reservePages(PageMap.range(0, n), n, 0, n - 1, false);
                 for (int p = 0; p < n; p++) {
                     pages.markResident(p);
                 }
@@ -1334,6 +1470,9 @@ public final class Region {
             Tier before = currentTier();
             if (pages != null && touched > 0) {
                 faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
+            }
+            if (pages != null) {
+                pages.markAllWritten(); // the guest writes through the raw segment from now on
             }
             pinCount++;
             directPins++;
@@ -1469,6 +1608,9 @@ public final class Region {
                 cursor += allocator.footprint(size);
             }
             allocator.compacted(cursor);
+            if (pages != null && moved > 0) {
+                pages.markAllWritten();
+            }
             dropPagesFrom(PageMap.pagesFor(cursor));
             if (before > cursor) {
                 backing.discard(cursor, before - cursor);

@@ -18,8 +18,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -89,7 +92,11 @@ public final class RegionDirectory implements AutoCloseable {
             SpillFile spill = SpillFile.create(spillPath, PageMap.PAGE_SIZE, builder.channelFactory);
             int capacityPages = (int) Math.max(1, builder.residentBudget / PageMap.PAGE_SIZE);
             this.residency = new ResidencyManager(
-                    builder.residentBudget, spill, builder.policyFactory.apply(capacityPages), this::regionById);
+                    builder.residentBudget,
+                    spill,
+                    builder.policyFactory.apply(capacityPages),
+                    this::regionById,
+                    this::liveRegions);
         } else {
             this.residency = null;
             this.spillPath = null;
@@ -449,6 +456,12 @@ public final class RegionDirectory implements AutoCloseable {
      * Consistent: all regions are locked for the duration, in id order. Handles taken before the
      * snapshot are valid in the restored directory.
      *
+     * <p>Crash-safe: the snapshot is written to a temporary file beside {@code file}, forced to
+     * disk, then renamed over {@code file} atomically and the directory entry forced. A crash at
+     * any point leaves {@code file} as it was (the previous snapshot, or nothing) and at most a
+     * temporary {@code .FILE.*.tmp} beside it, which {@link Builder#open} never takes for a
+     * snapshot and the next snapshot to the same file removes.
+     *
      * <p>Metadata layout (big-endian {@code DataOutput}): magic "TVMD", version, next fresh id,
      * the (id, generation) pairs of every id ever used, then per region: reference, name, kind,
      * capacity, allocator, initial tier, pinnable, spillable, page size, high-water mark, first
@@ -460,7 +473,9 @@ public final class RegionDirectory implements AutoCloseable {
             List<Region> live = liveRegions();
             long[] stamps = new long[live.size()];
             int locked = 0;
-            try (SpillFile out = SpillFile.create(file, PageMap.PAGE_SIZE);
+            Path temp = temporaryBeside(file);
+            boolean written = false;
+            try (SpillFile out = SpillFile.create(temp, PageMap.PAGE_SIZE);
                     Arena scratch = Arena.ofConfined()) {
                 for (Region r : live) {
                     stamps[locked++] = r.lockForSnapshot();
@@ -488,14 +503,75 @@ public final class RegionDirectory implements AutoCloseable {
                     r.writeSnapshotLocked(out, staging, meta);
                 }
                 meta.flush();
-                out.writeMetadata(bytes.toByteArray());
+                out.writeMetadata(bytes.toByteArray()); // forces the file
+                written = true;
             } catch (IOException e) {
-                throw TvmException.of(ErrorCode.SPILL_IO_ERROR, "cannot write snapshot " + file + ": " + e);
+                throw TvmException.of(
+                        ErrorCode.SPILL_IO_ERROR,
+                        "cannot write snapshot " + file + ": " + e + "; " + file + " is unchanged",
+                        e);
+            } catch (TvmException e) {
+                throw TvmException.of(
+                        e.code(),
+                        "cannot write snapshot " + file + ": " + e.getMessage() + "; " + file + " is unchanged",
+                        e);
             } finally {
                 for (int i = 0; i < locked; i++) {
                     live.get(i).unlockAfterEviction(stamps[i]);
                 }
+                if (!written) {
+                    deleteQuietly(temp);
+                }
             }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                forceDirectory(file.toAbsolutePath().getParent());
+            } catch (IOException e) {
+                deleteQuietly(temp);
+                throw TvmException.of(
+                        ErrorCode.SPILL_IO_ERROR,
+                        "cannot put snapshot " + file + " in place: " + e + "; " + file + " is unchanged",
+                        e);
+            }
+        }
+    }
+
+    /**
+     * A fresh temporary file beside {@code file} (same file system, so the rename is atomic);
+     * removes temporaries that an earlier, interrupted snapshot to the same file left behind.
+     */
+    private static Path temporaryBeside(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        String prefix = "." + file.getFileName() + ".";
+        try (var stale = Files.newDirectoryStream(parent, prefix + "*.tmp")) {
+            for (Path p : stale) {
+                deleteQuietly(p);
+            }
+            return Files.createTempFile(parent, prefix, ".tmp");
+        } catch (IOException e) {
+            throw TvmException.of(
+                    ErrorCode.SPILL_IO_ERROR,
+                    "cannot write snapshot " + file + ": cannot create a file in " + parent + ": " + e,
+                    e);
+        }
+    }
+
+    /** Makes a rename in {@code directory} durable (Linux and macOS allow fsync on a directory). */
+    private static void forceDirectory(Path directory) throws IOException {
+        try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!System.getProperty("os.name", "").startsWith("Windows")) {
+                throw e;
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a leftover temporary is removed by the next snapshot to the same file
         }
     }
 

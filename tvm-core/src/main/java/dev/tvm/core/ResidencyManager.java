@@ -4,8 +4,6 @@ import dev.tvm.core.events.SpillEvent;
 import dev.tvm.core.residency.AccessBuffer;
 import dev.tvm.core.residency.EvictionPolicy;
 import dev.tvm.core.spill.SpillFile;
-import dev.tvm.core.spill.SpillQueue;
-import dev.tvm.core.spill.SpillRun;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * Keeps a directory's resident bytes under its budget by spilling cold pages to one {@link
@@ -55,6 +54,7 @@ final class ResidencyManager implements AutoCloseable {
     private final SpillFile spill;
     private final EvictionPolicy policy;
     private final IntFunction<Region> regionsById;
+    private final Supplier<List<Region>> liveRegions;
     private final AccessBuffer accesses = new AccessBuffer();
     /** Guards the policy and eviction. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -66,6 +66,8 @@ final class ResidencyManager implements AutoCloseable {
     private final LongAdder pagesFaulted = new LongAdder();
     private final LongAdder evictions = new LongAdder();
     private final LongAdder pagesSpilled = new LongAdder();
+    private final LongAdder pagesEvictedClean = new LongAdder();
+    private final LongAdder slotsReclaimed = new LongAdder();
     private final LongAdder spillFailures = new LongAdder();
     private final LongAdder busySkips = new LongAdder();
     private final LongAdder pagesDropped = new LongAdder();
@@ -75,12 +77,18 @@ final class ResidencyManager implements AutoCloseable {
     /** Whether the last eviction round failed to write (guarded by {@code lock}). */
     private boolean spillFailedInLastRound;
 
-    ResidencyManager(long budget, SpillFile spill, EvictionPolicy policy, IntFunction<Region> regionsById) {
+    ResidencyManager(
+            long budget,
+            SpillFile spill,
+            EvictionPolicy policy,
+            IntFunction<Region> regionsById,
+            Supplier<List<Region>> liveRegions) {
         this.budget = budget;
         this.slack = Math.max(4L * PageMap.PAGE_SIZE, budget / 64);
         this.spill = spill;
         this.policy = policy;
         this.regionsById = regionsById;
+        this.liveRegions = liveRegions;
     }
 
     static long key(Region region, int page) {
@@ -124,11 +132,21 @@ final class ResidencyManager implements AutoCloseable {
      * fill them). Pages of the requester in {@code [protectFirst, protectLast]} are never chosen
      * as victims: they are the ones being made resident.
      *
+     * <p>{@code fromSlots}: the pages are being read back from spill slots they keep (a fault).
+     * If the spill file cannot take victims (a full disk) such a reservation may overshoot the
+     * budget (by at most its own pages beyond the slack) instead of failing, since the pages it
+     * brings in have slots that {@link #settle} then hands to the victims: a read never needs
+     * disk space.
+     *
+     * @return whether the reservation overshot the budget; the caller then calls {@link #settle}
+     *     once the pages are resident
      * @throws TvmException.CapacityExceededException ({@link ErrorCode#NO_MEMORY}) if the budget
-     *     cannot be met because too little is evictable
+     *     cannot be met because too little is evictable; its message carries the spill file's
+     *     failure, if that is why
      */
-    void reserve(Region requester, int[] pages, int count, int protectFirst, int protectLast) {
+    boolean reserve(Region requester, int[] pages, int count, int protectFirst, int protectLast, boolean fromSlots) {
         long bytes = (long) count * PageMap.PAGE_SIZE;
+        boolean overshot = false;
         lock.lock();
         try {
             accesses.drainTo(policy::recordAccess);
@@ -139,27 +157,19 @@ final class ResidencyManager implements AutoCloseable {
                     continue;
                 }
                 if (resident.get() + bytes <= budget + slack) {
-                    break; // everything evictable is busy right now: overshoot within the slack
+                    overshot = true;
+                    break; // everything evictable is busy or the disk is full: overshoot within the slack
+                }
+                if (fromSlots && spillFailedInLastRound && resident.get() <= budget + slack) {
+                    overshot = true;
+                    break; // the spill file is full, and these pages bring the slots settle() needs
                 }
                 long now = System.nanoTime();
                 if (deadline == 0) {
                     deadline = now + MAX_WAIT_NANOS;
                 }
                 if (now - deadline > 0 || spillFailedInLastRound) {
-                    TvmException failure = lastSpillFailure;
-                    TvmException e = TvmException.of(
-                            ErrorCode.NO_MEMORY,
-                            "resident budget " + budget + " bytes cannot fit " + bytes + " more bytes for "
-                                    + requester + ": " + resident.get()
-                                    + " bytes are resident and none could be evicted"
-                                    + (spillFailedInLastRound
-                                            ? ": the spill file failed (see cause); the data stays resident"
-                                            : " for " + MAX_WAIT_NANOS / 1_000_000
-                                                    + " ms (pinned, not spillable or in use)"));
-                    if (failure != null) {
-                        e.initCause(failure);
-                    }
-                    throw e;
+                    throw noRoom(requester, bytes);
                 }
                 // Let the holders of busy regions finish: they may be waiting for this very lock
                 // to make room for themselves, holding the regions we would evict from.
@@ -176,6 +186,39 @@ final class ResidencyManager implements AutoCloseable {
             }
             long now = resident.addAndGet(bytes);
             peakResident.accumulateAndGet(now, Math::max);
+            return overshot;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private TvmException noRoom(Region requester, long bytes) {
+        TvmException failure = lastSpillFailure;
+        TvmException e = TvmException.of(
+                ErrorCode.NO_MEMORY,
+                "resident budget " + budget + " bytes cannot fit " + bytes + " more bytes for " + requester + ": "
+                        + resident.get() + " bytes are resident and none could be evicted"
+                        + (spillFailedInLastRound && failure != null
+                                ? ": the data stays resident and readable; " + failure.getMessage()
+                                : " for " + MAX_WAIT_NANOS / 1_000_000 + " ms (pinned, not spillable or in use)"));
+        if (failure != null && spillFailedInLastRound) {
+            e.initCause(failure);
+        }
+        return e;
+    }
+
+    /**
+     * After an overshooting {@link #reserve}: evicts back under the budget, now that the pages
+     * read in hold slots that victims can take. Caller holds the requester's exclusive lock. Never
+     * throws for a spill failure: the pages were read correctly, and the next reservation tries
+     * again (the overshoot stays within the slack, see {@link #reserve}).
+     */
+    void settle(Region requester, int protectFirst, int protectLast) {
+        lock.lock();
+        try {
+            while (resident.get() > budget && evict(requester, resident.get() - budget, protectFirst, protectLast)) {
+                // evicted something; go on until under the budget or nothing more can go
+            }
         } finally {
             lock.unlock();
         }
@@ -196,9 +239,11 @@ final class ResidencyManager implements AutoCloseable {
 
     /**
      * Evicts at least {@code need} bytes (rounded up to a batch) of victims chosen by the policy,
-     * from any number of regions. Each batch is one gathering write straight from the regions'
-     * memory into one run of the spill file (no staging copy), then one {@code madvise} per run of
-     * consecutive pages. Returns whether anything was evicted.
+     * from any number of regions. CLEAN pages (faulted in, unmodified) leave without a write;
+     * the others of a batch are written with one gathering write per run of consecutive slots,
+     * DIRTY ones back to the slot they had, straight from the regions' memory (no staging copy),
+     * then released with one {@code madvise} per run of consecutive pages. Returns whether
+     * anything was evicted.
      */
     private boolean evict(Region requester, long need, int protectFirst, int protectLast) {
         spillFailedInLastRound = false;
@@ -246,11 +291,11 @@ final class ResidencyManager implements AutoCloseable {
                     chosen += PageMap.PAGE_SIZE;
                 }
                 if (batch.size == EVICTION_BATCH_PAGES) {
-                    evicted += writeBatch(batch);
+                    evicted += writeBatch(batch, requester, locked);
                 }
             }
             if (batch.size > 0) {
-                evicted += writeBatch(batch);
+                evicted += writeBatch(batch, requester, locked);
             }
             return evicted > 0;
         } finally {
@@ -268,6 +313,10 @@ final class ResidencyManager implements AutoCloseable {
         final Region[] regions = new Region[EVICTION_BATCH_PAGES];
         final int[] pages = new int[EVICTION_BATCH_PAGES];
         final MemorySegment[] bytes = new MemorySegment[EVICTION_BATCH_PAGES];
+        /** The page's slot if it has one (CLEAN or DIRTY), else -1. */
+        final long[] slots = new long[EVICTION_BATCH_PAGES];
+
+        final boolean[] clean = new boolean[EVICTION_BATCH_PAGES];
         int size;
 
         boolean add(Region region, int page) {
@@ -278,57 +327,114 @@ final class ResidencyManager implements AutoCloseable {
             regions[size] = region;
             pages[size] = page;
             bytes[size] = segment;
+            slots[size] = region.spillSlot(page);
+            clean[size] = region.isClean(page);
             size++;
             return true;
+        }
+
+        boolean contains(Region region, int page) {
+            for (int i = 0; i < size; i++) {
+                if (regions[i] == region && pages[i] == page) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
     /**
-     * Writes a batch as one run and commits each page to its region; on failure every page stays
-     * resident (and in the policy) and the failure is remembered. Returns bytes evicted.
+     * Evicts a batch: CLEAN pages without a write, the rest written. If the write fails, slots of
+     * resident pages outside the batch are reclaimed (they stay resident, and need none) and the
+     * write is tried once more; if that fails too, every written page stays resident (and in the
+     * policy) and the failure is remembered. Returns bytes evicted.
      */
-    private long writeBatch(Batch batch) {
-        int n = batch.size;
-        SpillRun run;
+    private long writeBatch(Batch batch, Region requester, Map<Region, long[]> locked) {
         try {
-            run = flush(batch, false);
-        } catch (TvmException.SpillException e) {
+            return spillBatch(batch, false);
+        } catch (TvmException.SpillException first) {
+            reclaimSlots(batch, requester, locked);
+            long free = spill.stats().freeSlots();
+            if (free > 0) {
+                // Write what the free slots hold; the rest stay resident, for a later round.
+                while (batch.size > free) {
+                    batch.size--;
+                    policy.admitted(key(batch.regions[batch.size], batch.pages[batch.size]));
+                }
+                try {
+                    return spillBatch(batch, false);
+                } catch (TvmException.SpillException second) {
+                    second.addSuppressed(first);
+                }
+            }
             spillFailedInLastRound = true;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < batch.size; i++) {
                 policy.admitted(key(batch.regions[i], batch.pages[i]));
             }
+            batch.size = 0;
             return 0;
         }
-        commit(batch.regions, batch.pages, run, n);
-        long bytes = (long) n << PageMap.PAGE_SHIFT;
-        resident.addAndGet(-bytes);
-        evictions.increment();
-        pagesSpilled.add(n);
+    }
+
+    /**
+     * Writes the batch's non-CLEAN pages, then commits every page to its region and empties the
+     * batch; the caller has removed or will remove the pages from the policy. On a failure the
+     * CLEAN pages are already evicted (and removed from the batch) and the others stay resident
+     * and in the batch, for a retry.
+     */
+    private long spillBatch(Batch batch, boolean demotion) {
+        int n = batch.size;
+        int kept = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            if (batch.clean[i]) {
+                batch.regions[i].commitClean(batch.pages[i]);
+                bytes += PageMap.PAGE_SIZE;
+            } else {
+                batch.regions[kept] = batch.regions[i];
+                batch.pages[kept] = batch.pages[i];
+                batch.bytes[kept] = batch.bytes[i];
+                batch.slots[kept] = batch.slots[i];
+                batch.clean[kept] = false;
+                kept++;
+            }
+        }
+        batch.size = kept;
+        if (bytes > 0) {
+            resident.addAndGet(-bytes);
+            pagesEvictedClean.add(bytes >>> PageMap.PAGE_SHIFT);
+        }
+        if (kept > 0) {
+            int[] crcs = write(batch, demotion);
+            commit(batch.regions, batch.pages, batch.slots, crcs, kept);
+            resident.addAndGet(-((long) kept << PageMap.PAGE_SHIFT));
+            pagesSpilled.add(kept);
+            bytes += (long) kept << PageMap.PAGE_SHIFT;
+            evictions.increment();
+        }
+        batch.size = 0;
         return bytes;
     }
 
     /**
-     * Writes a batch's pages with one gathering write into a fresh run (see {@link SpillQueue})
-     * and empties the batch; a failure is counted and remembered before it propagates.
+     * Writes a batch's pages, each to its own slot or a new one (see {@link SpillFile#writePages});
+     * a failure is counted and remembered before it propagates, and no new slot stays allocated.
      */
-    private SpillRun flush(Batch batch, boolean demotion) {
+    private int[] write(Batch batch, boolean demotion) {
         int n = batch.size;
-        batch.size = 0;
         SpillEvent event = SpillEvent.start(); // null unless recording
-        SpillQueue queue = spill.newQueue();
-        SpillRun run = null;
+        long[] slots = batch.slots.clone();
+        boolean ok = false;
         try {
-            for (int i = 0; i < n; i++) {
-                queue.submit(batch.bytes[i]);
-            }
-            run = queue.flush();
-            return run;
+            int[] crcs = spill.writePages(batch.bytes, slots, n);
+            System.arraycopy(slots, 0, batch.slots, 0, n);
+            ok = true;
+            return crcs;
         } catch (TvmException.SpillException e) {
             spillFailures.increment();
             lastSpillFailure = e;
             throw e;
         } finally {
-            queue.clear(); // after a failure the pages stay resident; nothing may stay queued
             if (event != null) {
                 int[] ids = new int[n];
                 for (int i = 0; i < n; i++) {
@@ -340,15 +446,15 @@ final class ResidencyManager implements AutoCloseable {
                         ids,
                         n,
                         (long) n << PageMap.PAGE_SHIFT,
-                        run == null ? -1 : run.firstSlot(),
+                        ok && n > 0 ? slots[0] : -1,
                         spill.path().toString(),
-                        run != null);
+                        ok);
             }
         }
     }
 
-    /** Hands each region its pages of a written run, sorted so discards coalesce. */
-    private static void commit(Region[] regions, int[] pages, SpillRun run, int n) {
+    /** Hands each region its written pages, sorted so discards coalesce. */
+    private static void commit(Region[] regions, int[] pages, long[] slotOf, int[] crcOf, int n) {
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -356,15 +462,15 @@ final class ResidencyManager implements AutoCloseable {
         Arrays.sort(
                 order,
                 (a, b) -> regions[a] != regions[b]
-                        ? Integer.compare(System.identityHashCode(regions[a]), System.identityHashCode(regions[b]))
+                        ? Integer.compare(regions[a].id(), regions[b].id())
                         : Integer.compare(pages[a], pages[b]));
         int[] list = new int[n];
         long[] slots = new long[n];
         int[] crcs = new int[n];
         for (int i = 0; i < n; i++) {
             list[i] = pages[order[i]];
-            slots[i] = run.slot(order[i]);
-            crcs[i] = run.crc(order[i]);
+            slots[i] = slotOf[order[i]];
+            crcs[i] = crcOf[order[i]];
         }
         int start = 0;
         for (int i = 1; i <= n; i++) {
@@ -373,6 +479,37 @@ final class ResidencyManager implements AutoCloseable {
                 start = i;
             }
         }
+    }
+
+    /**
+     * Under disk pressure: takes the slots of resident pages (CLEAN or DIRTY) outside {@code
+     * batch} away, so the batch's write can use them instead of growing the file; the pages stay
+     * resident and lose nothing. Regions already locked by this eviction (and the requester, whose
+     * lock the caller holds) are used as they are, others only if their lock is free. Returns the
+     * slots freed.
+     */
+    private long reclaimSlots(Batch batch, Region requester, Map<Region, long[]> locked) {
+        long want = batch.size;
+        long freed = 0;
+        for (Region region : liveRegions.get()) {
+            if (freed >= want) {
+                break;
+            }
+            boolean held = region == requester || locked.containsKey(region);
+            long stamp = held ? 0 : region.tryLockForEviction();
+            if (!held && stamp == 0) {
+                continue;
+            }
+            try {
+                freed += region.reclaimSlots(want - freed, page -> batch.contains(region, page));
+            } finally {
+                if (!held) {
+                    region.unlockAfterEviction(stamp);
+                }
+            }
+        }
+        slotsReclaimed.add(freed);
+        return freed;
     }
 
     private boolean evictable(long key, Region requester, int protectFirst, int protectLast) {
@@ -393,6 +530,9 @@ final class ResidencyManager implements AutoCloseable {
     /**
      * Spills every resident page of {@code region} (an explicit demotion to COLD). Caller holds
      * the region's exclusive lock.
+     *
+     * @throws TvmException.SpillException if the spill file fails: pages not yet written stay
+     *     resident and in the policy
      */
     void spillAll(Region region, int[] pages, int count) {
         lock.lock();
@@ -409,15 +549,17 @@ final class ResidencyManager implements AutoCloseable {
                     batch.add(region, pages[i]);
                 }
                 if (batch.size == EVICTION_BATCH_PAGES || (i == count - 1 && batch.size > 0)) {
-                    int n = batch.size;
-                    SpillRun run = flush(batch, true); // on failure, uncommitted pages stay resident and in the policy
-                    for (int j = 0; j < n; j++) {
-                        policy.removed(key(region, batch.pages[j]));
+                    int[] list = Arrays.copyOf(batch.pages, batch.size);
+                    try {
+                        spillBatch(batch, true);
+                    } finally {
+                        // Clean pages left the batch (evicted) even if the write failed.
+                        for (int page : list) {
+                            if (!region.isResidentPage(page)) {
+                                policy.removed(key(region, page));
+                            }
+                        }
                     }
-                    commit(batch.regions, batch.pages, run, n);
-                    resident.addAndGet(-((long) n << PageMap.PAGE_SHIFT));
-                    pagesSpilled.add(n);
-                    evictions.increment();
                 }
             }
         } finally {
@@ -454,7 +596,9 @@ final class ResidencyManager implements AutoCloseable {
                 accesses.droppedCount(),
                 pagesDropped.sum() * PageMap.PAGE_SIZE,
                 demotions.sum(),
-                promotions.sum());
+                promotions.sum(),
+                pagesEvictedClean.sum() * PageMap.PAGE_SIZE,
+                slotsReclaimed.sum());
     }
 
     @Override

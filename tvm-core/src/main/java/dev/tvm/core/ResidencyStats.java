@@ -19,6 +19,10 @@ package dev.tvm.core;
  * @param demotions explicit demotions of whole regions to COLD ({@code Region.spill()})
  * @param promotions promotions of whole regions to HOT ({@code Region.load()}, or a WARM region
  *     copied into anonymous memory)
+ * @param bytesEvictedClean bytes of pages evicted without a write: faulted in, unmodified, and
+ *     still in the slot they came from
+ * @param slotsReclaimed spill slots taken from resident pages under disk pressure, so that
+ *     evictions could go on without the file growing
  */
 public record ResidencyStats(
         long budgetBytes,
@@ -34,4 +38,6 @@ public record ResidencyStats(
         long droppedAccessRecords,
         long bytesDropped,
         long demotions,
-        long promotions) {}
+        long promotions,
+        long bytesEvictedClean,
+        long slotsReclaimed) {}

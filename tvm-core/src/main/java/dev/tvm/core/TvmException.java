@@ -44,6 +44,16 @@ public class TvmException extends RuntimeException {
         };
     }
 
+    /** {@link #of(ErrorCode, String)} with a cause. */
+    public static TvmException of(ErrorCode code, String message, Throwable cause) {
+        if (code == ErrorCode.SPILL_IO_ERROR || code == ErrorCode.SPILL_CORRUPT) {
+            return new SpillException(code, message, cause);
+        }
+        TvmException e = of(code, message);
+        e.initCause(cause);
+        return e;
+    }
+
     /** An argument outside its documented range. */
     public static final class InvalidArgumentException extends TvmException {
         private static final long serialVersionUID = 1L;

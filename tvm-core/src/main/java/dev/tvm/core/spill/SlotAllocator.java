@@ -22,6 +22,7 @@ final class SlotAllocator {
     private long slotCount;
     private long freeSlots;
     private long maxRunHint;
+    private long lastLength;
 
     /** An allocator for a file with {@code slotCount} slots, all of them free. */
     SlotAllocator(long slotCount) {
@@ -71,6 +72,41 @@ final class SlotAllocator {
         }
         slotCount = Math.addExact(start, pages);
         return start;
+    }
+
+    /**
+     * Allocates between 1 and {@code pages} contiguous slots: as many as the lowest free run holds
+     * (so scattered free slots are used before the file grows), else {@code pages} at the end of
+     * the file. Returns the first slot; the length is {@code Math.min(pages, ...)}, given by
+     * {@link #lastLength()}.
+     */
+    long allocateUpTo(long pages) {
+        requirePositive(pages);
+        Map.Entry<Long, Long> lowest = free.firstEntry();
+        if (lowest == null) {
+            lastLength = pages;
+            return allocate(pages);
+        }
+        long first = lowest.getKey();
+        long length = Math.min(pages, lowest.getValue());
+        free.remove(first);
+        if (lowest.getValue() > length) {
+            free.put(first + length, lowest.getValue() - length);
+        } else if (first + length == slotCount && length < pages) {
+            // The lowest run ends the file: extend it instead of taking a short run.
+            slotCount = Math.addExact(first, pages);
+            freeSlots -= length;
+            lastLength = pages;
+            return first;
+        }
+        freeSlots -= length;
+        lastLength = length;
+        return first;
+    }
+
+    /** The length of the run the last {@link #allocateUpTo} returned. */
+    long lastLength() {
+        return lastLength;
     }
 
     /** Returns {@code [first, first + pages)}, which must be allocated, to the free runs. */

@@ -509,6 +509,106 @@ public final class SpillFile implements AutoCloseable {
         return new SpillRun(first, crcs);
     }
 
+    /**
+     * Writes {@code count} pages, each to its own slot: page {@code i} goes to {@code slots[i]} if
+     * that is {@code >= 0} (rewritten in place: the caller owns the slot), else to a slot allocated
+     * here and stored into {@code slots[i]}. Free slots anywhere in the file are used before it
+     * grows. Pages whose slots follow on are written together with one gathering write.
+     *
+     * @return the CRC32C of each page
+     * @throws SpillException {@code SPILL_IO_ERROR}, naming the file, the bytes the write needed
+     *     and, for a full file system, the space it has left; slots allocated here are freed again
+     *     (and {@code slots[i]} reset to -1), slots the caller gave are left allocated with
+     *     undefined contents; other slots are untouched
+     */
+    public int[] writePages(MemorySegment[] pages, long[] slots, int count) {
+        int[] crcs = new int[count];
+        for (int i = 0; i < count; i++) {
+            if (pages[i].byteSize() != pageSize) {
+                throw new TvmException.InvalidArgumentException(
+                        "page " + i + " is " + pages[i].byteSize() + " bytes, not " + pageSize);
+            }
+            crcs[i] = crc(pages[i]);
+        }
+        boolean[] fresh = new boolean[count];
+        ensureOpen();
+        allocLock.lock();
+        try {
+            for (int i = 0; i < count; ) {
+                if (slots[i] >= 0) {
+                    i++;
+                    continue;
+                }
+                int missing = 0;
+                for (int j = i; j < count; j++) {
+                    missing += slots[j] < 0 ? 1 : 0;
+                }
+                long first = this.slots.allocateUpTo(missing);
+                long length = this.slots.lastLength();
+                for (long k = 0; k < length; i++) {
+                    if (slots[i] < 0) {
+                        slots[i] = first + k++;
+                        fresh[i] = true;
+                    }
+                }
+            }
+        } finally {
+            allocLock.unlock();
+        }
+        Integer[] order = new Integer[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(slots[a], slots[b]));
+        long offset = -1;
+        long bytes = 0;
+        RuntimeException failure = null;
+        FileChannel ch = enter();
+        try {
+            ensureDirty(ch);
+            for (int start = 0; start < count; ) {
+                int end = start + 1;
+                while (end < count && slots[order[end]] == slots[order[end - 1]] + 1) {
+                    end++;
+                }
+                ByteBuffer[] buffers = new ByteBuffer[end - start];
+                for (int k = start; k < end; k++) {
+                    buffers[k - start] = pages[order[k]].asByteBuffer();
+                }
+                offset = slotOffset(slots[order[start]]);
+                bytes = (long) (end - start) * pageSize;
+                gatherFully(ch, buffers, offset);
+                start = end;
+            }
+        } catch (IOException e) {
+            failure = ioFailure(
+                    ch, "write of " + count + " pages (" + (long) count * pageSize + " bytes)", offset, bytes, e);
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            exit();
+        }
+        if (failure != null) {
+            for (int i = 0; i < count; i++) {
+                if (fresh[i]) {
+                    try {
+                        freeRun(slots[i], 1);
+                    } catch (RuntimeException suppressed) {
+                        failure.addSuppressed(suppressed);
+                    }
+                    slots[i] = -1;
+                }
+            }
+            try {
+                trim(); // give back what a partial write past the end took
+            } catch (RuntimeException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+            throw failure;
+        }
+        return crcs;
+    }
+
     // ------------------------------------------------------------------ reads
 
     /**
@@ -948,16 +1048,39 @@ public final class SpillFile implements AutoCloseable {
     }
 
     private SpillException ioFailure(FileChannel ch, String op, long offset, long length, IOException e) {
-        return ioFailure(ch, op + " (file offset " + offset + ", " + length + " bytes)", e);
+        return ioFailure(ch, op + " (file offset " + offset + ", " + length + " bytes)", e, spaceLeft(e, length));
+    }
+
+    /**
+     * For a full file system: how much room the write needed and how much the file system has,
+     * and what to do; empty for other failures.
+     */
+    private String spaceLeft(IOException e, long needed) {
+        String message = String.valueOf(e.getMessage());
+        if (!message.contains("No space left") && !message.contains("Disk quota exceeded")) {
+            return "";
+        }
+        String usable;
+        try {
+            usable = Files.getFileStore(path).getUsableSpace() + " bytes";
+        } catch (IOException | RuntimeException unknown) {
+            usable = "an unknown number of bytes";
+        }
+        return ": the file system is full: " + needed + " more bytes were needed and it has " + usable
+                + " free; free space there or spill to a larger file system";
     }
 
     private SpillException ioFailure(FileChannel ch, String op, IOException e) {
+        return ioFailure(ch, op, e, "");
+    }
+
+    private SpillException ioFailure(FileChannel ch, String op, IOException e, String detail) {
         ioErrors.increment();
         if (!ch.isOpen() || e instanceof ClosedChannelException) {
             reopen(ch);
         }
         return new SpillException(
-                ErrorCode.SPILL_IO_ERROR, "spill file " + path + ": " + op + " failed: " + describe(e), e);
+                ErrorCode.SPILL_IO_ERROR, "spill file " + path + ": " + op + " failed: " + describe(e) + detail, e);
     }
 
     /** Replaces a channel that was closed under us (an interrupt, an asynchronous close). */

@@ -20,6 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FaultInjectingChannel extends FileChannel {
     /** Shared by every channel a {@link #factory} opens, so a reopened channel keeps the faults. */
     static final class Faults {
+        /**
+         * A file system that holds at most this many bytes of the file: writes that reach past it
+         * are short, then fail with "No space left on device", while rewrites below it succeed (a
+         * real full disk); below zero means unlimited.
+         */
+        volatile long maxFileSize = -1;
+
         /** Bytes that may still be written; below zero means unlimited. */
         final AtomicLong writeBudget = new AtomicLong(-1);
         /** Largest transfer per call (short reads and writes); 0 means unlimited. */
@@ -54,8 +61,15 @@ final class FaultInjectingChannel extends FileChannel {
     }
 
     /** How many of {@code wanted} bytes this write may transfer; throws when the disk is full. */
-    private int allowWrite(long wanted) throws IOException {
+    private int allowWrite(long wanted, long position) throws IOException {
         long allowed = wanted;
+        long maxSize = faults.maxFileSize;
+        if (maxSize >= 0) {
+            allowed = Math.max(0, Math.min(allowed, maxSize - position));
+            if (allowed == 0 && wanted > 0) {
+                throw new IOException("No space left on device");
+            }
+        }
         int max = faults.maxBytesPerCall;
         if (max > 0) {
             allowed = Math.min(allowed, max);
@@ -92,7 +106,7 @@ final class FaultInjectingChannel extends FileChannel {
 
     @Override
     public int write(ByteBuffer src, long position) throws IOException {
-        int n = allowWrite(src.remaining());
+        int n = allowWrite(src.remaining(), position);
         ByteBuffer part = limited(src, n);
         int written = d.write(part, position);
         src.position(src.position() + written);
@@ -101,7 +115,7 @@ final class FaultInjectingChannel extends FileChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        int n = allowWrite(src.remaining());
+        int n = allowWrite(src.remaining(), d.position());
         ByteBuffer part = limited(src, n);
         int written = d.write(part);
         src.position(src.position() + written);
@@ -114,7 +128,7 @@ final class FaultInjectingChannel extends FileChannel {
         for (int i = offset; i < offset + length; i++) {
             wanted += srcs[i].remaining();
         }
-        int n = allowWrite(wanted);
+        int n = allowWrite(wanted, d.position());
         if (n >= wanted) {
             return d.write(srcs, offset, length);
         }
