@@ -205,7 +205,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         err.printf(
                 Locale.ROOT,
-                "residency %s: %s resident (peak %s, budget %s); spilled %s in %d batches, faulted %s in %d faults%n",
+                "residency %s: %s resident (peak %s, budget %s); spilled %s in %d batches, faulted %s in %d"
+                        + " faults, evicted %s clean (no write); spill file %s%n",
                 when,
                 Sizes.format(r.residentBytes()),
                 Sizes.format(r.peakResidentBytes()),
@@ -213,7 +214,9 @@ final class DemoCommand implements Callable<Integer> {
                 Sizes.format(r.bytesSpilled()),
                 r.spills(),
                 Sizes.format(r.bytesFaulted()),
-                r.faults());
+                r.faults(),
+                Sizes.format(r.bytesEvictedClean()),
+                Sizes.format(r.spillFileBytes()));
         err.flush();
     }
 

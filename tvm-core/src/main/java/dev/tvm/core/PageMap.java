@@ -103,6 +103,14 @@ final class PageMap {
         residentCount--;
     }
 
+    private void ensureSlots() {
+        if (slots == null) {
+            slots = new long[resident.length << 6];
+            Arrays.fill(slots, -1L);
+            crcs = new int[slots.length];
+        }
+    }
+
     /** Whether the page is CLEAN: resident, with an identical copy in its slot. */
     boolean isClean(int page) {
         return ((long) BITS.getVolatile(clean, page >>> 6) & (1L << page)) != 0;
@@ -154,6 +162,14 @@ final class PageMap {
         spilledCount++;
     }
 
+    /** A resident page whose bytes were just written to {@code slot}: CLEAN. Exclusive lock held. */
+    void markCleaned(int page, long slot, int crc) {
+        ensureSlots();
+        slots[page] = slot;
+        crcs[page] = crc;
+        BITS.getAndBitwiseOr(clean, page >>> 6, 1L << page);
+    }
+
     /**
      * Takes the slot away from a CLEAN or DIRTY page, which stays resident (RESIDENT): returns the
      * slot, for the caller to free. Exclusive lock held.
@@ -179,11 +195,7 @@ final class PageMap {
      * memory: SPILLED. Exclusive lock held.
      */
     void setSpilled(int page, long slot, int crc) {
-        if (slots == null) {
-            slots = new long[resident.length << 6];
-            Arrays.fill(slots, -1L);
-            crcs = new int[slots.length];
-        }
+        ensureSlots();
         slots[page] = slot;
         crcs[page] = crc;
         spilledCount++;

@@ -1056,6 +1056,36 @@ public final class Region {
     }
 
     /**
+     * Adds resident, modified pages (no slot, or DIRTY) outside {@code [protectFirst,
+     * protectLast]} to {@code batch}, lowest first, until it is full: candidates for write-behind.
+     * Exclusive lock held.
+     */
+    void collectModified(ResidencyManager.Batch batch, int protectFirst, int protectLast) {
+        if (destroyed
+                || pinCount > 0
+                || pages == null
+                || loader != null
+                || !spec.policy().spillable()) {
+            return;
+        }
+        int touchedPages = PageMap.pagesFor(touched);
+        int warmPages = PageMap.pagesFor(warmBytes);
+        for (int p = warmPages; p < touchedPages && !batch.isFull(); p++) {
+            if (pages.isResident(p) && !pages.isClean(p) && (p < protectFirst || p > protectLast)) {
+                batch.add(this, p);
+            }
+        }
+    }
+
+    /**
+     * A resident page was written to {@code slot} without leaving memory (write-behind): it
+     * becomes CLEAN. Exclusive lock held since it was collected.
+     */
+    void commitCleaned(int page, long slot, int crc) {
+        pages.markCleaned(page, slot, crc);
+    }
+
+    /**
      * Under disk pressure: frees the slots of up to {@code max} resident pages (CLEAN or DIRTY)
      * other than those {@code skip} names; the pages stay resident with nothing lost, and are
      * written again when next evicted. Exclusive lock held. Returns the slots freed.

@@ -68,12 +68,16 @@ final class ResidencyManager implements AutoCloseable {
     private final LongAdder pagesSpilled = new LongAdder();
     private final LongAdder pagesEvictedClean = new LongAdder();
     private final LongAdder slotsReclaimed = new LongAdder();
+    private final LongAdder pagesWrittenBehind = new LongAdder();
     private final LongAdder spillFailures = new LongAdder();
     private final LongAdder busySkips = new LongAdder();
     private final LongAdder pagesDropped = new LongAdder();
     private final LongAdder demotions = new LongAdder();
     private final LongAdder promotions = new LongAdder();
     private volatile TvmException lastSpillFailure;
+    /** Whether this eviction round wrote modified pages (guarded by {@code lock}). */
+    private boolean wroteDirty;
+
     /** Whether the last eviction round failed to write (guarded by {@code lock}). */
     private boolean spillFailedInLastRound;
 
@@ -297,6 +301,10 @@ final class ResidencyManager implements AutoCloseable {
             if (batch.size > 0) {
                 evicted += writeBatch(batch, requester, locked);
             }
+            if (wroteDirty) {
+                wroteDirty = false;
+                writeBehind(requester, locked, protectFirst, protectLast);
+            }
             return evicted > 0;
         } finally {
             for (long key : busy) {
@@ -309,7 +317,7 @@ final class ResidencyManager implements AutoCloseable {
     }
 
     /** Victim pages gathered for one write; every region in it is exclusively locked. */
-    private final class Batch {
+    final class Batch {
         final Region[] regions = new Region[EVICTION_BATCH_PAGES];
         final int[] pages = new int[EVICTION_BATCH_PAGES];
         final MemorySegment[] bytes = new MemorySegment[EVICTION_BATCH_PAGES];
@@ -318,6 +326,10 @@ final class ResidencyManager implements AutoCloseable {
 
         final boolean[] clean = new boolean[EVICTION_BATCH_PAGES];
         int size;
+
+        boolean isFull() {
+            return size == EVICTION_BATCH_PAGES;
+        }
 
         boolean add(Region region, int page) {
             MemorySegment segment = region.pageForSpill(page);
@@ -405,6 +417,7 @@ final class ResidencyManager implements AutoCloseable {
             pagesEvictedClean.add(bytes >>> PageMap.PAGE_SHIFT);
         }
         if (kept > 0) {
+            wroteDirty = true;
             int[] crcs = write(batch, demotion);
             commit(batch.regions, batch.pages, batch.slots, crcs, kept);
             resident.addAndGet(-((long) kept << PageMap.PAGE_SHIFT));
@@ -479,6 +492,44 @@ final class ResidencyManager implements AutoCloseable {
                 start = i;
             }
         }
+    }
+
+    /**
+     * Write-behind: after a round that had to write modified victims, writes up to one more batch
+     * of modified resident pages of the regions this round holds locked (lowest pages first:
+     * in a region filled front to back, the oldest) without evicting them. They become CLEAN, so
+     * when the policy evicts them later, or a read-mostly phase follows a write phase, nothing is
+     * written then: the pages a write phase leaves behind are written during that phase, once.
+     * A page modified again is rewritten in place, so this at most doubles the write rate of a
+     * write-heavy phase. A failed write leaves the pages as they were (modified, resident).
+     */
+    private void writeBehind(Region requester, Map<Region, long[]> locked, int protectFirst, int protectLast) {
+        Batch batch = new Batch();
+        List<Region> regions = new ArrayList<>(locked.keySet());
+        if (!locked.containsKey(requester)) {
+            regions.add(requester);
+        }
+        for (Region region : regions) {
+            region.collectModified(
+                    batch, region == requester ? protectFirst : 0, region == requester ? protectLast : -1);
+            if (batch.size == EVICTION_BATCH_PAGES) {
+                break;
+            }
+        }
+        if (batch.size == 0) {
+            return;
+        }
+        int[] crcs;
+        try {
+            crcs = write(batch, false);
+        } catch (TvmException.SpillException e) {
+            return; // counted and remembered by write(); the pages stay resident and modified
+        }
+        for (int i = 0; i < batch.size; i++) {
+            batch.regions[i].commitCleaned(batch.pages[i], batch.slots[i], crcs[i]);
+        }
+        pagesSpilled.add(batch.size);
+        pagesWrittenBehind.add(batch.size);
     }
 
     /**
@@ -598,7 +649,8 @@ final class ResidencyManager implements AutoCloseable {
                 demotions.sum(),
                 promotions.sum(),
                 pagesEvictedClean.sum() * PageMap.PAGE_SIZE,
-                slotsReclaimed.sum());
+                slotsReclaimed.sum(),
+                pagesWrittenBehind.sum() * PageMap.PAGE_SIZE);
     }
 
     @Override

@@ -23,6 +23,8 @@ package dev.tvm.core;
  *     still in the slot they came from
  * @param slotsReclaimed spill slots taken from resident pages under disk pressure, so that
  *     evictions could go on without the file growing
+ * @param bytesWrittenBehind bytes of modified resident pages written ahead of their eviction
+ *     (write-behind; included in {@code bytesSpilled}), so that evicting them later costs no write
  */
 public record ResidencyStats(
         long budgetBytes,
@@ -40,4 +42,5 @@ public record ResidencyStats(
         long demotions,
         long promotions,
         long bytesEvictedClean,
-        long slotsReclaimed) {}
+        long slotsReclaimed,
+        long bytesWrittenBehind) {}

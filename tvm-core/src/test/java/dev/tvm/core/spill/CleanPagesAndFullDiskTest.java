@@ -81,9 +81,10 @@ class CleanPagesAndFullDiskTest {
                 readPass(d, handles, 0);
             }
             ResidencyStats stats = d.residencyStats();
-            // Only the pages the write pass left resident (at most the budget) were ever dirty.
+            // Only the pages the write pass left resident and modified are written again, and
+            // write-behind wrote most of those during the write pass.
             assertTrue(
-                    stats.bytesSpilled() - afterWrite <= BUDGET,
+                    stats.bytesSpilled() - afterWrite <= BUDGET / 4 + ONE_BATCH,
                     "read-only passes spilled " + (stats.bytesSpilled() - afterWrite) + " bytes: " + stats);
             assertTrue(stats.bytesEvictedClean() >= 2L * PAGES * PAGE - 2 * BUDGET, stats.toString());
             assertTrue(
