@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Reproduces bench-results/jfr-throttle (issue 11): what a flight recording costs a flood of 10^6
+# refused accesses, from a real guest and from Java, with no recording, with the JDK's default
+# recording (tvm events throttled) and with dev.tvm.HandleCheckFailure unthrottled.
+#
+#   bench-results/jfr-throttle/run.sh     # about 12 minutes on 2 shared cores
+#
+# off/on run 3 forks each (the ratio the issue bounds); unthrottled, the old behaviour kept for
+# comparison, runs 1 fork. Writes machine.txt, jmh-on-off.{json,txt}, jmh-unthrottled.{json,txt}.
+# JAVA may point at a JDK 25+ `java`; otherwise /usr/lib/jvm/temurin-25* is used.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+java="${JAVA:-}"
+if [[ -z "$java" ]]; then
+    for d in /usr/lib/jvm/temurin-25*; do
+        [[ -x "$d/bin/java" ]] && java="$d/bin/java" && break
+    done
+fi
+if [[ -z "$java" ]] || ! "$java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
+    echo "need a JDK 25+: set JAVA=/path/to/bin/java" >&2
+    exit 1
+fi
+
+mvn -q -B -DskipTests package -pl tvm-bench -am
+
+{
+    echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "commit:  $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "kernel:  $(uname -sr)"
+    echo "cpus:    $(nproc)"
+    grep -m1 'model name' /proc/cpuinfo || true
+    grep -m1 MemTotal /proc/meminfo || true
+    echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the run)"
+    "$java" -version 2>&1
+} > "$here/machine.txt"
+
+# A private copy of the jar: other work in this checkout may rebuild tvm-bench/target meanwhile.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cp tvm-bench/target/benchmarks.jar "$tmp/benchmarks.jar"
+
+bench() {
+    local name="$1"
+    shift
+    "$java" --enable-native-access=ALL-UNNAMED -Dtvm.guests.dir="$root/guests" \
+        -jar "$tmp/benchmarks.jar" 'dev\.tvm\.bench\.JfrThrottleBench\.' \
+        -rf json -rff "$here/jmh-$name.json" "$@" 2>&1 | tee "$here/jmh-$name.txt"
+}
+bench on-off -p recording=off,on -f 3
+bench unthrottled -p recording=unthrottled -f 1
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after the run)" >> "$here/machine.txt"
+python3 "$here/summarize.py" > "$here/README-numbers.md"
