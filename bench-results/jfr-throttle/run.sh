@@ -3,10 +3,13 @@
 # refused accesses, from a real guest and from Java, with no recording, with the JDK's default
 # recording (tvm events throttled) and with dev.tvm.HandleCheckFailure unthrottled.
 #
-#   bench-results/jfr-throttle/run.sh     # about 12 minutes on 2 shared cores
+#   bench-results/jfr-throttle/run.sh            # 2 warm-up + 8 measured rounds, ~8 minutes here
+#   bench-results/jfr-throttle/run.sh 4 1 200000 # rounds, warm-up rounds, refusals per flood
 #
-# off/on run 3 forks each (the ratio the issue bounds); unthrottled, the old behaviour kept for
-# comparison, runs 1 fork. Writes machine.txt, jmh-on-off.{json,txt}, jmh-unthrottled.{json,txt}.
+# Runs dev.tvm.bench.JfrThrottleHarness (paired rounds: every mode in every round, rotating order,
+# ratios within a round) and writes machine.txt and results.txt (per-flood CSV, then the table).
+# The JMH form, dev.tvm.bench.JfrThrottleBench, runs the modes minutes apart and on a shared
+# machine measured load changes more than the recording.
 # JAVA may point at a JDK 25+ `java`; otherwise /usr/lib/jvm/temurin-25* is used.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,14 +45,6 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cp tvm-bench/target/benchmarks.jar "$tmp/benchmarks.jar"
 
-bench() {
-    local name="$1"
-    shift
-    "$java" --enable-native-access=ALL-UNNAMED -Dtvm.guests.dir="$root/guests" \
-        -jar "$tmp/benchmarks.jar" 'dev\.tvm\.bench\.JfrThrottleBench\.' \
-        -rf json -rff "$here/jmh-$name.json" "$@" 2>&1 | tee "$here/jmh-$name.txt"
-}
-bench on-off -p recording=off,on -f 3
-bench unthrottled -p recording=unthrottled -f 1
+"$java" --enable-native-access=ALL-UNNAMED -Dtvm.guests.dir="$root/guests" \
+    -cp "$tmp/benchmarks.jar" dev.tvm.bench.JfrThrottleHarness "$@" 2>&1 | tee "$here/results.txt"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after the run)" >> "$here/machine.txt"
-python3 "$here/summarize.py" > "$here/README-numbers.md"
