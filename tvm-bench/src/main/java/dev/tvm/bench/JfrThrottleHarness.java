@@ -66,7 +66,7 @@ public final class JfrThrottleHarness {
                                 Locale.ROOT,
                                 "%s%d,%s,%s,%.1f,%.1f,%d,%d%n",
                                 measured ? "" : "warmup-",
-                                round - warmup + 1,
+                                measured ? round - warmup + 1 : round + 1,
                                 name,
                                 mode,
                                 wall / 1e6,
