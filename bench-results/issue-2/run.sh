@@ -13,29 +13,18 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
 
-java="${JAVA:-}"
-if [[ -z "$java" ]]; then
-    for d in /usr/lib/jvm/temurin-25*; do
-        [[ -x "$d/bin/java" ]] && java="$d/bin/java" && break
-    done
-fi
-if [[ -z "$java" ]] || ! "$java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
-    echo "need a JDK 25+: set JAVA=/path/to/bin/java" >&2
-    exit 1
-fi
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
+find_java
 
 mvn -q -B -DskipTests package -pl tvm-bench -am
 
 {
-    echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    machine_basics
     echo "commit:  $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
     echo "uncommitted changes in the measured modules (git diff --stat HEAD -- tvm-core tvm-chicory):"
     git -C "$root" diff --stat HEAD -- tvm-core tvm-chicory 2>/dev/null | sed 's/^/    /' || true
-    echo "kernel:  $(uname -sr)"
-    echo "cpus:    $(nproc)"
-    grep -m1 'model name' /proc/cpuinfo || true
-    grep -m1 MemTotal /proc/meminfo || true
-    echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the run)"
+    load_line "before the run"
     "$java" -version 2>&1
 } > "$here/machine.txt"
 
@@ -54,4 +43,4 @@ cp tvm-bench/target/benchmarks.jar "$tmp/benchmarks.jar"
 "$java" --enable-native-access=ALL-UNNAMED -Dtvm.guests.dir="$root/guests" \
     -jar "$tmp/benchmarks.jar" \
     -rf json -rff "$here/jmh.json" "$@" 2>&1 | tee "$here/jmh.txt"
-echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, after the run)" >> "$here/machine.txt"
+load_line "after the run" >> "$here/machine.txt"

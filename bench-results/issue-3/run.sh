@@ -19,16 +19,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bench_src=tvm-bench/src/main/java/dev/tvm/bench/SpillBench.java
 
-java="${JAVA:-}"
-if [[ -z "$java" ]]; then
-    for d in /usr/lib/jvm/temurin-25*; do
-        [[ -x "$d/bin/java" ]] && java="$d/bin/java" && break
-    done
-fi
-if [[ -z "$java" ]] || ! "$java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
-    echo "need a JDK 25+: set JAVA=/path/to/bin/java" >&2
-    exit 1
-fi
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
+find_java
 
 if [[ "${TVM_BENCH_FROM:-export}" == worktree ]]; then
     build="$root"

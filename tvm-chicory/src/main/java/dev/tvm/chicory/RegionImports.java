@@ -23,7 +23,7 @@ import java.util.Objects;
  * finds an allocation with {@code tvm.address_of(handle)}: the allocation's bytes are at that
  * address in the memory.
  *
- * <p>Lifetime and pinning: {@link #build} pins every bound region with {@link Region#pinDirect()}
+ * <p>Lifetime and pinning: {@link Builder#build()} pins every bound region with {@link Region#pinDirect()}
  * (faulting in any spilled pages first; a WARM region keeps working through its file mapping), so
  * while this object is open the regions are never compacted, evicted, moved or destroyed and
  * addresses stay valid; {@link #close()} unpins them. One {@code RegionImports} may be shared by

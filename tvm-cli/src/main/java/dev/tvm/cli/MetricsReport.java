@@ -29,8 +29,8 @@ final class MetricsReport {
         {"live", "tvm.region.live"},
         {"allocs", "tvm.region.allocations"},
         {"frees", "tvm.region.frees"},
-        {"read", "tvm.region.bytes.read"},
-        {"written", "tvm.region.bytes.written"},
+        {"read", "tvm.region.read"},
+        {"written", "tvm.region.written"},
         {"compact", "tvm.region.compactions"},
         {"refused", "tvm.region.handle.failures"},
     };
@@ -40,7 +40,7 @@ final class MetricsReport {
     /** Prints the directory meters, then one row per live region. */
     static void print(PrintWriter out, RegionDirectory directory) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        new TvmMetrics(directory).bindTo(registry);
+        TvmMetrics.builder(directory).withRegionMeters(true).build().bindTo(registry);
         List<Meter> meters = new ArrayList<>(registry.getMeters());
         meters.sort(Comparator.comparing(m -> m.getId().getName()));
 

@@ -99,11 +99,11 @@ class CliTest {
         assertEquals(0, r.exit(), r.err());
         // hello_wasi creates a HOT_HEAP region, stores and loads one i64, frees it, destroys the region.
         assertTrue(r.err().contains("metrics (tvm-micrometer):"), r.err());
-        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.created +1\n.*"), r.err());
-        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.destroyed +1\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.creations +1\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.destructions +1\n.*"), r.err());
         assertTrue(r.err().matches("(?s).*tvm\\.allocations +1\n.*"), r.err());
-        assertTrue(r.err().matches("(?s).*tvm\\.bytes\\.written +8 B\n.*"), r.err());
-        assertTrue(r.err().matches("(?s).*tvm\\.bytes\\.read +8 B\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.written +8 B\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.read +8 B\n.*"), r.err());
         assertTrue(r.err().contains("no live regions"), r.err());
         assertFalse(plain.err().contains("metrics"), "only when asked");
     }

@@ -33,7 +33,11 @@ public enum ErrorCode {
     CLOSED(-13),
     /** The region's handle table is full (16,777,216 slots). */
     TOO_MANY_HANDLES(-14),
-    /** The host could not reserve memory for a region (address space or mapping limits). */
+    /**
+     * The host could not reserve or commit memory for a region (address space or mapping limits),
+     * or a directory's resident budget cannot be met because nothing resident can be evicted
+     * (pinned, not spillable, in use, or the spill file failed: the message and cause say which).
+     */
     NO_MEMORY(-15),
     /**
      * Reading or writing a spill file failed (disk full, I/O error, closed channel); the spill file

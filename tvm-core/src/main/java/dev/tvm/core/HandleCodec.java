@@ -1,8 +1,13 @@
 package dev.tvm.core;
 
 /**
- * Owns the bit layout of region references and allocation handles. Nothing else in the project
- * shifts or masks these values.
+ * Owns the bit layout of region references and allocation handles. In the JVM, nothing else in
+ * the project shifts or masks these values. The layout is also part of the guest ABI ({@code
+ * docs/raw-abi.md}), so code that runs in wasm does its own shifting with the same numbers: the
+ * shells tvm-guest's {@code ShellGenerator} emits decode and encode handles in generated wasm
+ * (taking its limits from the constants here), {@code guests/include/tvm.h}'s {@code
+ * tvm_handle_region} shifts by 36, and hand-written test guests mask handles to forge them.
+ * Changing the layout here changes the ABI and all of those with it.
  *
  * <p>A <b>region reference</b> is a positive 32-bit value naming one incarnation of a region:
  *

@@ -54,7 +54,7 @@ import java.util.concurrent.locks.StampedLock;
  *                 eviction (page by page) / spill()
  *        +-------------------------------------------------+
  *        |                                                 v
- *      HOT  <----------- access (fault-in) / load() ---- COLD
+ *      HOT  &lt;----------- access (fault-in) / load() ---- COLD
  *        ^
  *        |  load() / compact() / spill() / reset(): copied into anonymous memory first
  *        |

@@ -125,9 +125,11 @@ public final class RegionDirectory implements AutoCloseable {
         private Builder() {}
 
         /**
-         * Keeps at most {@code bytes} of region pages resident (plus a small slack, see {@link
-         * #residencyStats()}); colder pages of spillable regions go to a spill file. At least 4
-         * MiB. Default: no budget, nothing is ever spilled.
+         * Keeps at most {@code bytes} of region pages resident; colder pages of spillable regions
+         * go to a spill file. At least 4 MiB. Default: no budget, nothing is ever spilled. When
+         * every evictable page is momentarily locked by other accessors, residency may overshoot
+         * the budget by a small internal margin ({@code max(256 KiB, bytes / 64)}) rather than
+         * wait; {@link ResidencyStats#peakResidentBytes()} shows the most ever resident.
          */
         public Builder withResidentBudget(long bytes) {
             if (bytes < 4L << 20) {

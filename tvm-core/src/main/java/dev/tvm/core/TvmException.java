@@ -2,8 +2,17 @@ package dev.tvm.core;
 
 /**
  * The root of every failure the substrate reports. Unchecked: a bad handle is a programming
- * error of the caller, like an out-of-bounds array index. Each {@link ErrorCode} has exactly one
- * subclass, so callers can catch a kind by type or switch on {@link #code()}.
+ * error of the caller, like an out-of-bounds array index.
+ *
+ * <p>Each {@link ErrorCode} maps to exactly one subclass, and closely related codes share one:
+ * {@link NoSuchRegionException} ({@code NO_SUCH_REGION}, {@code STALE_REGION}), {@link
+ * InvalidHandleException} ({@code STALE_HANDLE}, {@code FORGED_HANDLE}), {@link
+ * CapacityExceededException} ({@code REGION_FULL}, {@code TOO_MANY_REGIONS}, {@code
+ * TOO_MANY_HANDLES}, {@code NO_MEMORY}) and {@link SpillException} ({@code SPILL_IO_ERROR},
+ * {@code SPILL_CORRUPT}); every other code has a subclass of its own. So there are fewer
+ * subclasses than codes: catch a family by type, and tell its codes apart with {@link #code()}.
+ * {@link #of} is the mapping; its switch is exhaustive, so a new code does not compile until it
+ * is given a subclass.
  */
 public class TvmException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -28,36 +28,48 @@ import java.util.function.ToDoubleFunction;
  * Binds a {@link RegionDirectory}'s figures to a Micrometer registry.
  *
  * <pre>{@code
- * new TvmMetrics(directory).bindTo(registry);
+ * new TvmMetrics(directory).bindTo(registry);                  // directory and residency meters
+ * TvmMetrics.builder(directory)
+ *         .withTags(Tags.of("tenant", "t1"))
+ *         .withRegionMeters(true)                              // and one set per live region
+ *         .build()
+ *         .bindTo(registry);
  * }</pre>
  *
  * <h2>Meters</h2>
  *
- * All names start with {@code tvm.}; byte figures have base unit {@code bytes}.
+ * All names start with {@code tvm.} and follow Micrometer's conventions: dot-separated lower-case
+ * words, the unit never in the name but in the base unit ({@code bytes} for byte figures), which
+ * registries append once (Prometheus: {@code tvm.read} becomes {@code tvm_read_bytes_total}). No
+ * name ends in a word the Prometheus client strips ({@code created}, {@code info}, {@code
+ * bucket}, {@code total}), so every meter exports under a name of its own; {@code
+ * docs/observability.md} lists the exported names.
  *
  * <ul>
- *   <li>Directory: {@code tvm.regions.live} (gauge), {@code tvm.regions.created} and {@code
- *       tvm.regions.destroyed} (counters); memory gauges {@code tvm.memory.reserved} (address
- *       space of live regions), {@code .committed} (below the regions' high-water marks), {@code
- *       .resident}, {@code .spilled}, {@code .live} (requested bytes of live allocations) and
- *       {@code .used} (what the allocators hold for them); {@code tvm.allocations.live}; counters
- *       over all regions ever, destroyed ones included: {@code tvm.allocations}, {@code tvm.frees},
- *       {@code tvm.leases}, {@code tvm.bytes.allocated}, {@code tvm.bytes.freed}, {@code
- *       tvm.bytes.read}, {@code tvm.bytes.written}, {@code tvm.compactions}, {@code
- *       tvm.compaction.moved}, {@code tvm.resets}; {@code tvm.handle.failures} tagged {@code
- *       code} (one counter per {@link ErrorCode}: refusals counted by regions) and {@code
+ *   <li>Directory: {@code tvm.regions.live} (gauge), {@code tvm.regions.creations} and {@code
+ *       tvm.regions.destructions} (counters); memory gauges in bytes {@code tvm.memory.reserved}
+ *       (address space of live regions), {@code .committed} (below the regions' high-water marks),
+ *       {@code .resident}, {@code .spilled}, {@code .live} (requested bytes of live allocations)
+ *       and {@code .used} (what the allocators hold for them); {@code tvm.allocations.live};
+ *       counters over all regions ever, destroyed ones included: {@code tvm.allocations}, {@code
+ *       tvm.frees}, {@code tvm.leases}, {@code tvm.compactions}, {@code tvm.resets} and, in bytes,
+ *       {@code tvm.allocated}, {@code tvm.freed}, {@code tvm.read}, {@code tvm.written} (through
+ *       handles), {@code tvm.compaction.moved}; {@code tvm.handle.failures} tagged {@code code}
+ *       (one counter per {@link ErrorCode}: refusals counted by regions) and {@code
  *       tvm.handle.unresolved} (references or handles naming no live region).
- *   <li>Residency, if the directory has a resident budget: gauges {@code tvm.residency.budget},
- *       {@code .resident}, {@code .resident.peak}, {@code .spill.file}; counters {@code
- *       tvm.residency.faults}, {@code .fault.bytes}, {@code .spills} (eviction batches), {@code
- *       .spill.bytes}, {@code .spill.failures}, {@code .busy.skips}, {@code .access.dropped},
- *       {@code .dropped.bytes}, {@code .demotions}, {@code .promotions}.
- *   <li>Per live region, tagged {@code region.id}, {@code region.name} and {@code region.kind}:
- *       gauges {@code tvm.region.capacity}, {@code .resident}, {@code .spilled}, {@code .live},
- *       {@code .used}, {@code .allocations.live}, {@code .pins}; counters {@code
- *       tvm.region.allocations}, {@code .frees}, {@code .bytes.read}, {@code .bytes.written},
- *       {@code .compactions}, {@code .compaction.moved}, {@code .resets}, {@code
- *       .handle.failures}.
+ *   <li>Residency, if the directory has a resident budget: gauges in bytes {@code
+ *       tvm.residency.budget}, {@code .resident}, {@code .resident.peak}, {@code .spill.file};
+ *       counters {@code tvm.residency.faults}, {@code .spills} (eviction batches), {@code
+ *       .spill.failures}, {@code .busy.skips}, {@code .access.dropped}, {@code .demotions}, {@code
+ *       .promotions} and, in bytes, {@code .faulted}, {@code .spilled}, {@code .dropped}.
+ *   <li>Per live region, only if {@link Builder#withRegionMeters(boolean)} asked for them (off by
+ *       default: a guest chooses how many regions it creates and their names, which would become
+ *       series and tag values), tagged {@code region.id}, {@code region.name} and {@code
+ *       region.kind}: gauges {@code tvm.region.capacity}, {@code .resident}, {@code .spilled},
+ *       {@code .live}, {@code .used} (bytes), {@code .allocations.live}, {@code .pins}; counters
+ *       {@code tvm.region.allocations}, {@code .frees}, {@code .compactions}, {@code .resets},
+ *       {@code .handle.failures} and, in bytes, {@code .read}, {@code .written}, {@code
+ *       .compaction.moved}.
  * </ul>
  *
  * <h2>Regions that come and go</h2>
@@ -79,17 +91,63 @@ import java.util.function.ToDoubleFunction;
 public final class TvmMetrics implements MeterBinder {
     private final WeakReference<RegionDirectory> directory;
     private final Tags tags;
+    private final boolean regionMeters;
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
 
-    /** A binder for {@code directory}, with no extra tags. */
+    /** A binder for {@code directory}, with no extra tags and no per-region meters. */
     public TvmMetrics(RegionDirectory directory) {
-        this(directory, Tags.empty());
+        this(builder(directory));
     }
 
-    /** A binder for {@code directory} that adds {@code tags} to every meter (e.g. a tenant). */
+    /**
+     * A binder for {@code directory} that adds {@code tags} to every meter (e.g. a tenant), with no
+     * per-region meters.
+     */
     public TvmMetrics(RegionDirectory directory, Iterable<Tag> tags) {
-        this.directory = new WeakReference<>(Objects.requireNonNull(directory, "directory"));
-        this.tags = Tags.of(tags);
+        this(builder(directory).withTags(tags));
+    }
+
+    private TvmMetrics(Builder builder) {
+        this.directory = new WeakReference<>(builder.directory);
+        this.tags = builder.tags;
+        this.regionMeters = builder.regionMeters;
+    }
+
+    /** A builder of a binder for {@code directory}. */
+    public static Builder builder(RegionDirectory directory) {
+        return new Builder(directory);
+    }
+
+    /** Options of a {@link TvmMetrics}. */
+    public static final class Builder {
+        private final RegionDirectory directory;
+        private Tags tags = Tags.empty();
+        private boolean regionMeters;
+
+        private Builder(RegionDirectory directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+        }
+
+        /** Tags added to every meter, e.g. a tenant; none by default. */
+        public Builder withTags(Iterable<Tag> value) {
+            tags = Tags.of(value);
+            return this;
+        }
+
+        /**
+         * Whether each live region gets its own {@code tvm.region.*} meters; {@code false} by
+         * default. Each region adds 15 series, and its name (chosen by whoever created it, a
+         * guest included) becomes a tag value: turn them on where regions are few and trusted.
+         */
+        public Builder withRegionMeters(boolean value) {
+            regionMeters = value;
+            return this;
+        }
+
+        /** The binder; bind it with {@link TvmMetrics#bindTo(MeterRegistry)}. */
+        public TvmMetrics build() {
+            return new TvmMetrics(this);
+        }
     }
 
     @Override
@@ -129,9 +187,9 @@ public final class TvmMetrics implements MeterBinder {
                 .tags(tags)
                 .description("Regions live now")
                 .register(registry);
-        counter(registry, dir, "tvm.regions.created", null, "Regions ever created", d -> d.stats()
+        counter(registry, dir, "tvm.regions.creations", null, "Regions ever created", d -> d.stats()
                 .regionsCreated());
-        counter(registry, dir, "tvm.regions.destroyed", null, "Regions ever destroyed", d -> d.stats()
+        counter(registry, dir, "tvm.regions.destructions", null, "Regions ever destroyed", d -> d.stats()
                 .regionsDestroyed());
         counter(
                 registry,
@@ -187,13 +245,13 @@ public final class TvmMetrics implements MeterBinder {
                 .frees());
         counter(registry, dir, "tvm.leases", null, "Arena leases taken", d -> totals(d)
                 .leases());
-        counter(registry, dir, "tvm.bytes.allocated", BaseUnits.BYTES, "Requested bytes allocated", d -> totals(d)
+        counter(registry, dir, "tvm.allocated", BaseUnits.BYTES, "Requested bytes allocated", d -> totals(d)
                 .bytesAllocated());
-        counter(registry, dir, "tvm.bytes.freed", BaseUnits.BYTES, "Requested bytes freed", d -> totals(d)
+        counter(registry, dir, "tvm.freed", BaseUnits.BYTES, "Requested bytes freed", d -> totals(d)
                 .bytesFreed());
-        counter(registry, dir, "tvm.bytes.read", BaseUnits.BYTES, "Bytes read through handles", d -> totals(d)
+        counter(registry, dir, "tvm.read", BaseUnits.BYTES, "Bytes read through handles", d -> totals(d)
                 .bytesRead());
-        counter(registry, dir, "tvm.bytes.written", BaseUnits.BYTES, "Bytes written through handles", d -> totals(d)
+        counter(registry, dir, "tvm.written", BaseUnits.BYTES, "Bytes written through handles", d -> totals(d)
                 .bytesWritten());
         counter(registry, dir, "tvm.compactions", null, "Compactions run", d -> totals(d)
                 .compactions());
@@ -249,7 +307,7 @@ public final class TvmMetrics implements MeterBinder {
         counter(
                 registry,
                 dir,
-                "tvm.residency.fault.bytes",
+                "tvm.residency.faulted",
                 BaseUnits.BYTES,
                 "Bytes faulted back in",
                 d -> residency(d, ResidencyStats::bytesFaulted));
@@ -263,7 +321,7 @@ public final class TvmMetrics implements MeterBinder {
         counter(
                 registry,
                 dir,
-                "tvm.residency.spill.bytes",
+                "tvm.residency.spilled",
                 BaseUnits.BYTES,
                 "Bytes spilled",
                 d -> residency(d, ResidencyStats::bytesSpilled));
@@ -291,7 +349,7 @@ public final class TvmMetrics implements MeterBinder {
         counter(
                 registry,
                 dir,
-                "tvm.residency.dropped.bytes",
+                "tvm.residency.dropped",
                 BaseUnits.BYTES,
                 "Bytes of external pages evicted without a write",
                 d -> residency(d, ResidencyStats::bytesDropped));
@@ -450,7 +508,7 @@ public final class TvmMetrics implements MeterBinder {
                 registry,
                 region,
                 regionTags,
-                "tvm.region.bytes.read",
+                "tvm.region.read",
                 BaseUnits.BYTES,
                 "Bytes read through handles",
                 r -> r.stats().bytesRead());
@@ -459,7 +517,7 @@ public final class TvmMetrics implements MeterBinder {
                 registry,
                 region,
                 regionTags,
-                "tvm.region.bytes.written",
+                "tvm.region.written",
                 BaseUnits.BYTES,
                 "Bytes written through handles",
                 r -> r.stats().bytesWritten());
@@ -552,7 +610,7 @@ public final class TvmMetrics implements MeterBinder {
 
         synchronized void refresh(RegionDirectory dir) {
             Map<Integer, Region> live = new TreeMap<>();
-            if (dir != null && !dir.isClosed()) {
+            if (regionMeters && dir != null && !dir.isClosed()) {
                 for (Region r : dir.liveRegions()) {
                     live.put(r.ref(), r);
                 }

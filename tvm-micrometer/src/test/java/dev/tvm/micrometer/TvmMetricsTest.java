@@ -40,6 +40,27 @@ class TvmMetricsTest {
         return c.count();
     }
 
+    /** A binder with per-region meters, which most tests here look at. */
+    private static TvmMetrics withRegionMeters(RegionDirectory dir) {
+        return TvmMetrics.builder(dir).withRegionMeters(true).build();
+    }
+
+    @Test
+    void perRegionMetersAreOffByDefault() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (RegionDirectory dir = RegionDirectory.builder().build()) {
+            new TvmMetrics(dir, Tags.of("tenant", "t1")).bindTo(registry);
+            dir.create(RegionSpec.of(RegionKind.SCRATCH).withName("guest-chosen"))
+                    .allocate(64);
+            assertEquals(1, gauge(registry, "tvm.regions.live", "tenant", "t1")); // a scrape
+            assertEquals(1, counter(registry, "tvm.allocations"));
+            assertTrue(
+                    registry.getMeters().stream()
+                            .noneMatch(m -> m.getId().getName().startsWith("tvm.region.")),
+                    "no tvm.region.* meter unless asked for");
+        }
+    }
+
     @Test
     void directoryAndRegionMetersReadRealFigures() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -47,7 +68,11 @@ class TvmMetricsTest {
             Region heap = dir.create(RegionSpec.of(RegionKind.HOT_HEAP).withName("heap"));
             Region blobs = dir.create(
                     RegionSpec.of(RegionKind.BLOB_ARENA).withName("blobs").withCapacity(1L << 30));
-            new TvmMetrics(dir, Tags.of("tenant", "t1")).bindTo(registry);
+            TvmMetrics.builder(dir)
+                    .withTags(Tags.of("tenant", "t1"))
+                    .withRegionMeters(true)
+                    .build()
+                    .bindTo(registry);
 
             long a = heap.allocate(1000);
             long b = heap.allocate(3000);
@@ -60,13 +85,13 @@ class TvmMetricsTest {
             assertThrows(TvmException.OutOfBoundsException.class, () -> dir.getInt(b, 2999));
 
             assertEquals(2, gauge(registry, "tvm.regions.live", "tenant", "t1"));
-            assertEquals(2, counter(registry, "tvm.regions.created"));
-            assertEquals(0, counter(registry, "tvm.regions.destroyed"));
+            assertEquals(2, counter(registry, "tvm.regions.creations"));
+            assertEquals(0, counter(registry, "tvm.regions.destructions"));
             assertEquals(3, counter(registry, "tvm.allocations"));
             assertEquals(1, counter(registry, "tvm.frees"));
-            assertEquals(1000 + 3000 + PAGE, counter(registry, "tvm.bytes.allocated"));
-            assertEquals(100, counter(registry, "tvm.bytes.written"));
-            assertEquals(8, counter(registry, "tvm.bytes.read"));
+            assertEquals(1000 + 3000 + PAGE, counter(registry, "tvm.allocated"));
+            assertEquals(100, counter(registry, "tvm.written"));
+            assertEquals(8, counter(registry, "tvm.read"));
             assertEquals(1, counter(registry, "tvm.compactions"));
             assertEquals(3000, counter(registry, "tvm.compaction.moved"));
             assertEquals(1, counter(registry, "tvm.handle.failures", "code", "STALE_HANDLE"));
@@ -102,8 +127,8 @@ class TvmMetricsTest {
             assertEquals(3000, gauge(registry, "tvm.region.live", heapTags));
             assertEquals(1, counter(registry, "tvm.region.compactions", heapTags));
             assertEquals(2, counter(registry, "tvm.region.handle.failures", heapTags));
-            assertEquals(8, counter(registry, "tvm.region.bytes.read", heapTags));
-            assertEquals(100, counter(registry, "tvm.region.bytes.written", "region.name", "blobs"));
+            assertEquals(8, counter(registry, "tvm.region.read", heapTags));
+            assertEquals(100, counter(registry, "tvm.region.written", "region.name", "blobs"));
             blobs.pin();
             assertEquals(1, gauge(registry, "tvm.region.pins", "region.name", "blobs"));
         }
@@ -116,7 +141,7 @@ class TvmMetricsTest {
                 .withResidentBudget(4L << 20)
                 .withSpillDirectory(tmp)
                 .build()) {
-            new TvmMetrics(dir).bindTo(registry);
+            withRegionMeters(dir).bindTo(registry);
             Region blobs = dir.create(RegionSpec.of(RegionKind.BLOB_ARENA).withName("blobs"));
             long[] handles = new long[128]; // twice the budget
             for (int i = 0; i < handles.length; i++) {
@@ -130,8 +155,8 @@ class TvmMetricsTest {
             assertEquals(4L << 20, gauge(registry, "tvm.residency.budget"));
             assertTrue(counter(registry, "tvm.residency.spills") > 0);
             assertTrue(counter(registry, "tvm.residency.faults") > 0);
-            assertEquals(stats.bytesSpilled(), counter(registry, "tvm.residency.spill.bytes"));
-            assertEquals(stats.bytesFaulted(), counter(registry, "tvm.residency.fault.bytes"));
+            assertEquals(stats.bytesSpilled(), counter(registry, "tvm.residency.spilled"));
+            assertEquals(stats.bytesFaulted(), counter(registry, "tvm.residency.faulted"));
             assertEquals(stats.faults(), counter(registry, "tvm.residency.faults"));
             assertEquals(stats.peakResidentBytes(), gauge(registry, "tvm.residency.resident.peak"));
             assertTrue(gauge(registry, "tvm.residency.spill.file") > 0);
@@ -151,7 +176,7 @@ class TvmMetricsTest {
     void regionsCreatedLaterAppearAndDestroyedOnesDisappear() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (RegionDirectory dir = RegionDirectory.builder().build()) {
-            TvmMetrics metrics = new TvmMetrics(dir);
+            TvmMetrics metrics = withRegionMeters(dir);
             metrics.bindTo(registry);
             assertNull(registry.find("tvm.region.capacity").gauge(), "no region yet");
 
@@ -176,7 +201,7 @@ class TvmMetricsTest {
             dir.destroy(third.ref());
             metrics.refresh();
             assertEquals(0, registry.find("tvm.region.capacity").gauges().size());
-            assertEquals(3, counter(registry, "tvm.regions.destroyed"));
+            assertEquals(3, counter(registry, "tvm.regions.destructions"));
             assertEquals(1, counter(registry, "tvm.allocations"), "totals keep destroyed regions' counts");
         }
     }
@@ -185,7 +210,7 @@ class TvmMetricsTest {
     void aClosedDirectoryReadsNaNAndLosesItsRegionMeters() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         RegionDirectory dir = RegionDirectory.builder().build();
-        new TvmMetrics(dir).bindTo(registry);
+        withRegionMeters(dir).bindTo(registry);
         dir.create(RegionSpec.of(RegionKind.SCRATCH));
         gauge(registry, "tvm.regions.live");
         assertEquals(1, registry.find("tvm.region.capacity").gauges().size());
@@ -200,7 +225,7 @@ class TvmMetricsTest {
         SimpleMeterRegistry a = new SimpleMeterRegistry();
         SimpleMeterRegistry b = new SimpleMeterRegistry();
         try (RegionDirectory dir = RegionDirectory.builder().build()) {
-            TvmMetrics metrics = new TvmMetrics(dir);
+            TvmMetrics metrics = withRegionMeters(dir);
             metrics.bindTo(a);
             metrics.bindTo(b);
             dir.create(RegionSpec.of(RegionKind.OBJECT_ARENA)).allocate(64);
@@ -226,7 +251,7 @@ class TvmMetricsTest {
     private static WeakReference<RegionDirectory> bindAndForget(SimpleMeterRegistry registry) {
         RegionDirectory dir =
                 RegionDirectory.builder().withResidentBudget(8L << 20).build();
-        new TvmMetrics(dir).bindTo(registry);
+        withRegionMeters(dir).bindTo(registry);
         dir.create(RegionSpec.of(RegionKind.BLOB_ARENA)).allocate(PAGE);
         gauge(registry, "tvm.regions.live");
         assertEquals(1, registry.find("tvm.region.capacity").gauges().size());

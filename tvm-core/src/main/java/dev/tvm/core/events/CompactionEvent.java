@@ -1,27 +1,27 @@
 package dev.tvm.core.events;
 
-import dev.tvm.core.HandleCodec;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Throttle;
 
-/** A region was compacted; the duration includes faulting its spilled pages in first. */
+/**
+ * A region was compacted; the duration includes faulting its spilled pages in first.
+ *
+ * <p>A guest may call {@code compact} in a loop on a region with nothing to move, so the event is
+ * throttled to {@value #THROTTLE} by default; the {@code throttle} setting of a recording changes
+ * that ({@code "off"} records every compaction).
+ */
 @Name("dev.tvm.Compaction")
+@Throttle(CompactionEvent.THROTTLE)
 @Label("Compaction")
 @Category({"TVM", "Regions"})
 @Description("Live allocations of a region slid together and the freed tail released")
-public final class CompactionEvent extends Event {
-    @Label("Region Id")
-    int regionId;
-
-    @Label("Region Generation")
-    int regionGeneration;
-
-    @Label("Region Name")
-    String regionName;
+public final class CompactionEvent extends RegionEvent {
+    /** The default rate limit of the event, at most this many events a second per recording. */
+    public static final String THROTTLE = "100/s";
 
     @Label("Live Allocations")
     long liveAllocations;
@@ -73,9 +73,7 @@ public final class CompactionEvent extends Event {
         if (!event.shouldCommit()) {
             return;
         }
-        event.regionId = HandleCodec.regionId(regionRef);
-        event.regionGeneration = HandleCodec.regionGen(regionRef);
-        event.regionName = name;
+        event.region(regionRef, name);
         event.liveAllocations = liveAllocations;
         event.allocationsMoved = allocationsMoved;
         event.bytesMoved = bytesMoved;

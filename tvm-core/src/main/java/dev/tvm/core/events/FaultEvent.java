@@ -1,10 +1,8 @@
 package dev.tvm.core.events;
 
-import dev.tvm.core.HandleCodec;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 
@@ -17,16 +15,7 @@ import jdk.jfr.Name;
 @Label("Page Fault")
 @Category({"TVM", "Residency"})
 @Description("Spilled or external pages faulted back into memory; the duration is the latency the access waited")
-public final class FaultEvent extends Event {
-    @Label("Region Id")
-    int regionId;
-
-    @Label("Region Generation")
-    int regionGeneration;
-
-    @Label("Region Name")
-    String regionName;
-
+public final class FaultEvent extends RegionEvent {
     @Label("First Page")
     @Description("Index of the first faulted 64 KiB page in the region")
     int firstPage;
@@ -74,9 +63,7 @@ public final class FaultEvent extends Event {
         if (!event.shouldCommit()) {
             return;
         }
-        event.regionId = HandleCodec.regionId(regionRef);
-        event.regionGeneration = HandleCodec.regionGen(regionRef);
-        event.regionName = name;
+        event.region(regionRef, name);
         event.firstPage = firstPage;
         event.pages = pages;
         event.readAheadPages = readAheadPages;

@@ -7,18 +7,31 @@ import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Throttle;
 
 /**
  * An access was refused because its handle or region reference did not check out: a stale or
  * forged handle, a destroyed region, or a range outside the allocation. Emitted where the refusal
  * is counted, just before the exception is thrown (guests see the same code as a negative
  * result).
+ *
+ * <p>A guest can make refusals as fast as it can call, so the event is throttled to {@value
+ * #THROTTLE} by default: a recording then holds a sample of a flood rather than all of it (every
+ * refusal is still counted in the region's and directory's metrics). A recording changes the rate
+ * with the {@code throttle} setting, e.g. {@code <setting name="throttle">off</setting>} in a
+ * {@code .jfc} file or {@code recording.enable("dev.tvm.HandleCheckFailure").with("throttle",
+ * "off")}. The stack trace stays on: for a host caller it names the code that used the bad handle,
+ * and only events that pass the throttle pay for it.
  */
 @Name("dev.tvm.HandleCheckFailure")
+@Throttle(HandleCheckFailureEvent.THROTTLE)
 @Label("Handle Check Failure")
 @Category({"TVM", "Handles"})
 @Description("A handle or region reference was refused: stale, forged, destroyed region or out of bounds")
 public final class HandleCheckFailureEvent extends Event {
+    /** The default rate limit of the event, at most this many events a second per recording. */
+    public static final String THROTTLE = "100/s";
+
     @Label("Error Code")
     @Description("ErrorCode name, e.g. STALE_HANDLE")
     String code;

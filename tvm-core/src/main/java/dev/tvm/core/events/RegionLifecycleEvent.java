@@ -1,33 +1,34 @@
 package dev.tvm.core.events;
 
-import dev.tvm.core.HandleCodec;
 import dev.tvm.core.RegionKind;
 import dev.tvm.core.Tier;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Throttle;
 
-/** A region was created, destroyed, reset, pinned, unpinned or changed tier. */
+/**
+ * A region was created, destroyed, reset, pinned, unpinned or changed tier.
+ *
+ * <p>A guest may pin and unpin, or create and destroy, in a loop, so the event is throttled to
+ * {@value #THROTTLE} by default, far above what a program that is not looping does; the {@code
+ * throttle} setting of a recording changes that ({@code "off"} records every step, e.g. to audit
+ * every pin).
+ */
 @Name("dev.tvm.RegionLifecycle")
+@Throttle(RegionLifecycleEvent.THROTTLE)
 @Label("Region Lifecycle")
 @Category({"TVM", "Regions"})
 @Description("A region was created, destroyed, reset, pinned or unpinned, or moved between tiers")
-public final class RegionLifecycleEvent extends Event {
+public final class RegionLifecycleEvent extends RegionEvent {
+    /** The default rate limit of the event, at most this many events a second per recording. */
+    public static final String THROTTLE = "1000/s";
+
     @Label("Action")
     @Description("CREATE, DESTROY, RESET, PIN, UNPIN or TIER_CHANGE")
     String action;
-
-    @Label("Region Id")
-    int regionId;
-
-    @Label("Region Generation")
-    int regionGeneration;
-
-    @Label("Region Name")
-    String regionName;
 
     @Label("Kind")
     String kind;
@@ -73,9 +74,7 @@ public final class RegionLifecycleEvent extends Event {
             return;
         }
         event.action = action.name();
-        event.regionId = HandleCodec.regionId(regionRef);
-        event.regionGeneration = HandleCodec.regionGen(regionRef);
-        event.regionName = name;
+        event.region(regionRef, name);
         event.kind = kind.name();
         event.tier = tier == null ? null : tier.name();
         event.previousTier = previous == null ? null : previous.name();

@@ -7,12 +7,17 @@ import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
 
 /**
  * One batch of pages written to a directory's spill file with one gathering write. A batch may
  * gather pages of several regions; the duration is the write (checksums included).
+ *
+ * <p>No stack trace: the batch is written on behalf of whichever caller needed room, and its pages
+ * are usually other regions' than that caller's, so the stack says nothing about them.
  */
 @Name("dev.tvm.Spill")
+@StackTrace(false)
 @Label("Spill")
 @Category({"TVM", "Residency"})
 @Description("A batch of pages written to the spill file with one gathering write; the duration is the write")

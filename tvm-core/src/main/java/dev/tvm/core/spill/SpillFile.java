@@ -450,9 +450,12 @@ public final class SpillFile implements AutoCloseable {
     }
 
     /**
-     * Allocates a run for {@code src}, writes it there and returns where it went: the safe way to
-     * spill, since a failed write frees its slots again (and gives back any disk space a partial
-     * write took) before the exception propagates, so no failed write leaves a slot behind.
+     * Allocates a run for {@code src}, writes it there and returns where it went. A failed write
+     * frees its slots again (and gives back any disk space a partial write took) before the
+     * exception propagates, so no failed write leaves a slot behind. The directory itself does not
+     * call this: its evictor spills through a {@link SpillQueue} (same allocation and failure
+     * handling, one gathering write for pages that are not contiguous in memory); this is the
+     * one-call form for a caller whose pages are one contiguous segment.
      *
      * @throws SpillException {@code SPILL_IO_ERROR}; nothing stays allocated
      */

@@ -11,8 +11,9 @@ import java.util.List;
  * then allocates <em>one</em> contiguous run of slots for the whole batch and writes every page
  * with one gathering write ({@code FileChannel.write(ByteBuffer[])} at the run's offset, i.e. one
  * {@code writev}): N pages cost one allocation, one lock acquisition and about one system call
- * instead of N (the kernel takes at most 1,024 buffers per call, so a larger batch takes {@code
- * ceil(N / 1024)} calls; a short write is continued). Page {@code i} of the batch lands in slot
+ * instead of N (the JDK passes at most {@code IOV_MAX} buffers to one {@code writev}, 1,024 on
+ * Linux, so a larger batch takes {@code ceil(N / 1024)} calls; a short write is continued). Page
+ * {@code i} of the batch lands in slot
  * {@code run.slot(i)}, so pages submitted together also read back together with one {@link
  * SpillFile#readRun} if they are faulted in together.
  *
@@ -22,8 +23,11 @@ import java.util.List;
  * stays allocated and the pages stay queued, so the caller can retry or {@link #clear()} and keep
  * the pages resident.
  *
- * <p>Thread-safe (its methods are synchronized); an evictor normally owns one queue. Batches of 64
- * to 1,024 pages (4 to 64 MiB of 64 KiB pages) amortize the calls without holding much memory.
+ * <p>Thread-safe (its methods are synchronized). The queue sets no batch size: a flush writes
+ * whatever was submitted since the last one, one page or many. The directory's evictor ({@code
+ * dev.tvm.core.ResidencyManager}) fills a fresh queue per batch and flushes it at {@code
+ * EVICTION_BATCH_PAGES} pages (32, i.e. 2 MiB of 64 KiB pages), or fewer when a round or an
+ * explicit {@code Region.spill()} has fewer pages left.
  */
 public final class SpillQueue {
     private final SpillFile file;

@@ -14,9 +14,13 @@ import dev.tvm.core.RegionKind;
 import dev.tvm.core.RegionSpec;
 import dev.tvm.core.TvmException;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Path;
+import java.text.ParseException;
 import java.util.List;
+import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
+import jdk.jfr.Throttle;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
@@ -253,6 +257,125 @@ class TvmEventsTest {
         assertEquals(0, region.getLong("handle"), "a region reference, not a handle");
         assertEquals(HandleCodec.describeRegion(deadRef[0]), region.getString("decoded"));
         assertTrue(first.getStackTrace() != null, "refusals carry the caller's stack");
+    }
+
+    /** Frees an allocation and returns its now stale handle. */
+    private static long staleHandle(Region r) {
+        long h = r.allocate(16);
+        r.free(h);
+        return h;
+    }
+
+    /** Reads a stale handle {@code n} times; every read must be refused. */
+    private static void refuse(RegionDirectory dir, long stale, int n) {
+        for (int i = 0; i < n; i++) {
+            try {
+                dir.getLong(stale, 0);
+                throw new AssertionError("a stale handle was accepted");
+            } catch (TvmException.InvalidHandleException expected) {
+                // refused, as it must be
+            }
+        }
+    }
+
+    @Test
+    void aFloodOfRefusalsIsThrottledAndTheSampleStillDecodes() throws IOException {
+        int refusals = 100_000;
+        long[] stale = new long[1];
+        int[] ref = new int[1];
+        long[] elapsedNanos = new long[1];
+        List<RecordedEvent> events = record(() -> {
+            try (RegionDirectory dir = RegionDirectory.builder().build()) {
+                Region r = dir.create(RegionSpec.of(RegionKind.BLOB_ARENA).withName("target"));
+                ref[0] = r.ref();
+                stale[0] = staleHandle(r);
+                long start = System.nanoTime();
+                refuse(dir, stale[0], refusals);
+                elapsedNanos[0] = System.nanoTime() - start;
+                assertEquals(refusals, r.stats().failures(ErrorCode.STALE_HANDLE), "every refusal is still counted");
+            }
+        });
+        List<RecordedEvent> failures = named(events, "dev.tvm.HandleCheckFailure");
+        // The default throttle is a rate: at most perSecond events a second (JFR samples in 200 ms
+        // windows and may carry a shortfall of earlier windows forward), so the bound grows with
+        // the time the loop took; twice the rate over that time plus one second is generous.
+        long perSecond = Long.parseLong(HandleCheckFailureEvent.THROTTLE.replace("/s", ""));
+        long bound = 2 * perSecond * (elapsedNanos[0] / 1_000_000_000L + 1);
+        assertTrue(
+                failures.size() <= bound,
+                failures.size() + " events for " + refusals + " refusals in " + elapsedNanos[0] / 1_000_000
+                        + " ms; the throttle allows at most " + bound);
+        assertFalse(failures.isEmpty(), "a throttled event is sampled, not dropped altogether");
+        for (RecordedEvent e : failures) {
+            assertEquals("STALE_HANDLE", e.getString("code"));
+            assertEquals(ErrorCode.STALE_HANDLE.code(), e.getInt("errorNumber"));
+            assertEquals(stale[0], e.getLong("handle"));
+            assertEquals(HandleCodec.regionId(ref[0]), e.getInt("regionId"));
+            assertEquals(HandleCodec.regionGen(ref[0]), e.getInt("regionGeneration"));
+            assertEquals(HandleCodec.slot(stale[0]), e.getInt("slot"));
+            assertEquals(HandleCodec.slotGen(stale[0]), e.getInt("slotGeneration"));
+            assertEquals(HandleCodec.describe(stale[0]), e.getString("decoded"));
+        }
+    }
+
+    @Test
+    void theThrottleIsARecordingSettingOfAJfcFileAndOfTheRecordingApi() throws IOException, ParseException {
+        String jfc =
+                """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <configuration version="2.0" label="unthrottled refusals">
+                  <event name="dev.tvm.HandleCheckFailure">
+                    <setting name="enabled">true</setting>
+                    <setting name="stackTrace">false</setting>
+                    <setting name="throttle">off</setting>
+                  </event>
+                </configuration>
+                """;
+        Configuration unthrottled = Configuration.create(new StringReader(jfc));
+        assertEquals(2_000, countRefusalEvents(new Recording(unthrottled), 2_000), "throttle off: every refusal");
+        Recording none = new Recording();
+        none.enable("dev.tvm.HandleCheckFailure").with(Throttle.NAME, "0/s");
+        assertEquals(0, countRefusalEvents(none, 2_000), "throttle 0/s: no event");
+    }
+
+    /** Makes {@code n} refusals under {@code recording} and counts its HandleCheckFailure events. */
+    private long countRefusalEvents(Recording recording, int n) throws IOException {
+        Path file = tmp.resolve("refusals-" + System.nanoTime() + ".jfr");
+        try (recording;
+                RegionDirectory dir = RegionDirectory.builder().build()) {
+            long stale = staleHandle(dir.create(RegionSpec.of(RegionKind.BLOB_ARENA)));
+            recording.start();
+            refuse(dir, stale, n);
+            recording.stop();
+            recording.dump(file);
+        }
+        return RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("dev.tvm.HandleCheckFailure"))
+                .count();
+    }
+
+    @Test
+    void spillEventsCarryNoStackTraceByDefault() throws IOException {
+        Path file = tmp.resolve("spill.jfr");
+        try (Recording recording = new Recording()) {
+            recording.enable("dev.tvm.Spill");
+            recording.start();
+            try (RegionDirectory dir = RegionDirectory.builder()
+                    .withResidentBudget(16L << 20)
+                    .withSpillDirectory(tmp)
+                    .build()) {
+                Region r = dir.create(RegionSpec.of(RegionKind.OBJECT_ARENA));
+                r.allocate(4096);
+                r.spill();
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> spills = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("dev.tvm.Spill"))
+                .toList();
+        assertEquals(1, spills.size());
+        assertNull(spills.get(0).getStackTrace(), "the stack of a spill says nothing about its pages");
     }
 
     @Test
