@@ -61,7 +61,8 @@ import java.util.function.ToDoubleFunction;
  *       tvm.residency.budget}, {@code .resident}, {@code .resident.peak}, {@code .spill.file};
  *       counters {@code tvm.residency.faults}, {@code .spills} (eviction batches), {@code
  *       .spill.failures}, {@code .busy.skips}, {@code .access.dropped}, {@code .demotions}, {@code
- *       .promotions} and, in bytes, {@code .faulted}, {@code .spilled}, {@code .dropped}.
+ *       .promotions}, {@code .slots.reclaimed} and, in bytes, {@code .faulted}, {@code .spilled},
+ *       {@code .dropped}, {@code .evicted.clean}, {@code .written.behind}.
  *   <li>Per live region, only if {@link Builder#withRegionMeters(boolean)} asked for them (off by
  *       default: a guest chooses how many regions it creates and their names, which would become
  *       series and tag values), tagged {@code region.id}, {@code region.name} and {@code
@@ -367,6 +368,27 @@ public final class TvmMetrics implements MeterBinder {
                 null,
                 "Promotions to HOT",
                 d -> residency(d, ResidencyStats::promotions));
+        counter(
+                registry,
+                dir,
+                "tvm.residency.evicted.clean",
+                BaseUnits.BYTES,
+                "Bytes evicted without a write: unmodified since they were faulted in",
+                d -> residency(d, ResidencyStats::bytesEvictedClean));
+        counter(
+                registry,
+                dir,
+                "tvm.residency.written.behind",
+                BaseUnits.BYTES,
+                "Bytes of modified resident pages written ahead of their eviction",
+                d -> residency(d, ResidencyStats::bytesWrittenBehind));
+        counter(
+                registry,
+                dir,
+                "tvm.residency.slots.reclaimed",
+                null,
+                "Spill slots taken from resident pages under disk pressure",
+                d -> residency(d, ResidencyStats::slotsReclaimed));
     }
 
     private void gauge(
