@@ -237,7 +237,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Workload> ws = classes == null
                 ? List.of(Workload.values())
                 : classes.stream().map(Workload::byId).toList();
-        List<Long> ss = sizes == null ? null : sizes.stream().map(Sizes::parse).toList();
+        List<Long> ss = sizes == null ? null : sizes.stream().map(BenchCommand::size).toList();
         List<Variant> vs =
                 variants == null ? null : variants.stream().map(Variant::byId).toList();
         List<EngineId> es = engines == null
@@ -249,6 +249,14 @@ final class BenchCommand implements Callable<Integer> {
                     "--seed " + seed + " needs --engines node,chromium: the JVM runner uses seed " + MatrixCells.SEED);
         }
         return BenchPlan.of(ws, ss, vs, es, quick, seed);
+    }
+
+    private static long size(String text) {
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--sizes " + text + ": " + e.getMessage(), e);
+        }
     }
 
     private Map<String, String> meta(BenchPlan plan, Path repo) {

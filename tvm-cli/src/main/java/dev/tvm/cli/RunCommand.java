@@ -189,7 +189,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (RuntimeException | StackOverflowError e) {
             if (Traps.isTrap(e)) {
                 throw new CliError(
-                        Exit.TRAP, guest.toString(), Traps.describe(e, module.nameSection()), Traps.ADVICE, e);
+                        Exit.TRAP, guest.toString(), Traps.describe(e, module), Traps.ADVICE, e);
             }
             throw e;
         }

@@ -3,6 +3,9 @@ package dev.tvm.cli;
 import com.dylibso.chicory.runtime.TrapException;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.NameCustomSection;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +15,9 @@ import java.util.regex.Pattern;
 /**
  * Describes a guest trap in words: its kind (Chicory's message) and where it happened. Chicory's
  * compiler turns wasm function {@code N} into a JVM method {@code func_N} of a generated class, so
- * the Java stack of a trap names the wasm functions it went through; the module's name section
- * turns indices into names. The interpreter's stack names no wasm function.
+ * the Java stack of a trap names the wasm functions it went through (an imported function,
+ * too, by its import name); the module's name section turns indices into names. The interpreter's
+ * stack names no wasm function.
  */
 final class Traps {
     /** What to do about a trap, for the one-line message. */
@@ -34,21 +38,24 @@ final class Traps {
                 || (t instanceof ChicoryException c && "call stack exhausted".equals(c.getMessage()));
     }
 
-    /** "trap in function 'f' (called from 'g'): integer divide by zero"; {@code names} may be null. */
-    static String describe(Throwable trap, NameCustomSection names) {
+    /**
+     * "the guest trapped in function 'f' (#3), called from function 'g' (#4): integer divide by
+     * zero"; {@code module} (for names) may be null.
+     */
+    static String describe(Throwable trap, WasmModule module) {
         String kind = trap instanceof StackOverflowError ? "call stack exhausted" : ErrorReporter.describe(trap);
         List<Integer> frames = wasmFrames(trap);
         if (frames.isEmpty()) {
             return "the guest trapped: " + kind + " (the interpreter does not say in which function;"
                     + " --engine compiler does)";
         }
-        StringBuilder where = new StringBuilder("the guest trapped in ").append(function(frames.get(0), names));
+        StringBuilder where = new StringBuilder("the guest trapped in ").append(function(frames.get(0), module));
         if (frames.size() > 1) {
-            where.append(" (called from ");
+            where.append(", called from ");
             for (int i = 1; i < Math.min(frames.size(), 1 + SHOWN_CALLERS); i++) {
-                where.append(i > 1 ? " <- " : "").append(function(frames.get(i), names));
+                where.append(i > 1 ? " <- " : "").append(function(frames.get(i), module));
             }
-            where.append(frames.size() > 1 + SHOWN_CALLERS ? " <- ...)" : ")");
+            where.append(frames.size() > 1 + SHOWN_CALLERS ? " <- ..." : "");
         }
         return where + ": " + kind;
     }
@@ -71,7 +78,18 @@ final class Traps {
         return frames;
     }
 
-    private static String function(int index, NameCustomSection names) {
+    private static String function(int index, WasmModule module) {
+        if (module == null) {
+            return "function #" + index;
+        }
+        int imported = 0;
+        for (int i = 0; i < module.importSection().importCount(); i++) {
+            Import imp = module.importSection().getImport(i);
+            if (imp.importType() == ExternalType.FUNCTION && imported++ == index) {
+                return "import " + imp.module() + "." + imp.name() + " (#" + index + ")";
+            }
+        }
+        NameCustomSection names = module.nameSection();
         String name = names == null ? null : names.nameOfFunction(index);
         return name != null ? "function '" + name + "' (#" + index + ")" : "function #" + index;
     }
