@@ -237,7 +237,8 @@ final class BenchCommand implements Callable<Integer> {
         List<Workload> ws = classes == null
                 ? List.of(Workload.values())
                 : classes.stream().map(Workload::byId).toList();
-        List<Long> ss = sizes == null ? null : sizes.stream().map(BenchCommand::size).toList();
+        List<Long> ss =
+                sizes == null ? null : sizes.stream().map(BenchCommand::size).toList();
         List<Variant> vs =
                 variants == null ? null : variants.stream().map(Variant::byId).toList();
         List<EngineId> es = engines == null

@@ -225,8 +225,12 @@ final class DemoCommand implements Callable<Integer> {
             // the directory builder would create the spill file here: say now, naming the directory, if it cannot
             Files.delete(Files.createTempFile(dir, ".tvm-probe-", ".tmp"));
         } catch (IOException e) {
-            throw new CliError(Exit.IO, input, "cannot create a file there: " + ErrorReporter.describe(e),
-                    "give a directory you can write to", e);
+            throw new CliError(
+                    Exit.IO,
+                    input,
+                    "cannot create a file there: " + ErrorReporter.describe(e),
+                    "give a directory you can write to",
+                    e);
         }
         return dir;
     }

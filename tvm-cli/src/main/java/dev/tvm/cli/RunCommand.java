@@ -188,8 +188,7 @@ final class RunCommand implements Callable<Integer> {
             return exit.exitCode();
         } catch (RuntimeException | StackOverflowError e) {
             if (Traps.isTrap(e)) {
-                throw new CliError(
-                        Exit.TRAP, guest.toString(), Traps.describe(e, module), Traps.ADVICE, e);
+                throw new CliError(Exit.TRAP, guest.toString(), Traps.describe(e, module), Traps.ADVICE, e);
             }
             throw e;
         }
