@@ -45,6 +45,9 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The progress bar being drawn, if any. */
+    private ProgressBar active;
+
     @Option(
             names = "--size",
             defaultValue = "4.5g",
@@ -130,6 +133,7 @@ final class DemoCommand implements Callable<Integer> {
 
             var fill = guest.function("demo_fill");
             ProgressBar writing = new ProgressBar(err, "write", total, interactive);
+            active = writing;
             for (int first = 0; first < blocks; first += CHUNK_BLOCKS) {
                 int n = Math.min(CHUNK_BLOCKS, blocks - first);
                 for (int r = 0; r < regions; r++) {
@@ -141,6 +145,7 @@ final class DemoCommand implements Callable<Integer> {
 
             var verify = guest.function("demo_verify");
             ProgressBar reading = new ProgressBar(err, "verify", total, interactive);
+            active = reading;
             long verified = 0;
             // Walk the regions in the opposite order and interleaved, so reads hop between regions.
             for (int first = 0; first < blocks; first += CHUNK_BLOCKS) {
@@ -178,6 +183,11 @@ final class DemoCommand implements Callable<Integer> {
                                     + Sizes.format(residency.budgetBytes()) + ")");
             out.flush();
             return verified == total ? 0 : 1;
+        } catch (RuntimeException e) {
+            if (active != null) {
+                active.abandon(); // the error line starts on a line of its own
+            }
+            throw e;
         }
     }
 

@@ -66,6 +66,14 @@ final class ProgressBar {
         }
     }
 
+    /** Ends a bar left half drawn on a terminal with a line break, so what follows starts a line. */
+    void abandon() {
+        if (interactive && lastDrawNanos != 0 && done < total) {
+            out.println();
+            out.flush();
+        }
+    }
+
     void finish() {
         if (interactive) {
             out.print("\r" + line(System.nanoTime()) + "\n");
