@@ -158,14 +158,10 @@ final class ErrorReporter implements CommandLine.IParameterExceptionHandler, Com
         if (m == null || m.isBlank()) {
             return t.getClass().getSimpleName();
         }
-        return t instanceof ChicoryException || t instanceof TvmException || t instanceof CliError
-                ? m
-                : m.startsWith(t.getClass().getSimpleName()) ? m : shortName(t) + ": " + m;
-    }
-
-    /** IOException rather than java.io.IOException; messages of plain exceptions keep their type. */
-    private static String shortName(Throwable t) {
-        return t.getClass().getSimpleName();
+        // Plain exceptions keep their type ("IOException: No space left on device"); our own and Chicory's speak alone.
+        boolean speaksAlone = t instanceof ChicoryException || t instanceof TvmException || t instanceof CliError;
+        String type = t.getClass().getSimpleName();
+        return speaksAlone || m.startsWith(type) ? m : type + ": " + m;
     }
 
     static <T extends Throwable> T find(Throwable t, Class<T> type) {
