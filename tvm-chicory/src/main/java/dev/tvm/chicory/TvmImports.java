@@ -103,6 +103,7 @@ public final class TvmImports implements AutoCloseable {
     private final Map<Integer, Integer> pins = new HashMap<>();
 
     private int lastError;
+    private TvmException lastFailure;
     private byte[] scratch;
 
     private TvmImports(Builder builder) {
@@ -188,6 +189,15 @@ public final class TvmImports implements AutoCloseable {
         return lastError;
     }
 
+    /**
+     * The failure behind {@link #lastError()}, with its message and cause (which file, how many
+     * bytes, what the file system said), or null if none. For hosts that report a guest's error
+     * code to a person.
+     */
+    public TvmException lastFailure() {
+        return lastFailure;
+    }
+
     private Region region(long refArg) {
         if (refArg <= 0 || refArg > Integer.MAX_VALUE) {
             throw TvmException.of(
@@ -225,11 +235,13 @@ public final class TvmImports implements AutoCloseable {
     // ---------------------------------------------------------------- error plumbing
 
     private int fail(TvmException e) {
+        lastFailure = e;
         lastError = e.code().code();
         return lastError;
     }
 
     private TvmTrapException trap(TvmException e) {
+        lastFailure = e;
         lastError = e.code().code();
         return new TvmTrapException(e.code(), e.getMessage(), e);
     }

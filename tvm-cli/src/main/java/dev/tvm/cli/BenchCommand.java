@@ -98,9 +98,10 @@ final class BenchCommand implements Callable<Integer> {
             names = "--interpreter-max",
             defaultValue = "64m",
             paramLabel = "SIZE",
+            converter = Sizes.Converter.class,
             description = "Largest working set run on Chicory's interpreter, which is 50-100x slower than its"
                     + " compiler; larger cells are reported as skipped (default: ${DEFAULT-VALUE}).")
-    String interpreterMax;
+    long interpreterMax;
 
     @Option(
             names = "--seed",
@@ -156,9 +157,9 @@ final class BenchCommand implements Callable<Integer> {
         Path repo = root != null ? root : findRoot();
         Path dir = out != null ? out : defaultOut();
         Files.createDirectories(dir);
-        Runners r = runners != null ? runners : new RealRunners(repo, err, Sizes.parse(interpreterMax));
+        Runners r = runners != null ? runners : new RealRunners(repo, err, interpreterMax);
 
-        boolean interactive = System.console() != null;
+        boolean interactive = ProgressBar.terminal();
         ProgressBar bar = ProgressBar.counting(err, "bench", plan.cells().size(), interactive, "cells");
         List<BenchResult> results = new ArrayList<>();
         List<Cell> jvmCells =
@@ -236,7 +237,8 @@ final class BenchCommand implements Callable<Integer> {
         List<Workload> ws = classes == null
                 ? List.of(Workload.values())
                 : classes.stream().map(Workload::byId).toList();
-        List<Long> ss = sizes == null ? null : sizes.stream().map(Sizes::parse).toList();
+        List<Long> ss =
+                sizes == null ? null : sizes.stream().map(BenchCommand::size).toList();
         List<Variant> vs =
                 variants == null ? null : variants.stream().map(Variant::byId).toList();
         List<EngineId> es = engines == null
@@ -248,6 +250,14 @@ final class BenchCommand implements Callable<Integer> {
                     "--seed " + seed + " needs --engines node,chromium: the JVM runner uses seed " + MatrixCells.SEED);
         }
         return BenchPlan.of(ws, ss, vs, es, quick, seed);
+    }
+
+    private static long size(String text) {
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--sizes " + text + ": " + e.getMessage(), e);
+        }
     }
 
     private Map<String, String> meta(BenchPlan plan, Path repo) {

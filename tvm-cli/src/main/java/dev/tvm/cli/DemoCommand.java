@@ -9,9 +9,12 @@ import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionInfo;
 import dev.tvm.core.RegionStats;
 import dev.tvm.core.ResidencyStats;
+import dev.tvm.core.TvmException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -42,12 +45,16 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The progress bar being drawn, if any. */
+    private ProgressBar active;
+
     @Option(
             names = "--size",
             defaultValue = "4.5g",
             paramLabel = "SIZE",
+            converter = Sizes.Converter.class,
             description = "Working set, e.g. 512m, 4.5g, 8g (default: ${DEFAULT-VALUE}).")
-    String sizeText;
+    long size;
 
     @Option(
             names = "--regions",
@@ -59,16 +66,20 @@ final class DemoCommand implements Callable<Integer> {
             names = "--budget",
             defaultValue = "1g",
             paramLabel = "SIZE",
+            converter = Sizes.BudgetConverter.class,
             description = {
-                "Resident budget: at most this much region memory stays in RAM, colder pages spill",
-                "to disk (default: ${DEFAULT-VALUE}; 'none' keeps everything resident)."
+                "Resident budget, at least 4m: at most this much region memory stays in RAM, colder",
+                "pages spill to disk (default: ${DEFAULT-VALUE}; 'none' keeps everything resident)."
             })
-    String budgetText;
+    Long budget;
 
     @Option(
             names = "--spill-dir",
             paramLabel = "DIR",
-            description = "Where the spill file goes (default: the system temp directory).")
+            description = {
+                "Where the spill file goes (default: the system temp directory). A missing directory",
+                "is created if its parent exists."
+            })
     Path spillDir;
 
     @Option(
@@ -86,22 +97,17 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        long size = Sizes.parse(sizeText);
         if (regions < 1 || regions > 16) {
-            err.println("tvm demo: --regions must be 1..16, was " + regions);
-            return 2;
+            throw CliError.usage("--regions " + regions, "out of range", "give 1 to 16 regions");
         }
         long perRegion = (size / regions) & -BLOCK;
         if (perRegion < BLOCK || perRegion > MAX_PER_REGION) {
-            err.println("tvm demo: " + Sizes.format(size) + " over " + regions + " regions gives "
-                    + Sizes.format(perRegion) + " per region; each region holds 64 KiB to 4 GiB");
-            return 2;
+            throw CliError.usage(
+                    "--size " + Sizes.format(size) + " over " + regions + " regions",
+                    Sizes.format(perRegion) + " per region, but each region holds 64 KiB to 4 GiB",
+                    "change --size or --regions");
         }
-        long budget = budgetText.equalsIgnoreCase("none") ? 0 : Sizes.parse(budgetText);
-        if (budget != 0 && budget < (4L << 20)) {
-            err.println("tvm demo: --budget must be at least 4m, or 'none'");
-            return 2;
-        }
+        Path spill = budget == null ? null : spillDirectory();
         int blocks = (int) (perRegion / BLOCK);
         long total = perRegion * regions;
         out.printf(
@@ -110,19 +116,16 @@ final class DemoCommand implements Callable<Integer> {
                 Sizes.format(total),
                 regions,
                 Sizes.format(perRegion),
-                budget == 0 ? "no resident budget" : "resident budget " + Sizes.format(budget),
+                budget == null ? "no resident budget" : "resident budget " + Sizes.format(budget),
                 engine.name().toLowerCase(Locale.ROOT));
         out.flush();
 
-        boolean interactive = System.console() != null;
+        boolean interactive = ProgressBar.terminal();
         RegionDirectory.Builder builder = RegionDirectory.builder();
-        if (budget != 0) {
-            builder.withResidentBudget(budget);
-            if (spillDir != null) {
-                builder.withSpillDirectory(spillDir);
-            }
+        if (budget != null) {
+            builder.withResidentBudget(budget).withSpillDirectory(spill);
         }
-        try (RegionDirectory directory = builder.build();
+        try (RegionDirectory directory = build(builder, spill);
                 TvmGuest guest = TvmGuest.builder(loadGuest(), directory)
                         .withEngine(engine)
                         .build()) {
@@ -130,6 +133,7 @@ final class DemoCommand implements Callable<Integer> {
 
             var fill = guest.function("demo_fill");
             ProgressBar writing = new ProgressBar(err, "write", total, interactive);
+            active = writing;
             for (int first = 0; first < blocks; first += CHUNK_BLOCKS) {
                 int n = Math.min(CHUNK_BLOCKS, blocks - first);
                 for (int r = 0; r < regions; r++) {
@@ -141,6 +145,7 @@ final class DemoCommand implements Callable<Integer> {
 
             var verify = guest.function("demo_verify");
             ProgressBar reading = new ProgressBar(err, "verify", total, interactive);
+            active = reading;
             long verified = 0;
             // Walk the regions in the opposite order and interleaved, so reads hop between regions.
             for (int first = 0; first < blocks; first += CHUNK_BLOCKS) {
@@ -149,8 +154,9 @@ final class DemoCommand implements Callable<Integer> {
                     long bytes = verify.apply(r, first, n)[0];
                     if (bytes == -1000) {
                         long bad = guest.call("demo_bad_block")[0];
-                        err.println("tvm demo: MISMATCH in region " + r + " block " + bad);
-                        return 1;
+                        err.println("tvm demo: region " + r + " block " + bad + ": MISMATCH, a byte read back differs"
+                                + " from the byte written; this is a bug in tvm: please report it");
+                        return Exit.FAILED;
                     }
                     check(bytes, "demo_verify", guest);
                     verified += bytes;
@@ -177,6 +183,11 @@ final class DemoCommand implements Callable<Integer> {
                                     + Sizes.format(residency.budgetBytes()) + ")");
             out.flush();
             return verified == total ? 0 : 1;
+        } catch (RuntimeException e) {
+            if (active != null) {
+                active.abandon(); // the error line starts on a line of its own
+            }
+            throw e;
         }
     }
 
@@ -189,13 +200,95 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static long check(long result, String what, TvmGuest guest) {
-        if (result < 0) {
-            ErrorCode code = ErrorCode.fromCode((int) result);
-            throw new IllegalStateException(what + " failed with " + result + (code != null ? " (" + code + ")" : "")
-                    + "; last error " + guest.tvm().lastError());
+    /**
+     * The spill directory, checked: an existing directory, or a missing one whose parent exists
+     * (then created here, one level only, so a typo does not grow a tree of directories).
+     */
+    private Path spillDirectory() throws IOException {
+        Path dir = spillDir != null ? spillDir : Path.of(System.getProperty("java.io.tmpdir"));
+        String input = spillInput(dir);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw CliError.usage(input, "not a directory", "give a directory for the spill file");
         }
-        return result;
+        if (!Files.exists(dir)) {
+            Path parent = dir.toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent)) {
+                throw CliError.usage(
+                        input,
+                        "no such directory, and its parent " + parent + " does not exist either",
+                        "create it first (tvm creates only the last level of a spill directory)");
+            }
+            try {
+                Files.createDirectory(dir);
+            } catch (FileAlreadyExistsException e) {
+                // created meanwhile: fine
+            } catch (IOException e) {
+                throw new CliError(
+                        Exit.IO,
+                        input,
+                        "cannot create the directory: " + ErrorReporter.describe(e),
+                        "create it yourself or give another directory",
+                        e);
+            }
+        }
+        try {
+            // the directory builder would create the spill file here: say now, naming the directory, if it cannot
+            Files.delete(Files.createTempFile(dir, ".tvm-probe-", ".tmp"));
+        } catch (IOException e) {
+            throw new CliError(
+                    Exit.IO,
+                    input,
+                    "cannot create a file there: " + ErrorReporter.describe(e),
+                    "give a directory you can write to",
+                    e);
+        }
+        return dir;
+    }
+
+    private String spillInput(Path dir) {
+        return spillDir != null ? "--spill-dir " + dir : "spill directory " + dir + " (java.io.tmpdir)";
+    }
+
+    private RegionDirectory build(RegionDirectory.Builder builder, Path spill) {
+        try {
+            return builder.build();
+        } catch (TvmException e) {
+            if (spill == null || e.code() != ErrorCode.SPILL_IO_ERROR) {
+                throw e;
+            }
+            throw new CliError(
+                    Exit.IO,
+                    spillInput(spill),
+                    "cannot create the spill file: " + ErrorReporter.describe(e),
+                    "give a directory you can write to (--spill-dir)",
+                    e);
+        }
+    }
+
+    /** {@code result} if it is not an error code; else a one-line failure with the guest's last host-side error. */
+    private long check(long result, String what, TvmGuest guest) {
+        if (result >= 0) {
+            return result;
+        }
+        ErrorCode code = ErrorCode.fromCode((int) result);
+        TvmException cause = guest.tvm().lastFailure();
+        String problem = what + " failed with " + result + (code != null ? " (" + code + ")" : "")
+                + (cause != null ? ": " + ErrorReporter.describe(cause) : "");
+        if (cause != null && ErrorReporter.find(cause, IOException.class) != null) {
+            Path dir = spillDir != null ? spillDir : Path.of(System.getProperty("java.io.tmpdir"));
+            throw new CliError(
+                    Exit.IO,
+                    spillInput(dir),
+                    problem,
+                    "free space on that disk or point --spill-dir at one with more room",
+                    cause);
+        }
+        if (code == ErrorCode.NO_MEMORY || code == ErrorCode.REGION_FULL) {
+            throw new CliError(
+                    Exit.RESOURCES, "--size " + Sizes.format(size), problem, "lower --size, or raise --budget", cause);
+        }
+        throw new CliError(
+                Exit.INTERNAL, what, problem, "this is a bug in tvm: please report it with --verbose", cause);
     }
 
     private static void printResidency(PrintWriter err, RegionDirectory directory, String when) {

@@ -65,15 +65,17 @@ final class LinkCommand implements Callable<Integer> {
     String memoryAlias;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        OutputFile.check(output);
         byte[] guestBytes;
         try {
             guestBytes = Files.readAllBytes(guest);
         } catch (IOException e) {
-            err.println("tvm link: cannot read " + guest + ": " + e.getMessage());
-            return 2;
+            throw CliError.usage(
+                    guest.toString(),
+                    "cannot read: " + ErrorReporter.describe(e),
+                    "check the path of the guest module");
         }
         Linker.Result result;
         try {
@@ -84,11 +86,13 @@ final class LinkCommand implements Callable<Integer> {
                     .withMemoryAlias(memoryAlias)
                     .build()
                     .link(guestBytes, shellBytes);
-        } catch (IllegalArgumentException | LinkException e) {
-            err.println("tvm link: " + guest + ": " + e.getMessage());
-            return 2;
+        } catch (LinkException e) {
+            throw CliError.usage(
+                    guest.toString(), e.getMessage(), "give a wasm32 object the linker supports (see tvm link --help)");
+        } catch (IllegalArgumentException e) {
+            throw CliError.usage("shell options", e.getMessage(), "see 'tvm link --help' for the ranges");
         }
-        Files.write(output, result.wasm());
+        OutputFile.write(output, result.wasm());
         out.printf(
                 "wrote %s: %d bytes, %d pool%s, %d shell import%s resolved, %d import%s left%s%n",
                 output,

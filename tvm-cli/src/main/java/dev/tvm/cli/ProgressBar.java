@@ -39,6 +39,15 @@ final class ProgressBar {
         return new ProgressBar(out, label, total, interactive, unit);
     }
 
+    /**
+     * Whether stderr's console is a terminal, so a bar can be redrawn in place. Since JDK 22
+     * {@code System.console()} is not null when output is redirected; only {@code isTerminal} says.
+     */
+    static boolean terminal() {
+        java.io.Console console = System.console();
+        return console != null && console.isTerminal();
+    }
+
     void advance(long bytes) {
         done += bytes;
         long now = System.nanoTime();
@@ -54,6 +63,14 @@ final class ProgressBar {
                 lastTenth = tenth;
                 out.println(line(now));
             }
+        }
+    }
+
+    /** Ends a bar left half drawn on a terminal with a line break, so what follows starts a line. */
+    void abandon() {
+        if (interactive && lastDrawNanos != 0 && done < total) {
+            out.println();
+            out.flush();
         }
     }
 

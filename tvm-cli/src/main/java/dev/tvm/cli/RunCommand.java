@@ -1,11 +1,18 @@
 package dev.tvm.cli;
 
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasi.WasiOptions;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.UnlinkableException;
+import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.tvm.chicory.Engine;
 import dev.tvm.chicory.TvmGuest;
+import dev.tvm.chicory.TvmImports;
 import dev.tvm.core.RegionDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -24,7 +31,9 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Run a WebAssembly guest with the tvm raw fast-path imports and WASI preview 1.",
-            "Without --invoke, runs the WASI command entry point _start and exits with its code."
+            "Without --invoke, runs the WASI command entry point _start and exits with its code.",
+            "Guest arguments that start with '-' go after '--', which ends tvm's options:",
+            "  tvm run app.wasm -- --flag value       tvm run lib.wasm --invoke add -- -2 5"
         })
 final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -36,7 +45,8 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(
             index = "1..*",
             paramLabel = "ARGS",
-            description = "Arguments: to the export given by --invoke, or the guest's argv.")
+            description = "Arguments: to the export given by --invoke, or the guest's argv (after '--' if they"
+                    + " start with '-').")
     List<String> args = new ArrayList<>();
 
     @Option(names = "--invoke", paramLabel = "NAME", description = "Call this export instead of _start.")
@@ -60,13 +70,16 @@ final class RunCommand implements Callable<Integer> {
     boolean metrics;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isRegularFile(guest)) {
-            err.println("tvm run: no such file: " + guest);
-            return 2;
+        if (!Files.exists(guest)) {
+            throw CliError.usage(guest.toString(), "no such file", "check the path of the guest module");
         }
+        if (!Files.isRegularFile(guest)) {
+            throw CliError.usage(guest.toString(), "not a regular file", "give the path of a .wasm file");
+        }
+        WasmModule module = WasmFiles.parse(guest);
         List<String> argv = new ArrayList<>();
         argv.add(guest.getFileName().toString());
         if (invoke == null) {
@@ -75,15 +88,17 @@ final class RunCommand implements Callable<Integer> {
         WasiOptions.Builder wasi = WasiOptions.builder().inheritSystem().withArguments(argv);
         for (String dir : dirs) {
             String[] parts = dir.split("::", 2);
+            if (!Files.isDirectory(Path.of(parts[0]))) {
+                throw CliError.usage(
+                        "--dir " + dir, "no such directory: " + parts[0], "give an existing host directory");
+            }
             wasi.withDirectory(parts.length == 2 ? parts[1] : parts[0], Path.of(parts[0]));
         }
+        WasiOptions wasiOptions = wasi.build();
         try (RegionDirectory directory = RegionDirectory.builder().build();
-                TvmGuest instance = TvmGuest.builder(TvmGuest.parse(guest), directory)
-                        .withEngine(engine)
-                        .withWasi(wasi.build())
-                        .build()) {
+                TvmGuest instance = instantiate(module, directory, wasiOptions)) {
             try {
-                return invoke(instance, out, err);
+                return invoke(module, instance, out);
             } finally {
                 if (metrics) {
                     // Before the directory closes: the guest's regions are still there to report.
@@ -93,45 +108,144 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs _start or the --invoke export; returns the exit code. */
-    private int invoke(TvmGuest instance, PrintWriter out, PrintWriter err) {
-        if (invoke == null) {
-            try {
-                instance.call("_start");
-                return 0;
-            } catch (WasiExitException exit) {
-                return exit.exitCode();
+    private TvmGuest instantiate(WasmModule module, RegionDirectory directory, WasiOptions wasiOptions) {
+        try {
+            return TvmGuest.builder(module, directory)
+                    .withEngine(engine)
+                    .withWasi(wasiOptions)
+                    .build();
+        } catch (UnlinkableException e) {
+            List<String> missing = WasmFiles.unresolvedImports(module, provided(directory, wasiOptions));
+            throw new CliError(
+                    Exit.USAGE,
+                    guest.toString(),
+                    missing.isEmpty()
+                            ? "cannot be linked: " + ErrorReporter.describe(e)
+                            : "needs imports nobody provides: " + WasmFiles.list(missing),
+                    "tvm run provides only the tvm raw imports (module 'tvm') and WASI preview 1"
+                            + " ('wasi_snapshot_preview1')",
+                    e);
+        } catch (UninstantiableException e) {
+            throw new CliError(
+                    Exit.USAGE,
+                    guest.toString(),
+                    "cannot be instantiated: " + ErrorReporter.describe(e),
+                    "the module's own segments or limits do not fit; rebuild it",
+                    e);
+        } catch (RuntimeException | StackOverflowError e) {
+            if (e instanceof ChicoryException || raisedBy(e, "com.dylibso.chicory.wasm.")) {
+                throw WasmFiles.invalid(guest, null, e); // Chicory validates when it instantiates
             }
+            throw e;
         }
-        FunctionType type = instance.instance().exportType(invoke);
-        if (type.params().size() != args.size()) {
-            err.println("tvm run: export '" + invoke + "' takes "
-                    + type.params().size() + " argument(s) " + type.params() + ", got " + args.size());
-            return 2;
+    }
+
+    /** The import functions {@code tvm run} gives a guest. */
+    private static List<HostFunction> provided(RegionDirectory directory, WasiOptions wasiOptions) {
+        List<HostFunction> all = new ArrayList<>();
+        try (TvmImports tvm = TvmImports.builder(directory).build();
+                WasiPreview1 wasi =
+                        WasiPreview1.builder().withOptions(wasiOptions).build()) {
+            all.addAll(List.of(tvm.functions()));
+            all.addAll(List.of(wasi.toHostFunctions()));
         }
-        long[] values = new long[args.size()];
+        return all;
+    }
+
+    private static boolean raisedBy(Throwable t, String packagePrefix) {
+        StackTraceElement[] stack = t.getStackTrace();
+        return stack.length > 0 && stack[0].getClassName().startsWith(packagePrefix);
+    }
+
+    /** Runs _start or the --invoke export; returns the exit code. */
+    private int invoke(WasmModule module, TvmGuest instance, PrintWriter out) {
+        List<String> exported = WasmFiles.exportedFunctions(module);
+        String name = invoke == null ? "_start" : invoke;
+        if (!exported.contains(name)) {
+            throw CliError.usage(
+                    guest.toString(),
+                    invoke == null
+                            ? "exports no _start, so it is not a WASI command"
+                            : "exports no function '" + invoke + "'",
+                    "call one of its exported functions with --invoke NAME: " + WasmFiles.list(exported));
+        }
+        FunctionType type = instance.instance().exportType(name);
+        if (invoke != null && type.params().size() != args.size()) {
+            throw CliError.usage(
+                    "--invoke " + invoke,
+                    "the export takes " + type.params().size() + " argument(s) " + type.params() + ", got "
+                            + args.size(),
+                    "give one value per parameter after the module path");
+        }
+        long[] values = new long[invoke == null ? 0 : args.size()];
         for (int i = 0; i < values.length; i++) {
-            values[i] = encode(type.params().get(i), args.get(i));
+            values[i] = encode(type.params().get(i), i);
         }
-        long[] results = instance.call(invoke, values);
+        long[] results;
+        try {
+            results = instance.call(name, values);
+        } catch (WasiExitException exit) {
+            return exit.exitCode();
+        } catch (RuntimeException | StackOverflowError e) {
+            if (Traps.isTrap(e)) {
+                throw new CliError(Exit.TRAP, guest.toString(), Traps.describe(e, module), Traps.ADVICE, e);
+            }
+            throw e;
+        }
         for (int i = 0; results != null && i < type.returns().size(); i++) {
             out.println(decode(type.returns().get(i), results[i]));
         }
         out.flush();
-        return 0;
+        return Exit.OK;
     }
 
-    private static long encode(ValType type, String text) {
-        if (type.equals(ValType.F32)) {
-            return Float.floatToRawIntBits(Float.parseFloat(text)) & 0xFFFF_FFFFL;
+    /** Argument {@code i} as the raw bits of a value of {@code type}. */
+    private long encode(ValType type, int i) {
+        String text = args.get(i);
+        String input = "--invoke " + invoke + " argument " + (i + 1) + " '" + text + "'";
+        try {
+            if (type.equals(ValType.F32)) {
+                return Float.floatToRawIntBits(Float.parseFloat(text)) & 0xFFFF_FFFFL;
+            }
+            if (type.equals(ValType.F64)) {
+                return Double.doubleToRawLongBits(Double.parseDouble(text));
+            }
+            if (type.equals(ValType.I32)) {
+                long v = parseInteger(text);
+                if (v < Integer.MIN_VALUE || v > 0xFFFF_FFFFL) {
+                    throw new NumberFormatException("out of range");
+                }
+                return (int) v;
+            }
+            if (type.equals(ValType.I64)) {
+                return parseInteger(text);
+            }
+        } catch (NumberFormatException e) {
+            throw CliError.usage(
+                    input,
+                    "not " + (type.equals(ValType.I32) ? "an " : "a ")
+                            + type.toString().toLowerCase(java.util.Locale.ROOT),
+                    type.equals(ValType.F32) || type.equals(ValType.F64)
+                            ? "write a number such as 1.5, -2e10, NaN or Infinity"
+                            : "write a decimal integer (" + (type.equals(ValType.I32) ? "32" : "64")
+                                    + "-bit, signed or unsigned) or 0x followed by hex digits; negative ones after '--'");
         }
-        if (type.equals(ValType.F64)) {
-            return Double.doubleToRawLongBits(Double.parseDouble(text));
+        throw CliError.usage(
+                input,
+                "parameter type " + type + " cannot be given on the command line",
+                "call an export that takes i32, i64, f32 or f64");
+    }
+
+    /** A decimal (signed, or unsigned up to 2^64-1) or 0x-hex integer. */
+    private static long parseInteger(String text) {
+        if (text.startsWith("0x") || text.startsWith("0X")) {
+            return Long.parseUnsignedLong(text.substring(2), 16);
         }
-        if (type.equals(ValType.I32)) {
-            return Integer.parseInt(text);
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return Long.parseUnsignedLong(text);
         }
-        return text.startsWith("0x") ? Long.parseUnsignedLong(text.substring(2), 16) : Long.parseLong(text);
     }
 
     private static String decode(ValType type, long raw) {

@@ -1,7 +1,6 @@
 package dev.tvm.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -32,16 +31,16 @@ final class ShellCommand implements Callable<Integer> {
     Path output;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        OutputFile.check(output);
         byte[] wasm;
         try {
             wasm = shell.generate();
         } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("tvm shell: " + e.getMessage());
-            return 2;
+            throw CliError.usage("shell options", e.getMessage(), "see 'tvm shell --help' for the ranges");
         }
-        Files.write(output, wasm);
+        OutputFile.write(output, wasm);
         out.printf("wrote %s: %d bytes, %d pool%s%n", output, wasm.length, shell.pools, shell.pools == 1 ? "" : "s");
         return 0;
     }

@@ -1,6 +1,8 @@
 package dev.tvm.cli;
 
 import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /** Byte sizes written the way people write them: {@code 4096}, {@code 64k}, {@code 512m}, {@code 4.5g}. */
 final class Sizes {
@@ -36,14 +38,58 @@ final class Sizes {
         try {
             value = Double.parseDouble(s);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a size: '" + text + "' (examples: 4096, 64k, 512m, 4.5g)");
+            value = Double.NaN;
+        }
+        if (Double.isNaN(value)) {
+            throw new IllegalArgumentException("not a size; " + HOW);
         }
         double bytes = value * unit;
         if (!(bytes >= 0) || bytes > Long.MAX_VALUE) {
-            throw new IllegalArgumentException("size out of range: '" + text + "'");
+            throw new IllegalArgumentException(
+                    (bytes < 0 ? "a size cannot be negative" : "size out of range") + "; " + HOW);
         }
         return (long) bytes;
     }
+
+    private static final String HOW = "write bytes with an optional suffix k, m, g or t, e.g. 4096, 64k, 512m, 4.5g";
+
+    /** Picocli converter for size options: {@link #parse}, refused values in one line. */
+    static final class Converter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Picocli converter for a resident budget: a size of at least {@link #MIN_BUDGET}, or {@code
+     * none} (converted to null) for no budget. Zero is refused: it would read as "nothing resident".
+     */
+    static final class BudgetConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            if (value.strip().equalsIgnoreCase("none")) {
+                return null;
+            }
+            long bytes = new Converter().convert(value);
+            if (bytes == 0) {
+                throw new TypeConversionException(
+                        "a zero budget would keep nothing resident; write 'none' for no budget, or at least 4m");
+            }
+            if (bytes < MIN_BUDGET) {
+                throw new TypeConversionException(
+                        "below the smallest budget, 4 MiB; write at least 4m, or 'none' for no budget");
+            }
+            return bytes;
+        }
+    }
+
+    /** The smallest resident budget a directory takes. */
+    static final long MIN_BUDGET = 4L << 20;
 
     /** Formats bytes with a binary unit, two decimals. */
     static String format(long bytes) {
