@@ -85,8 +85,12 @@ public final class RegionDirectory implements AutoCloseable {
                 Files.createDirectories(dir);
                 this.spillPath = Files.createTempFile(dir, "tvm-spill-", ".tvms");
             } catch (IOException e) {
+                // e.g. AccessDeniedException, whose message is only the path: name the kind too
                 throw TvmException.of(
-                        ErrorCode.SPILL_IO_ERROR, "cannot create a spill file in " + dir + ": " + e.getMessage());
+                        ErrorCode.SPILL_IO_ERROR,
+                        "cannot create a spill file in " + dir + ": "
+                                + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                        e);
             }
             this.deleteSpillOnClose = true;
             SpillFile spill = SpillFile.create(spillPath, PageMap.PAGE_SIZE, builder.channelFactory);
