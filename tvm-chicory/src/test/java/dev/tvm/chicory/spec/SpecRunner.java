@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
  * module quote}: Chicory has no text parser, they test wabt's), values this runner does not model
  * ({@code v128}, references), command types outside the core script format ({@code assert_exception}
  * and later additions), modules Chicory cannot represent (memory64: Chicory's limits flags stop at
- * 3 and it rejects the module as malformed) and every command that needs a module skipped so.
+ * 3 and it rejects the module as malformed), commands wast2json could not parse ({@link
+ * WastConverter}) and every command that needs a module skipped so.
  */
 final class SpecRunner {
     /** The outcome of one command. */
