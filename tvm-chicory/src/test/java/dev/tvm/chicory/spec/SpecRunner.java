@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
  * module quote}: Chicory has no text parser, they test wabt's), values this runner does not model
  * ({@code v128}, references), command types outside the core script format ({@code assert_exception}
  * and later additions), modules Chicory cannot represent (memory64: Chicory's limits flags stop at
- * 3 and it rejects the module as malformed) and every command that needs a module skipped so.
+ * 3 and it rejects the module as malformed), commands wast2json could not parse ({@link
+ * WastConverter}) and every command that needs a module skipped so.
  */
 final class SpecRunner {
     /** The outcome of one command. */
@@ -126,6 +127,9 @@ final class SpecRunner {
     }
 
     private String dispatch(WastScript.Command c) {
+        if (c.string(WastScript.UNPARSED) != null && !c.type().equals("module")) {
+            throw new Skip(unparsed(c));
+        }
         switch (c.type()) {
             case "module":
                 return module(c);
@@ -185,7 +189,14 @@ final class SpecRunner {
         return null;
     }
 
+    private static String unparsed(WastScript.Command c) {
+        return "wast2json cannot parse this command (" + c.string(WastScript.UNPARSED) + ")";
+    }
+
     private Instance instantiate(WastScript.Command c) {
+        if (c.string(WastScript.UNPARSED) != null) {
+            throw new Skip(unparsed(c));
+        }
         if ("text".equals(c.string("module_type"))) {
             throw new Skip("text-format module (tests the text parser, which Chicory does not have)");
         }

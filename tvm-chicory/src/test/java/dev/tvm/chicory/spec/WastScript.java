@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +21,8 @@ import java.util.Map;
  * @param commands in script order
  */
 record WastScript(String name, Path json, List<Command> commands) {
+    /** The field of a command wast2json could not parse: why. */
+    static final String UNPARSED = "unparsed";
 
     /** One command; {@code fields} is its JSON object as wast2json wrote it. */
     record Command(String type, int line, Map<String, Object> fields) {
@@ -56,7 +60,42 @@ record WastScript(String name, Path json, List<Command> commands) {
             Map<String, Object> c = (Map<String, Object>) o;
             commands.add(new Command((String) c.get("type"), ((Number) c.get("line")).intValue(), c));
         }
+        commands.addAll(unparsed(json));
+        commands.sort(Comparator.comparingInt(Command::line));
         return new WastScript(dir + Path.of(source).getFileName(), json, List.copyOf(commands));
+    }
+
+    /**
+     * The commands wast2json could not parse, from the {@link WastConverter} sidecar file next to
+     * the JSON: each becomes a command of its own type carrying an {@code unparsed} field (the
+     * error), which the runner skips.
+     */
+    private static List<Command> unparsed(Path json) {
+        String base = json.getFileName().toString().replaceFirst("\\.json$", "");
+        Path tsv = json.resolveSibling(base + WastConverter.UNPARSED_SUFFIX);
+        if (!Files.isRegularFile(tsv)) {
+            return List.of();
+        }
+        List<Command> result = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(tsv, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] f = line.split("\t", 4);
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("type", f[1]);
+                fields.put("line", Long.parseLong(f[0]));
+                if (!f[2].isEmpty()) {
+                    fields.put("name", f[2]);
+                }
+                fields.put(UNPARSED, f[3]);
+                result.add(new Command(f[1], Integer.parseInt(f[0]), fields));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
     }
 
     /** A module file named by a command, next to the JSON file. */
