@@ -1,7 +1,8 @@
 package dev.tvm.cli;
 
 /**
- * A failure the CLI explains in one line: {@code <input>: <problem>; <advice>}, ending the command
+ * A failure the CLI explains in one line: {@code <input>: <problem>; <advice>} (no advice when the
+ * problem already says what to do), ending the command
  * with {@link #exitCode()}. The top command's handler prints it as {@code tvm <command>: <message>}.
  */
 final class CliError extends RuntimeException {
@@ -14,7 +15,7 @@ final class CliError extends RuntimeException {
     }
 
     CliError(int exitCode, String input, String problem, String advice, Throwable cause) {
-        super(input + ": " + problem + "; " + advice, cause);
+        super(input + ": " + problem + (advice.isEmpty() ? "" : "; " + advice), cause);
         this.exitCode = exitCode;
     }
 

@@ -280,7 +280,9 @@ final class DemoCommand implements Callable<Integer> {
                     Exit.IO,
                     spillInput(dir),
                     problem,
-                    "free space on that disk or point --spill-dir at one with more room",
+                    problem.contains("free space") // the spill file's message already says what to do
+                            ? ""
+                            : "free space on that disk or point --spill-dir at one with more room",
                     cause);
         }
         if (code == ErrorCode.NO_MEMORY || code == ErrorCode.REGION_FULL) {

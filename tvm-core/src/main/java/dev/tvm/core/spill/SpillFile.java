@@ -1070,7 +1070,7 @@ public final class SpillFile implements AutoCloseable {
             usable = "an unknown number of bytes";
         }
         return ": the file system is full: " + needed + " more bytes were needed and it has " + usable
-                + " free; free space there or spill to a larger file system";
+                + " free; free space there, or spill to a larger file system (--spill-dir, withSpillDirectory)";
     }
 
     private SpillException ioFailure(FileChannel ch, String op, IOException e) {
