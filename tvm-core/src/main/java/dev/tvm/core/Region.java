@@ -313,8 +313,10 @@ public final class Region {
     private long freeLocked(long handle) {
         int slot = slotOf(handle);
         long size = table.size(slot);
-        allocator.free(table.offset(slot), size);
+        long offset = table.offset(slot);
+        // The handle dies first: an Error in between leaks the space, never hands it out twice.
         table.release(slot);
+        allocator.free(offset, size);
         return size;
     }
 
@@ -902,6 +904,14 @@ public final class Region {
 
     void unlockAfterEviction(long stamp) {
         lock.unlockWrite(stamp);
+    }
+
+    /**
+     * Waits until no thread holds this region's lock (for {@link RegionDirectory#destroy}, which
+     * waits here without holding the directory's lock).
+     */
+    void awaitUnlocked() {
+        lock.unlockWrite(lock.writeLock());
     }
 
     /** Whether any thread holds the lock now (a hint for victim selection; eviction uses tryLock). */
