@@ -156,7 +156,8 @@
         (global.set $spare (call $alloc (global.get $region) (i64.const 32)))
         (if (i64.eqz (global.get $spare)) (then (return (call $last_error))))))
     (if (i32.eq (local.get $op) (i32.const 21))
-      (then (return (call $pin (global.get $region)))))
+      (then
+        (if (i32.ne (call $pin (global.get $region)) (i32.const 0)) (then (return (call $last_error))))))
     (if (i32.eq (local.get $op) (i32.const 22))
       (then
         (drop (call $reset (global.get $scratch)))
