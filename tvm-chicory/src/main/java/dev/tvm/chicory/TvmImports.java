@@ -98,6 +98,7 @@ public final class TvmImports implements AutoCloseable {
     private final boolean destroyOnClose;
     private final TenantLedger ledger;
     private final StackGuard guard = new StackGuard();
+    private final Function<TvmException, long[]> trapOnError = this::trapWith;
 
     /**
      * Capability table: {@code caps[id]} is the region generation this guest may use for region
@@ -732,30 +733,34 @@ public final class TvmImports implements AutoCloseable {
     }
 
     private HostFunction status(String name, ValType[] params, IntOp op) {
+        LongOp body = op::apply;
+        Function<TvmException, long[]> onError = e -> i32(fail(e));
         return new HostFunction(
                 MODULE,
                 name,
                 FunctionType.of(params, new ValType[] {I32}),
-                (inst, args) -> run(inst, args, op::apply, e -> i32(fail(e))));
+                (inst, args) -> run(inst, args, body, onError));
     }
 
     private HostFunction value(String name, ValType[] params, LongOp op) {
+        Function<TvmException, long[]> onError = e -> i64(fail(e));
         return new HostFunction(
                 MODULE,
                 name,
                 FunctionType.of(params, new ValType[] {I64}),
-                (inst, args) -> run(inst, args, op, e -> i64(fail(e))));
+                (inst, args) -> run(inst, args, op, onError));
     }
 
     private HostFunction handleFn(String name, LongOp op) {
+        Function<TvmException, long[]> onError = e -> {
+            fail(e);
+            return i64(HandleCodec.NULL);
+        };
         return new HostFunction(
                 MODULE,
                 name,
                 FunctionType.of(new ValType[] {I32, I64}, new ValType[] {I64}),
-                (inst, args) -> run(inst, args, op, e -> {
-                    fail(e);
-                    return i64(HandleCodec.NULL);
-                }));
+                (inst, args) -> run(inst, args, op, onError));
     }
 
     private HostFunction load(String name, ValType result, LongOp op) {
@@ -763,9 +768,7 @@ public final class TvmImports implements AutoCloseable {
                 MODULE,
                 name,
                 FunctionType.of(new ValType[] {I64, I64}, new ValType[] {result}),
-                (inst, args) -> run(inst, args, op, e -> {
-                    throw trap(e);
-                }));
+                (inst, args) -> run(inst, args, op, trapOnError));
     }
 
     private HostFunction store(String name, ValType value, VoidOp op) {
@@ -775,11 +778,14 @@ public final class TvmImports implements AutoCloseable {
         };
         return new HostFunction(
                 MODULE, name, FunctionType.of(new ValType[] {I64, I64, value}, new ValType[0]), (inst, args) -> {
-                    run(inst, args, body, e -> {
-                        throw trap(e);
-                    });
+                    run(inst, args, body, trapOnError);
                     return null;
                 });
+    }
+
+    /** Loads and stores have no result to carry a code: every failure traps. */
+    private long[] trapWith(TvmException e) {
+        throw trap(e);
     }
 
     /**
