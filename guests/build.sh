@@ -254,6 +254,8 @@ wat2wasm src/fastpath.wat -o "$OUT/fastpath.wasm"
 wat2wasm src/hostile_abuse.wat -o "$OUT/hostile_abuse.wasm"
 wat2wasm src/hostile_tenant.wat -o "$OUT/hostile_tenant.wasm"
 wat2wasm src/hostile_racer.wat -o "$OUT/hostile_racer.wasm"
+wat2wasm src/hostile_exhaust.wat -o "$OUT/hostile_exhaust.wasm"
+wat2wasm src/hostile_stack.wat -o "$OUT/hostile_stack.wasm"
 # regions.wat imports regions as memories (multi-memory; its imports are not all functions, so it
 # is validated here rather than by check()).
 wat2wasm --enable-multi-memory src/regions.wat -o "$OUT/regions.wasm"
@@ -284,6 +286,10 @@ check "$OUT/hostile_racer.wasm" "" imports \
     owner_setup "()->i32" owner_destroy "()->i32" publish "(i32,i32)->i32" churn "(i32,i32)->i32" \
     release "(i32)->i32" verify "(i32,i32)->i32" refused "()->i32" verify_loads "(i32)->i32" \
     free_all "(i32)->i32"
+check "$OUT/hostile_exhaust.wasm" "" subset \
+    exhaust_handles "(i32,i64,i64)->i64" reserve_forever "(i64,i32)->i32" last_code "()->i32"
+check "$OUT/hostile_stack.wasm" "" imports \
+    setup "(i32)->i32" dive "(i32,i32)->i32" prepare "(i32)->i32" undo "(i32)->i32" op_count "()->i32"
 check "$OUT/list_sum.wasm" "" subset \
     build_list "(i32,i32,i32)->i64" sum_list "(i64,i32)->i64" list_length "(i64,i32)->i64" \
     free_list "(i64,i32)->i64" alloc_objects "(i32,i32,i32,i64)->i64" \

@@ -67,11 +67,12 @@ enum tvm_error {
     TVM_E_ACCESS_DENIED = -8,        /* no capability for that region */
     TVM_E_PINNED = -9,               /* pinned; would move or destroy it */
     TVM_E_UNSUPPORTED = -10,         /* allocator or policy does not allow it */
-    TVM_E_TOO_MANY_REGIONS = -11,    /* 65,535 regions are live */
+    TVM_E_TOO_MANY_REGIONS = -11,    /* 65,535 regions are live, or this guest's region quota */
     TVM_E_GUEST_OUT_OF_BOUNDS = -12, /* ptr + len outside guest memory 0 */
     TVM_E_CLOSED = -13,              /* the host's directory is closed */
-    TVM_E_TOO_MANY_HANDLES = -14,    /* handle table full (2^24 slots) */
-    TVM_E_NO_MEMORY = -15,           /* host could not reserve memory */
+    TVM_E_TOO_MANY_HANDLES = -14,    /* handle table full (2^24 slots), or this guest's handle quota */
+    TVM_E_NO_MEMORY = -15,           /* host could not reserve memory, or this guest's reserved or
+                                        resident quota (docs/raw-abi.md, "Quotas") */
     TVM_E_SPILL_IO_ERROR = -16,      /* spill file read/write failed (disk full, EIO) */
     TVM_E_SPILL_CORRUPT = -17,       /* spilled page failed its checksum, or file damaged */
     TVM_E_READ_ONLY = -18            /* read-only region: no writes or allocations */

@@ -1,5 +1,6 @@
 package dev.tvm.chicory;
 
+import dev.tvm.core.ErrorCode;
 import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.TvmException;
 import java.util.List;
@@ -18,6 +19,28 @@ public final class BindingSupport {
      */
     public static TvmException internal(RuntimeException e) {
         TvmException wrapped = new TvmException.InvalidArgumentException("host rejected the call: " + e);
+        wrapped.initCause(e);
+        return wrapped;
+    }
+
+    /**
+     * The host ran out of heap inside an import: the guest sees {@code NO_MEMORY} (its call failed
+     * and changed nothing it can observe, see {@code docs/raw-abi.md}); the error is kept as the
+     * cause.
+     */
+    public static TvmException outOfMemory(OutOfMemoryError e) {
+        TvmException wrapped = TvmException.of(ErrorCode.NO_MEMORY, "the host ran out of memory: " + e.getMessage());
+        wrapped.initCause(e);
+        return wrapped;
+    }
+
+    /**
+     * Any other {@code Error} inside an import (a host bug or a broken JVM): reported to the guest
+     * as a trap with this exception, the error kept as the cause, instead of unwinding through
+     * the guest and the host's call as an {@code Error}.
+     */
+    public static TvmException hostError(Error e) {
+        TvmException wrapped = new TvmException.InvalidArgumentException("host error in the call: " + e);
         wrapped.initCause(e);
         return wrapped;
     }

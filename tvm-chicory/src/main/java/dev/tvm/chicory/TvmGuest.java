@@ -59,6 +59,7 @@ public final class TvmGuest implements AutoCloseable {
         private boolean start = false;
         private final List<HostFunction> extra = new ArrayList<>();
         private RegionImports regions;
+        private TenantQuota quota = TenantQuota.DEFAULT;
 
         private Builder(WasmModule module, RegionDirectory directory) {
             this.module = Objects.requireNonNull(module, "module");
@@ -74,6 +75,12 @@ public final class TvmGuest implements AutoCloseable {
         /** Provides WASI preview 1 with these options (none by default). */
         public Builder withWasi(WasiOptions options) {
             this.wasiOptions = options;
+            return this;
+        }
+
+        /** What the guest may own in the directory; default {@link TenantQuota#DEFAULT}. */
+        public Builder withQuota(TenantQuota value) {
+            this.quota = Objects.requireNonNull(value, "quota");
             return this;
         }
 
@@ -99,7 +106,7 @@ public final class TvmGuest implements AutoCloseable {
         }
 
         public TvmGuest build() {
-            TvmImports tvm = TvmImports.builder(directory).build();
+            TvmImports tvm = TvmImports.builder(directory).withQuota(quota).build();
             WasiPreview1 wasi = wasiOptions == null
                     ? null
                     : WasiPreview1.builder().withOptions(wasiOptions).build();

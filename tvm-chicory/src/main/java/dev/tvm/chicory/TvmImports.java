@@ -9,7 +9,6 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
-import com.dylibso.chicory.runtime.WasmFunctionHandle;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.tvm.chicory.memory.SegmentMemory;
@@ -32,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The raw fast path: the {@code tvm} import module for one Chicory guest instance, backed by a
@@ -54,6 +54,17 @@ import java.util.Objects;
  * directory, so a guest can never reach another tenant's region, even with a correct handle.
  * Nothing a guest passes can crash the host: every failure becomes an error code or a {@link
  * TvmTrapException}.
+ *
+ * <h2>Quotas and host errors</h2>
+ *
+ * What the guest owns is bounded by its {@link TenantQuota} ({@link TenantQuota#DEFAULT} unless
+ * the builder says otherwise), shared with a {@link dev.tvm.chicory.wit.TypedImports} built on
+ * this binding. Every import first makes sure it has {@link StackGuard#HEADROOM} bytes of stack
+ * (else the guest traps before anything changed) and turns an {@code Error} inside it into a
+ * failure: {@code OutOfMemoryError} into {@code NO_MEMORY}, any other into a trap. State changes
+ * are ordered so that a failure between two steps cannot split them: a pin is recorded before it
+ * is taken and released from the ledger before the region, quotas are counted before the
+ * directory is asked.
  *
  * <h2>Threads</h2>
  *
@@ -85,6 +96,9 @@ public final class TvmImports implements AutoCloseable {
 
     private final RegionDirectory directory;
     private final boolean destroyOnClose;
+    private final TenantLedger ledger;
+    private final StackGuard guard = new StackGuard();
+    private final Function<TvmException, long[]> trapOnError = this::trapWith;
 
     /**
      * Capability table: {@code caps[id]} is the region generation this guest may use for region
@@ -96,11 +110,12 @@ public final class TvmImports implements AutoCloseable {
     private final List<Integer> created = new ArrayList<>();
 
     /**
-     * Pins this guest took, by region reference. Guarded by {@code this}. A guest may release
-     * only these (not the host's or another tenant's), and they are released when it closes, so a
-     * tenant that leaves cannot keep a region undestroyable and uncompactable.
+     * Pins this guest took, by region reference (a count per region, mutated in place so that
+     * releasing never allocates). Guarded by {@code this}. A guest may release only these (not
+     * the host's or another tenant's), and they are released when it closes, so a tenant that
+     * leaves cannot keep a region undestroyable and uncompactable.
      */
-    private final Map<Integer, Integer> pins = new HashMap<>();
+    private final Map<Integer, int[]> pins = new HashMap<>();
 
     private int lastError;
     private TvmException lastFailure;
@@ -109,6 +124,7 @@ public final class TvmImports implements AutoCloseable {
     private TvmImports(Builder builder) {
         this.directory = builder.directory;
         this.destroyOnClose = builder.destroyOnClose;
+        this.ledger = new TenantLedger(builder.directory, builder.quota);
     }
 
     /** Starts a binding to {@code directory}. */
@@ -120,9 +136,16 @@ public final class TvmImports implements AutoCloseable {
     public static final class Builder {
         private final RegionDirectory directory;
         private boolean destroyOnClose = true;
+        private TenantQuota quota = TenantQuota.DEFAULT;
 
         private Builder(RegionDirectory directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
+        }
+
+        /** What this guest may own; default {@link TenantQuota#DEFAULT}. */
+        public Builder withQuota(TenantQuota value) {
+            this.quota = Objects.requireNonNull(value, "quota");
+            return this;
         }
 
         /**
@@ -142,6 +165,16 @@ public final class TvmImports implements AutoCloseable {
     /** The directory this binding serves. */
     public RegionDirectory directory() {
         return directory;
+    }
+
+    /** What this guest may own. */
+    public TenantQuota quota() {
+        return ledger.quota();
+    }
+
+    /** The stack guard of this binding's imports (a typed binding on it uses the same). */
+    public StackGuard stackGuard() {
+        return guard;
     }
 
     // ---------------------------------------------------------------- capabilities
@@ -352,20 +385,88 @@ public final class TvmImports implements AutoCloseable {
         if ((flags & FLAG_SPILLABLE) != 0) {
             spec = spec.withPolicy(spec.policy().withSpillable(true));
         }
+        return createRegion(spec, created).ref();
+    }
+
+    /**
+     * Creates a region owned by this guest: counted against its {@link TenantQuota}, granted to
+     * it, and recorded in {@code createdBy} (the creating binding's list of regions to destroy
+     * when it closes). If recording fails (an {@code Error}), the region is destroyed again, so no
+     * region outlives its tenant unrecorded. For the typed path; the raw path uses it too.
+     *
+     * @throws TvmException.CapacityExceededException ({@code TOO_MANY_REGIONS} or {@code
+     *     NO_MEMORY}) if the quota or the directory refuses
+     */
+    public Region createRegion(RegionSpec spec, List<Integer> createdBy) {
+        ledger.admitRegion(spec.capacity());
         Region region = directory.create(spec);
-        synchronized (this) {
-            created.add(region.ref());
+        boolean recorded = false;
+        try {
+            synchronized (this) {
+                createdBy.add(region.ref());
+                ledger.recordRegion(region);
+                grant(region.ref());
+            }
+            recorded = true;
+            return region;
+        } finally {
+            if (!recorded) {
+                undoCreate(region, createdBy);
+            }
         }
-        grant(region.ref());
-        return region.ref();
+    }
+
+    private synchronized void undoCreate(Region region, List<Integer> createdBy) {
+        createdBy.remove(Integer.valueOf(region.ref()));
+        ledger.forgetRegion(region.ref());
+        revoke(region.ref());
+        try {
+            directory.destroy(region.ref());
+        } catch (TvmException goneAlready) {
+            // destroyed meanwhile (the directory closed)
+        }
+    }
+
+    /**
+     * Destroys a region this guest may use and forgets it in {@code createdBy} and the quota.
+     * For the typed path; the raw path uses it too.
+     */
+    public void destroyRegion(Region region, List<Integer> createdBy) {
+        directory.destroy(region.ref());
+        synchronized (this) {
+            createdBy.remove(Integer.valueOf(region.ref()));
+            ledger.forgetRegion(region.ref());
+        }
+    }
+
+    /** Allocates in a region this guest may use, within its quota. For the typed path. */
+    public long allocate(Region region, long size) {
+        ledger.admitAllocations(region, size, 1);
+        return region.allocate(size);
+    }
+
+    /** Takes a lease in a region this guest may use, within its quota. For the typed path. */
+    public long lease(Region region, long size) {
+        ledger.admitAllocations(region, size, 1);
+        return region.lease(size);
+    }
+
+    /**
+     * Makes {@code count} allocations in a region this guest may use, within its quota, all or
+     * nothing. For the typed path.
+     */
+    public long[] allocateBatch(Region region, long size, int count) {
+        if (count < 0 || count > MAX_BATCH) {
+            throw new TvmException.InvalidArgumentException("batch count " + count + " is outside 0.." + MAX_BATCH);
+        }
+        long[] handles = new long[count];
+        ledger.admitAllocations(region, size, count);
+        region.allocateBatch(size, count, handles, 0);
+        return handles;
     }
 
     private int regionDestroy(long refArg) {
-        Region region = region(refArg);
-        directory.destroy(region.ref());
-        synchronized (this) {
-            created.remove(Integer.valueOf(region.ref()));
-        }
+        destroyRegion(region(refArg), created);
         return 0;
     }
 
@@ -398,8 +499,7 @@ public final class TvmImports implements AutoCloseable {
         }
         Memory memory = memory(instance);
         int out = guestRange(memory, outArg, 8L * count);
-        long[] handles = new long[count];
-        region.allocateBatch(size, count, handles, 0);
+        long[] handles = allocateBatch(region, size, count);
         for (int i = 0; i < count; i++) {
             memory.writeLong(out + 8 * i, handles[i]);
         }
@@ -416,9 +516,26 @@ public final class TvmImports implements AutoCloseable {
      */
     public synchronized int pin(long ref) {
         Region region = region(ref);
-        region.pin();
-        pins.merge(region.ref(), 1, Integer::sum);
+        // Recorded first: if taking the pin fails, the count is taken back (without allocating);
+        // a pin can never be held without its entry here.
+        int[] held = pins.computeIfAbsent(region.ref(), r -> new int[1]);
+        held[0]++;
+        boolean pinned = false;
+        try {
+            region.pin();
+            pinned = true;
+        } finally {
+            if (!pinned) {
+                unrecordPin(region.ref(), held);
+            }
+        }
         return 0;
+    }
+
+    private void unrecordPin(int ref, int[] held) {
+        if (--held[0] == 0) {
+            pins.remove(ref);
+        }
     }
 
     /**
@@ -430,16 +547,14 @@ public final class TvmImports implements AutoCloseable {
      */
     public synchronized int unpin(long ref) {
         Region region = region(ref);
-        Integer held = pins.get(region.ref());
+        int[] held = pins.get(region.ref());
         if (held == null) {
             throw new TvmException.InvalidArgumentException(region + " holds no pin taken by this guest");
         }
+        // The ledger first: a failure after this line can at worst leave one of the guest's own
+        // pins held (released again when it closes), never release a pin that is not its own.
+        unrecordPin(region.ref(), held);
         region.unpin();
-        if (held == 1) {
-            pins.remove(region.ref());
-        } else {
-            pins.put(region.ref(), held - 1);
-        }
         return 0;
     }
 
@@ -489,12 +604,12 @@ public final class TvmImports implements AutoCloseable {
         fns.add(status("region_create", new ValType[] {I32, I64, I32}, (inst, a) -> regionCreate(a[0], a[1], a[2])));
         fns.add(status("region_destroy", new ValType[] {I32}, (inst, a) -> regionDestroy(a[0])));
         fns.add(status("region_describe", new ValType[] {I32, I32}, (inst, a) -> regionDescribe(inst, a[0], a[1])));
-        fns.add(handleFn("alloc", (inst, a) -> region(a[0]).allocate(a[1])));
+        fns.add(handleFn("alloc", (inst, a) -> allocate(region(a[0]), a[1])));
         fns.add(status(
                 "alloc_batch",
                 new ValType[] {I32, I64, I32, I32},
                 (inst, a) -> allocBatch(inst, a[0], a[1], a[2], a[3])));
-        fns.add(handleFn("lease", (inst, a) -> region(a[0]).lease(a[1])));
+        fns.add(handleFn("lease", (inst, a) -> lease(region(a[0]), a[1])));
         fns.add(status("free", new ValType[] {I64}, (inst, a) -> {
             checkHandle(a[0]);
             directory.free(a[0]);
@@ -573,6 +688,7 @@ public final class TvmImports implements AutoCloseable {
                 .compact()
                 .bytesReclaimed()));
         fns.add(status("metrics", new ValType[] {I32, I32}, (inst, a) -> metrics(inst, a[0], a[1])));
+        // No guard: reads one field, changes nothing.
         fns.add(new HostFunction(
                 MODULE,
                 "last_error",
@@ -605,71 +721,83 @@ public final class TvmImports implements AutoCloseable {
         void apply(Instance instance, long[] args);
     }
 
+    /**
+     * Runs an import body: after the stack check, with every failure turned into {@code onError}'s
+     * result ({@code TvmException}s, other runtime exceptions as {@code INVALID_ARGUMENT}, {@code
+     * OutOfMemoryError} as {@code NO_MEMORY}). A {@code StackOverflowError} is rethrown: Chicory
+     * reports it to the caller as the trap "call stack exhausted". Any other {@code Error} traps.
+     */
+    private long[] run(Instance inst, long[] args, LongOp op, Function<TvmException, long[]> onError) {
+        try {
+            guard.check();
+            return i64(op.apply(inst, args));
+        } catch (TvmException e) {
+            return onError.apply(e);
+        } catch (RuntimeException e) {
+            return onError.apply(BindingSupport.internal(e));
+        } catch (OutOfMemoryError e) {
+            return onError.apply(BindingSupport.outOfMemory(e));
+        } catch (StackOverflowError e) {
+            throw e;
+        } catch (Error e) {
+            throw trap(BindingSupport.hostError(e));
+        }
+    }
+
     private HostFunction status(String name, ValType[] params, IntOp op) {
-        return new HostFunction(MODULE, name, FunctionType.of(params, new ValType[] {I32}), (inst, args) -> {
-            try {
-                return i32(op.apply(inst, args));
-            } catch (TvmException e) {
-                return i32(fail(e));
-            } catch (RuntimeException e) {
-                return i32(fail(BindingSupport.internal(e)));
-            }
-        });
+        LongOp body = op::apply;
+        Function<TvmException, long[]> onError = e -> i32(fail(e));
+        return new HostFunction(
+                MODULE,
+                name,
+                FunctionType.of(params, new ValType[] {I32}),
+                (inst, args) -> run(inst, args, body, onError));
     }
 
     private HostFunction value(String name, ValType[] params, LongOp op) {
-        return new HostFunction(MODULE, name, FunctionType.of(params, new ValType[] {I64}), (inst, args) -> {
-            try {
-                return i64(op.apply(inst, args));
-            } catch (TvmException e) {
-                return i64(fail(e));
-            } catch (RuntimeException e) {
-                return i64(fail(BindingSupport.internal(e)));
-            }
-        });
+        Function<TvmException, long[]> onError = e -> i64(fail(e));
+        return new HostFunction(
+                MODULE,
+                name,
+                FunctionType.of(params, new ValType[] {I64}),
+                (inst, args) -> run(inst, args, op, onError));
     }
 
     private HostFunction handleFn(String name, LongOp op) {
+        Function<TvmException, long[]> onError = e -> {
+            fail(e);
+            return i64(HandleCodec.NULL);
+        };
         return new HostFunction(
-                MODULE, name, FunctionType.of(new ValType[] {I32, I64}, new ValType[] {I64}), (inst, args) -> {
-                    try {
-                        return i64(op.apply(inst, args));
-                    } catch (TvmException e) {
-                        fail(e);
-                        return i64(HandleCodec.NULL);
-                    } catch (RuntimeException e) {
-                        fail(BindingSupport.internal(e));
-                        return i64(HandleCodec.NULL);
-                    }
-                });
+                MODULE,
+                name,
+                FunctionType.of(new ValType[] {I32, I64}, new ValType[] {I64}),
+                (inst, args) -> run(inst, args, op, onError));
     }
 
     private HostFunction load(String name, ValType result, LongOp op) {
-        WasmFunctionHandle handle = (inst, args) -> {
-            try {
-                return i64(op.apply(inst, args));
-            } catch (TvmException e) {
-                throw trap(e);
-            } catch (RuntimeException e) {
-                throw trap(BindingSupport.internal(e));
-            }
-        };
         return new HostFunction(
-                MODULE, name, FunctionType.of(new ValType[] {I64, I64}, new ValType[] {result}), handle);
+                MODULE,
+                name,
+                FunctionType.of(new ValType[] {I64, I64}, new ValType[] {result}),
+                (inst, args) -> run(inst, args, op, trapOnError));
     }
 
     private HostFunction store(String name, ValType value, VoidOp op) {
-        WasmFunctionHandle handle = (inst, args) -> {
-            try {
-                op.apply(inst, args);
-                return null;
-            } catch (TvmException e) {
-                throw trap(e);
-            } catch (RuntimeException e) {
-                throw trap(BindingSupport.internal(e));
-            }
+        LongOp body = (inst, args) -> {
+            op.apply(inst, args);
+            return 0;
         };
-        return new HostFunction(MODULE, name, FunctionType.of(new ValType[] {I64, I64, value}, new ValType[0]), handle);
+        return new HostFunction(
+                MODULE, name, FunctionType.of(new ValType[] {I64, I64, value}, new ValType[0]), (inst, args) -> {
+                    run(inst, args, body, trapOnError);
+                    return null;
+                });
+    }
+
+    /** Loads and stores have no result to carry a code: every failure traps. */
+    private long[] trapWith(TvmException e) {
+        throw trap(e);
     }
 
     /**
@@ -678,10 +806,10 @@ public final class TvmImports implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        for (Map.Entry<Integer, Integer> held : pins.entrySet()) {
+        for (Map.Entry<Integer, int[]> held : pins.entrySet()) {
             try {
                 Region region = directory.region(held.getKey());
-                for (int i = 0; i < held.getValue(); i++) {
+                for (int i = 0; i < held.getValue()[0]; i++) {
                     region.unpin();
                 }
             } catch (TvmException destroyedMeanwhile) {
@@ -693,6 +821,7 @@ public final class TvmImports implements AutoCloseable {
             BindingSupport.destroyCreated(directory, created);
         }
         created.clear();
+        ledger.clear();
         caps = new int[64];
     }
 }

@@ -3,6 +3,7 @@ package dev.tvm.cli;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.tvm.chicory.Engine;
+import dev.tvm.chicory.TenantQuota;
 import dev.tvm.chicory.TvmGuest;
 import dev.tvm.core.ErrorCode;
 import dev.tvm.core.RegionDirectory;
@@ -128,6 +129,8 @@ final class DemoCommand implements Callable<Integer> {
         try (RegionDirectory directory = build(builder, spill);
                 TvmGuest guest = TvmGuest.builder(loadGuest(), directory)
                         .withEngine(engine)
+                        // our own guest, alone in its directory: --size alone bounds it
+                        .withQuota(TenantQuota.UNLIMITED)
                         .build()) {
             check(guest.call("demo_init", regions, perRegion)[0], "demo_init", guest);
 

@@ -25,18 +25,26 @@ public enum ErrorCode {
     PINNED(-9),
     /** The region's allocator or policy does not support the operation. */
     UNSUPPORTED(-10),
-    /** All 65,535 region ids are live, or the id space is exhausted. */
+    /**
+     * All 65,535 region ids are live, or the id space is exhausted; from a guest binding also: the
+     * guest owns as many regions as its tenant quota allows.
+     */
     TOO_MANY_REGIONS(-11),
     /** A guest pointer and length reach outside the guest's own linear memory. */
     GUEST_OUT_OF_BOUNDS(-12),
     /** The directory was closed. */
     CLOSED(-13),
-    /** The region's handle table is full (16,777,216 slots). */
+    /**
+     * The region's handle table is full (16,777,216 slots); from a guest binding also: the guest
+     * holds as many live allocations as its tenant quota allows.
+     */
     TOO_MANY_HANDLES(-14),
     /**
      * The host could not reserve or commit memory for a region (address space or mapping limits),
      * or a directory's resident budget cannot be met because nothing resident can be evicted
-     * (pinned, not spillable, in use, or the spill file failed: the message and cause say which).
+     * (pinned, not spillable, in use, or the spill file failed: the message and cause say which);
+     * from a guest binding also: the guest's reserved or resident quota would be exceeded, or the
+     * host ran out of heap during the call.
      */
     NO_MEMORY(-15),
     /**

@@ -50,14 +50,33 @@ final class HandleTable {
         return liveBytes;
     }
 
-    /** Whether another allocation can get a slot. */
+    /**
+     * Whether another allocation can get a slot. Grows the arrays first if the next slot needs
+     * it, so that {@link #issue} never allocates: an {@code OutOfMemoryError} here, before the
+     * region's allocator was asked for anything, leaves the table and the region as they were.
+     */
     boolean hasRoom() {
-        return freeCount > 0 || highMark <= HandleCodec.MAX_SLOT;
+        if (freeCount > 0) {
+            return true;
+        }
+        if (highMark > HandleCodec.MAX_SLOT) {
+            return false;
+        }
+        if (highMark == offsets.length) {
+            int length = Math.min(offsets.length * 2, HandleCodec.MAX_SLOT + 1);
+            long[] newOffsets = Arrays.copyOf(offsets, length);
+            long[] newSizes = Arrays.copyOf(sizes, length);
+            int[] newStates = Arrays.copyOf(states, length);
+            offsets = newOffsets;
+            sizes = newSizes;
+            states = newStates;
+        }
+        return true;
     }
 
     /**
      * Records a new allocation and returns {@code slot << SLOT_GEN_BITS | gen}, the low 36 bits
-     * of its handle. The caller checked {@link #hasRoom()}.
+     * of its handle. The caller checked {@link #hasRoom()}, which made room in the arrays.
      */
     long issue(long offset, long size) {
         int slot;
@@ -67,12 +86,6 @@ final class HandleTable {
             gen = (states[slot] >>> 1) + 1;
         } else {
             slot = highMark++;
-            if (slot == offsets.length) {
-                int length = Math.min(offsets.length * 2, HandleCodec.MAX_SLOT + 1);
-                offsets = Arrays.copyOf(offsets, length);
-                sizes = Arrays.copyOf(sizes, length);
-                states = Arrays.copyOf(states, length);
-            }
             gen = 1;
         }
         offsets[slot] = offset;
@@ -141,16 +154,19 @@ final class HandleTable {
         return (states[slot] & LIVE) != 0;
     }
 
-    /** Frees a live slot; its generation is kept so the next issue can advance it. */
+    /**
+     * Frees a live slot; its generation is kept so the next issue can advance it. The free list
+     * grows before anything changes, so an {@code OutOfMemoryError} leaves the slot live.
+     */
     void release(int slot) {
         int gen = states[slot] >>> 1;
+        if (gen < HandleCodec.MAX_SLOT_GEN && freeCount == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
+        }
         states[slot] = gen << 1;
         liveCount--;
         liveBytes -= sizes[slot];
         if (gen < HandleCodec.MAX_SLOT_GEN) {
-            if (freeCount == freeSlots.length) {
-                freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
-            }
             freeSlots[freeCount++] = slot;
         }
     }

@@ -266,7 +266,7 @@ public final class Region {
         if (pages != null) {
             try {
                 makeAllocationResident(offset, size, end);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an OutOfMemoryError too: the space goes back
                 allocator.free(offset, size);
                 throw e;
             }
@@ -324,8 +324,10 @@ public final class Region {
     private long freeLocked(long handle) {
         int slot = slotOf(handle);
         long size = table.size(slot);
-        allocator.free(table.offset(slot), size);
+        long offset = table.offset(slot);
+        // The handle dies first: an Error in between leaks the space, never hands it out twice.
         table.release(slot);
+        allocator.free(offset, size);
         return size;
     }
 
@@ -987,6 +989,14 @@ public final class Region {
 
     void unlockAfterEviction(long stamp) {
         lock.unlockWrite(stamp);
+    }
+
+    /**
+     * Waits until no thread holds this region's lock (for {@link RegionDirectory#destroy}, which
+     * waits here without holding the directory's lock).
+     */
+    void awaitUnlocked() {
+        lock.unlockWrite(lock.writeLock());
     }
 
     /** Whether any thread holds the lock now (a hint for victim selection; eviction uses tryLock). */

@@ -384,13 +384,23 @@ public final class RegionDirectory implements AutoCloseable {
      * Destroys a region and releases its memory. References and handles to it fail with {@link
      * ErrorCode#STALE_REGION} from now on.
      *
+     * <p>While the region is busy (an access, a compaction, a spill), this waits for it without
+     * holding the directory's lock, so creating and destroying other regions goes on meanwhile.
+     *
      * @throws TvmException.RegionPinnedException if the region is pinned
      */
     public void destroy(int ref) {
-        synchronized (this) {
-            Region region = region(ref);
-            region.destroy(false);
-            retire(region);
+        while (true) {
+            Region region;
+            synchronized (this) {
+                region = region(ref);
+                if (!region.lockedRelaxed()) {
+                    region.destroy(false);
+                    retire(region);
+                    return;
+                }
+            }
+            region.awaitUnlocked();
         }
     }
 

@@ -13,6 +13,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.tvm.chicory.Engine;
 import dev.tvm.chicory.RegionImports;
+import dev.tvm.chicory.TenantQuota;
 import dev.tvm.chicory.TvmGuest;
 import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
@@ -115,7 +116,11 @@ public final class MatrixCells {
         RegionDirectory dir = db.build();
         TvmGuest guest;
         try {
-            guest = TvmGuest.builder(module, dir).withEngine(engine).build();
+            // the harness's own workloads, alone in their directory: sized by the cell, not a quota
+            guest = TvmGuest.builder(module, dir)
+                    .withEngine(engine)
+                    .withQuota(TenantQuota.UNLIMITED)
+                    .build();
         } catch (RuntimeException e) {
             dir.close();
             deleteTree(spillDir);

@@ -3,6 +3,8 @@ package dev.tvm.chicory.wit;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import dev.tvm.chicory.BindingSupport;
+import dev.tvm.chicory.StackGuard;
+import dev.tvm.chicory.TenantQuota;
 import dev.tvm.chicory.TvmImports;
 import dev.tvm.chicory.TvmTrapException;
 import dev.tvm.core.AllocatorKind;
@@ -100,7 +102,9 @@ public final class TypedImports implements AutoCloseable {
     private volatile String lastErrorMessage = "";
 
     private TypedImports(Builder b) {
-        this.tvm = b.tvm != null ? b.tvm : TvmImports.builder(b.directory).build();
+        this.tvm = b.tvm != null
+                ? b.tvm
+                : TvmImports.builder(b.directory).withQuota(b.quota).build();
         this.ownsTvm = b.tvm == null;
         this.directory = tvm.directory();
         this.destroyOnClose = b.destroyOnClose;
@@ -114,9 +118,9 @@ public final class TypedImports implements AutoCloseable {
     }
 
     /**
-     * A binding sharing {@code tvm}'s capability table: for a guest that imports both paths, so
-     * that regions created or granted on one are usable on the other. Closing this binding does
-     * not close {@code tvm}.
+     * A binding sharing {@code tvm}'s capability table, pins and {@link TenantQuota}: for a guest
+     * that imports both paths, so that regions created or granted on one are usable on the other
+     * and both count against one quota. Closing this binding does not close {@code tvm}.
      */
     public static Builder builder(TvmImports tvm) {
         return new Builder(null, Objects.requireNonNull(tvm, "tvm"));
@@ -127,10 +131,23 @@ public final class TypedImports implements AutoCloseable {
         private final RegionDirectory directory;
         private final TvmImports tvm;
         private boolean destroyOnClose = true;
+        private TenantQuota quota = TenantQuota.DEFAULT;
 
         private Builder(RegionDirectory directory, TvmImports tvm) {
             this.directory = directory;
             this.tvm = tvm;
+        }
+
+        /**
+         * What this guest may own; default {@link TenantQuota#DEFAULT}. Only for a binding with
+         * its own capability table: one built on a {@link TvmImports} uses that binding's quota.
+         */
+        public Builder withQuota(TenantQuota value) {
+            if (tvm != null) {
+                throw new IllegalStateException("a binding built on a TvmImports uses that binding's quota");
+            }
+            this.quota = Objects.requireNonNull(value, "quota");
+            return this;
         }
 
         /** Whether {@link #close()} destroys the regions created through this binding (default true). */
@@ -206,18 +223,14 @@ public final class TypedImports implements AutoCloseable {
             if (!name.isEmpty()) {
                 spec = spec.withName(name);
             }
-            Region region = directory.create(spec);
             synchronized (this) {
-                created.add(region.ref());
+                return (long) tvm.createRegion(spec, created).ref();
             }
-            tvm.grant(region.ref());
-            return (long) region.ref();
         });
         fn(b, pkg, "manager", "destroy-region", a -> {
             Region region = caps.region(a.integer(0));
-            directory.destroy(region.ref());
             synchronized (this) {
-                created.remove(Integer.valueOf(region.ref()));
+                tvm.destroyRegion(region, created);
             }
             return null;
         });
@@ -258,15 +271,14 @@ public final class TypedImports implements AutoCloseable {
                     "touched-after", c.touchedAfter(),
                     "bytes-reclaimed", c.bytesReclaimed());
         });
-        fn(b, pkg, "manager", "alloc", a -> handle(caps.region(a.integer(0)).allocate(a.integer(1))));
+        fn(b, pkg, "manager", "alloc", a -> handle(tvm.allocate(caps.region(a.integer(0)), a.integer(1))));
         fn(b, pkg, "manager", "alloc-batch", a -> {
             Region region = caps.region(a.integer(0));
             long count = a.integer(2);
             if (count > MAX_BATCH) {
                 throw new TvmException.InvalidArgumentException("batch count " + count + " is outside 0.." + MAX_BATCH);
             }
-            long[] handles = new long[(int) count];
-            region.allocateBatch(a.integer(1), (int) count, handles, 0);
+            long[] handles = tvm.allocateBatch(region, a.integer(1), (int) count);
             List<Object> out = new ArrayList<>(handles.length);
             for (long h : handles) {
                 out.add(handle(h));
@@ -438,14 +450,24 @@ public final class TypedImports implements AutoCloseable {
         boolean errorResult = result instanceof WitType.ResultType r
                 && r.error() instanceof WitType.EnumType e
                 && e.name().equals("error-code");
+        StackGuard guard = tvm.stackGuard();
         b.implement(iface, name, args -> {
+            // As TvmImports.run: stack check first; StackOverflowError to Chicory (a trap),
+            // OutOfMemoryError as NO_MEMORY, any other Error a trap.
             try {
+                guard.check();
                 Object value = body.call(args);
                 return errorResult ? WitResult.ok(value) : value;
             } catch (TvmException e) {
                 return failed(e, errorResult);
             } catch (RuntimeException e) {
                 return failed(BindingSupport.internal(e), errorResult);
+            } catch (OutOfMemoryError e) {
+                return failed(BindingSupport.outOfMemory(e), errorResult);
+            } catch (StackOverflowError e) {
+                throw e;
+            } catch (Error e) {
+                return failed(BindingSupport.hostError(e), false);
             }
         });
     }
