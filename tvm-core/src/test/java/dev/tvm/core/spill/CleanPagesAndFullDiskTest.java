@@ -37,11 +37,7 @@ class CleanPagesAndFullDiskTest {
     private final FaultInjectingChannel.Faults faults = new FaultInjectingChannel.Faults();
 
     private RegionDirectory directory() {
-        return RegionDirectory.builder()
-                .withResidentBudget(BUDGET)
-                .withSpillDirectory(dir)
-                .withSpillChannelFactory(FaultInjectingChannel.factory(faults))
-                .build();
+        return FaultInjectingChannel.directory(dir, BUDGET, faults);
     }
 
     private static long[] writePass(RegionDirectory d, Region r) {

@@ -36,11 +36,7 @@ class DirectorySpillFaultTest {
     private final FaultInjectingChannel.Faults faults = new FaultInjectingChannel.Faults();
 
     private RegionDirectory directory() {
-        return RegionDirectory.builder()
-                .withResidentBudget(BUDGET)
-                .withSpillDirectory(dir)
-                .withSpillChannelFactory(FaultInjectingChannel.factory(faults))
-                .build();
+        return FaultInjectingChannel.directory(dir, BUDGET, faults);
     }
 
     private static byte[] block(int i) {

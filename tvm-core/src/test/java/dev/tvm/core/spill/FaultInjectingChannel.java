@@ -45,6 +45,15 @@ final class FaultInjectingChannel extends FileChannel {
         }
     }
 
+    /** A directory with a resident budget whose spill file in {@code dir} suffers {@code faults}. */
+    static dev.tvm.core.RegionDirectory directory(java.nio.file.Path dir, long budget, Faults faults) {
+        return dev.tvm.core.RegionDirectory.builder()
+                .withResidentBudget(budget)
+                .withSpillDirectory(dir)
+                .withSpillChannelFactory(factory(faults))
+                .build();
+    }
+
     static SpillChannelFactory factory(Faults faults) {
         return path -> {
             faults.opened.incrementAndGet();
