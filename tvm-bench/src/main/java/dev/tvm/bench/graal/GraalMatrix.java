@@ -7,14 +7,13 @@ import dev.tvm.bench.matrix.MatrixCells;
 import dev.tvm.bench.matrix.Variant;
 import dev.tvm.bench.matrix.Workload;
 import dev.tvm.bench.matrix.WorkloadFiles;
+import dev.tvm.bench.report.ResultsFile;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.jar.JarFile;
@@ -46,7 +45,8 @@ import org.graalvm.polyglot.io.ByteSequence;
  * System#nanoTime}; the score is the median ns per pass over the samples and the error their
  * interquartile range. The checksum of the first pass is compared with the plain
  * Java twin's ({@link JavaWorkloads}, equal to M32's by the checksum-equality test). Each result is
- * printed as one line {@value #RESULT_PREFIX}{@code <json>}.
+ * printed as one line {@value #RESULT_PREFIX}{@code <json>} ({@link ResultsFile#line}); a cell that fails
+ * has no score ({@code null}), never 0 ns.
  */
 public final class GraalMatrix {
     /** Prefix of a result line on standard output. */
@@ -81,12 +81,17 @@ public final class GraalMatrix {
                 try {
                     r = measure(engine, name, w, bytes, timing, optimised, watch);
                 } catch (RuntimeException e) {
-                    r = new BenchResult(w.id(), bytes, Variant.M64.id(), name, 0, 0, 0, "", "failed: " + e);
+                    r = failed(w, bytes, name, e);
                 }
-                System.out.println(RESULT_PREFIX + toJson(r));
+                System.out.println(RESULT_PREFIX + ResultsFile.line(r));
                 System.out.flush();
             }
         }
+    }
+
+    /** A cell that failed: missing (no score, written as {@code null}), never 0 ns. */
+    static BenchResult failed(Workload w, long bytes, String engine, RuntimeException e) {
+        return new BenchResult(w.id(), bytes, Variant.M64.id(), engine, Double.NaN, Double.NaN, 0, "", "failed: " + e);
     }
 
     /** An engine whose compilation trace goes to {@code watch} (the fallback runtime has no such option). */
@@ -358,102 +363,5 @@ public final class GraalMatrix {
         int lo = (int) Math.floor(at);
         int hi = Math.min(sorted.length - 1, lo + 1);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-    }
-
-    // ------------------------------------------------------------------ JSON (flat records only)
-
-    /** One result as a JSON object, field names as the record components. */
-    public static String toJson(BenchResult r) {
-        return String.format(
-                Locale.ROOT,
-                "{\"workload\":%s,\"sizeBytes\":%d,\"variant\":%s,\"engine\":%s,\"nsPerOp\":%s,\"errorNs\":%s,"
-                        + "\"samples\":%d,\"checksum\":%s,\"note\":%s}",
-                quote(r.workload()),
-                r.sizeBytes(),
-                quote(r.variant()),
-                quote(r.engine()),
-                number(r.nsPerOp()),
-                number(r.errorNs()),
-                r.samples(),
-                quote(r.checksum()),
-                quote(r.note()));
-    }
-
-    /** Results as a JSON array, one object per line. */
-    public static String toJsonArray(List<BenchResult> results) {
-        List<String> lines = new ArrayList<>();
-        for (BenchResult r : results) {
-            lines.add("  " + toJson(r));
-        }
-        return "[\n" + String.join(",\n", lines) + "\n]\n";
-    }
-
-    private static String number(double d) {
-        return Double.isFinite(d) ? String.format(Locale.ROOT, "%.3f", d) : "0";
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.eE]+)");
-
-    /** Parses what {@link #toJson} wrote. */
-    public static BenchResult parse(String json) {
-        java.util.Map<String, String> f = new java.util.HashMap<>();
-        Matcher m = FIELD.matcher(json);
-        while (m.find()) {
-            f.put(m.group(1), m.group(3) != null ? unquote(m.group(3)) : m.group(2));
-        }
-        return new BenchResult(
-                f.get("workload"),
-                Long.parseLong(f.get("sizeBytes")),
-                f.get("variant"),
-                f.get("engine"),
-                Double.parseDouble(f.get("nsPerOp")),
-                Double.parseDouble(f.get("errorNs")),
-                Integer.parseInt(f.get("samples")),
-                f.get("checksum"),
-                f.get("note"));
-    }
-
-    private static String unquote(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c != '\\' || i + 1 == s.length()) {
-                b.append(c);
-                continue;
-            }
-            char e = s.charAt(++i);
-            switch (e) {
-                case 'n' -> b.append('\n');
-                case 'r' -> b.append('\r');
-                case 't' -> b.append('\t');
-                case 'u' -> {
-                    b.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
-                    i += 4;
-                }
-                default -> b.append(e);
-            }
-        }
-        return b.toString();
     }
 }

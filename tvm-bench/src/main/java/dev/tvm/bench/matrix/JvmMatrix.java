@@ -1,6 +1,8 @@
 package dev.tvm.bench.matrix;
 
 import dev.tvm.bench.graal.GraalMatrix;
+import dev.tvm.bench.report.Json;
+import dev.tvm.bench.report.ResultsFile;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -268,7 +270,7 @@ public final class JvmMatrix {
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.startsWith(GraalMatrix.RESULT_PREFIX)) {
-                    out.add(GraalMatrix.parse(line.substring(GraalMatrix.RESULT_PREFIX.length())));
+                    out.add(ResultsFile.parseLine(line.substring(GraalMatrix.RESULT_PREFIX.length())));
                 } else {
                     progress.accept("  graalwasm: " + line);
                 }
@@ -361,7 +363,7 @@ public final class JvmMatrix {
         Selection sel =
                 new Selection(workloads, sizes, smallest, variants, engines, quick, Selection.DEFAULT_INTERPRETER_MAX);
         List<BenchResult> results = run(sel, System.out::println);
-        String json = GraalMatrix.toJsonArray(results);
+        String json = Json.writePretty(results.stream().map(ResultsFile::toJson).toList());
         if (outFile != null) {
             Files.writeString(outFile, json);
             System.out.println("wrote " + outFile);

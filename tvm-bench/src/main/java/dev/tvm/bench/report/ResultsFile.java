@@ -55,7 +55,15 @@ public record ResultsFile(Map<String, String> meta, List<BenchResult> results) {
         Files.writeString(file, Json.writePretty(root));
     }
 
-    /** Parses one result line as {@code engines/bench.mjs} prints it; unknown fields are ignored. */
+    /** One result as a line of compact JSON, as {@link #parseLine} reads it. */
+    public static String line(BenchResult r) {
+        return Json.write(toJson(r));
+    }
+
+    /**
+     * Parses one result line as {@code engines/bench.mjs} or {@link #line} prints it; unknown fields
+     * are ignored, a {@code null} score reads as {@code NaN}.
+     */
     public static BenchResult parseLine(String line) {
         if (!(Json.parse(line) instanceof Map<?, ?> map)) {
             throw new IllegalArgumentException("not a JSON object: " + line);

@@ -81,4 +81,20 @@ class JsonAndResultsFileTest {
         assertTrue(Double.isNaN(skipped.nsPerOp()));
         assertEquals("needs the JVM", skipped.note());
     }
+
+    @Test
+    void committedFullMatrixReadsAndRewritesByteForByte(@TempDir Path dir) throws Exception {
+        Path committed = Path.of(System.getProperty("tvm.guests.dir"))
+                .resolveSibling("bench-results")
+                .resolve("matrix-full")
+                .resolve("results.json");
+        ResultsFile file = ResultsFile.read(committed);
+        assertEquals(540, file.results().size());
+        assertTrue(file.results().stream().anyMatch(r -> Double.isNaN(r.nsPerOp())));
+        Path again = dir.resolve("results.json");
+        file.write(again);
+        assertEquals(Files.readString(committed), Files.readString(again));
+        String report = Report.markdown(file, List.of());
+        assertTrue(report.contains("chicory-compiler"), report);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.tvm.chicory.spec;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,9 @@ import java.util.Map;
  * @param commands in script order
  */
 record WastScript(String name, Path json, List<Command> commands) {
+    /** Reads wast2json output: objects as insertion-ordered maps, arrays as lists. */
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /** The field of a command wast2json could not parse: why. */
     static final String UNPARSED = "unparsed";
 
@@ -46,13 +50,12 @@ record WastScript(String name, Path json, List<Command> commands) {
     /** Reads {@code json}; {@code relative} is its path relative to the suite directory. */
     @SuppressWarnings("unchecked")
     static WastScript read(Path json, String relative) {
-        String text;
+        Map<String, Object> root;
         try {
-            text = Files.readString(json, StandardCharsets.UTF_8);
+            root = JSON.readValue(json.toFile(), Map.class);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(json + ": not a wast2json command list", e);
         }
-        Map<String, Object> root = (Map<String, Object>) Json.parse(text);
         String source = String.valueOf(root.getOrDefault("source_filename", json.getFileName()));
         String dir = relative.contains("/") ? relative.substring(0, relative.lastIndexOf('/') + 1) : "";
         List<Command> commands = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.tvm.guest.engines;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -94,7 +95,7 @@ public final class CallScript {
 
     private static void check(Object a) {
         boolean ok = a instanceof Integer
-                || a instanceof Double
+                || (a instanceof Double d && Double.isFinite(d)) // JSON has no NaN: f64() makes it a string
                 || a instanceof String
                 || (a instanceof Map && ((Map<?, ?>) a).get("ref") instanceof Integer);
         if (!ok) {
@@ -114,6 +115,10 @@ public final class CallScript {
         Map<String, Object> script = new LinkedHashMap<>();
         script.put("imports", imports.json);
         script.put("calls", list);
-        return Json.write(script);
+        try {
+            return EngineRun.JSON.writeValueAsString(script);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("call script not writable as JSON", e);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.tvm.guest.engines;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,15 +9,23 @@ import java.util.Map;
 /**
  * What one engine produced for a call script: the JSON output of {@code engines/run-wasm.mjs} /
  * {@code browser.mjs}, or the same shape from {@link ChicoryCalls}. {@code results} holds JSON
- * values: {@code null} (no result), {@code Double} (i32, f32, f64), {@code String} ({@code "5n"}
+ * values: {@code null} (no result), a {@code Number} (i32, f32, f64), {@code String} ({@code "5n"}
  * for i64; "NaN", "Infinity", "-Infinity", "-0"), {@code List} (several results), or a {@code Map}
  * with {@code trap}+{@code kind}, {@code exit} or {@code error}.
  */
 public record EngineRun(String engine, boolean instantiated, String error, List<Object> results, String stdout) {
+    /** The harness's JSON: call scripts written, engine runs read (objects as insertion-ordered maps). */
+    static final ObjectMapper JSON = new ObjectMapper();
+
     /** Reads the JSON object an engine runner printed. */
     @SuppressWarnings("unchecked")
     static EngineRun fromJson(String json) {
-        Map<String, Object> m = (Map<String, Object>) Json.parse(json);
+        Map<String, Object> m;
+        try {
+            m = JSON.readValue(json, Map.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("engine output is not a JSON object: " + json, e);
+        }
         return new EngineRun(
                 (String) m.get("engine"),
                 Boolean.TRUE.equals(m.get("instantiated")),
@@ -62,8 +72,8 @@ public record EngineRun(String engine, boolean instantiated, String error, List<
         if (r == null) {
             return "void";
         }
-        if (r instanceof Double) {
-            double d = (Double) r;
+        if (r instanceof Number n) { // JSON numbers read as Integer, Long, BigInteger or Double
+            double d = n.doubleValue();
             if (d == Math.rint(d) && Math.abs(d) < 1e15 && !(d == 0 && 1 / d < 0)) {
                 return Long.toString((long) d);
             }
