@@ -66,7 +66,7 @@ public final class TvmGuest implements AutoCloseable {
             this.directory = Objects.requireNonNull(directory, "directory");
         }
 
-        /** The engine; default {@link Engine#COMPILER}. */
+        /** The engine; default {@link Engine#COMPILER}, which needs Chicory's compiler on the class path. */
         public Builder withEngine(Engine value) {
             this.engine = Objects.requireNonNull(value, "engine");
             return this;
