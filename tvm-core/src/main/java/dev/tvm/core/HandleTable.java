@@ -19,7 +19,7 @@ import java.util.Arrays;
  *                                                 +-- gen == MAX --> RETIRED (never reissued)
  * </pre>
  *
- * <p>Invariants: a handle is valid iff its slot is below {@link #highMark()}, the slot is LIVE
+ * <p>Invariants: a handle is valid iff its slot is below {@code highMark} (the number of slots ever created), the slot is LIVE
  * and its generation equals the handle's. A generation never repeats for a slot, so a stale
  * handle can never become valid again. Not thread-safe: the region's lock guards it.
  */
@@ -36,11 +36,6 @@ final class HandleTable {
     private int highMark;
     private int liveCount;
     private long liveBytes;
-
-    /** Number of slots ever created; slots at or above it were never issued. */
-    int highMark() {
-        return highMark;
-    }
 
     int liveCount() {
         return liveCount;

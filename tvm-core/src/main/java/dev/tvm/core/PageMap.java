@@ -231,9 +231,4 @@ final class PageMap {
     int spilledCount() {
         return spilledCount;
     }
-
-    /** Number of pages the map covers. */
-    int pageCount() {
-        return resident.length << 6;
-    }
 }

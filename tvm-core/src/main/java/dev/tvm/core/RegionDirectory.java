@@ -73,7 +73,6 @@ public final class RegionDirectory implements AutoCloseable {
     private final ResidencyManager residency;
 
     private final Path spillPath;
-    private final boolean deleteSpillOnClose;
 
     private RegionDirectory(Builder builder) {
         this.backingFactory = builder.backingFactory;
@@ -92,7 +91,6 @@ public final class RegionDirectory implements AutoCloseable {
                                 + e.getClass().getSimpleName() + ": " + e.getMessage(),
                         e);
             }
-            this.deleteSpillOnClose = true;
             SpillFile spill = SpillFile.create(spillPath, PageMap.PAGE_SIZE, builder.channelFactory);
             int capacityPages = (int) Math.max(1, builder.residentBudget / PageMap.PAGE_SIZE);
             this.residency = new ResidencyManager(
@@ -104,7 +102,6 @@ public final class RegionDirectory implements AutoCloseable {
         } else {
             this.residency = null;
             this.spillPath = null;
-            this.deleteSpillOnClose = false;
         }
     }
 
@@ -767,12 +764,10 @@ public final class RegionDirectory implements AutoCloseable {
             }
             if (residency != null) {
                 residency.close();
-                if (deleteSpillOnClose) {
-                    try {
-                        Files.deleteIfExists(spillPath);
-                    } catch (IOException ignored) {
-                        // best effort: a leftover temp file is harmless
-                    }
+                try {
+                    Files.deleteIfExists(spillPath);
+                } catch (IOException ignored) {
+                    // best effort: a leftover temp file is harmless
                 }
             }
         }

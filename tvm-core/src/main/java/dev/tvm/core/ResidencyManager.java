@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * spilled, discarded (reset, compaction, destroy) or the region dies. The sum over regions is
  * {@link #residentBytes()}; it exceeds the budget only by pages that could not be evicted at the
  * moment they were needed because every candidate was locked by a concurrent accessor, and by at
- * most {@link #slackBytes()}.
+ * most the slack (the larger of 256 KiB and 1/64 of the budget).
  *
  * <h2>Locks</h2>
  *
@@ -97,18 +97,6 @@ final class ResidencyManager implements AutoCloseable {
 
     static long key(Region region, int page) {
         return ((long) region.id() << 32) | (page & 0xFFFF_FFFFL);
-    }
-
-    long budget() {
-        return budget;
-    }
-
-    long slackBytes() {
-        return slack;
-    }
-
-    long residentBytes() {
-        return resident.get();
     }
 
     SpillFile spillFile() {
