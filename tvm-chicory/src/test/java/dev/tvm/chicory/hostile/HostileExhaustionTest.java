@@ -10,16 +10,10 @@ import dev.tvm.chicory.TestGuests;
 import dev.tvm.chicory.TvmGuest;
 import dev.tvm.chicory.wit.TypedImports;
 import dev.tvm.core.ErrorCode;
-import dev.tvm.core.Region;
-import dev.tvm.core.RegionDirectory;
-import dev.tvm.core.RegionKind;
-import dev.tvm.core.RegionSpec;
 import dev.tvm.core.TvmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,22 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * tenant with {@code NO_MEMORY}.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class HostileExhaustionTest {
-    private RegionDirectory dir;
-    private Region hostRegion;
-
-    @BeforeEach
-    void open() {
-        dir = RegionDirectory.builder().build();
-        hostRegion = dir.create(RegionSpec.of(RegionKind.HOT_HEAP).withCapacity(1 << 20));
-        hostRegion.pin();
-    }
-
-    @AfterEach
-    void close() {
-        dir.close();
-    }
-
+class HostileExhaustionTest extends WithPinnedHostRegion {
     private TvmGuest attacker(Engine engine, TenantQuota quota) {
         TvmGuest g = TvmGuest.builder(TestGuests.module("hostile_exhaust.wasm"), dir)
                 .withEngine(engine)

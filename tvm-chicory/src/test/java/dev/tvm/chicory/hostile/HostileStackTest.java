@@ -11,14 +11,9 @@ import dev.tvm.chicory.TestGuests;
 import dev.tvm.chicory.TvmGuest;
 import dev.tvm.core.ErrorCode;
 import dev.tvm.core.Region;
-import dev.tvm.core.RegionDirectory;
-import dev.tvm.core.RegionKind;
-import dev.tvm.core.RegionSpec;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -41,7 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * run of issue 11); the default run does it once per engine.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
-class HostileStackTest {
+class HostileStackTest extends WithPinnedHostRegion {
     /** The guest thread's stack: small, so that the depths stay small. */
     private static final long STACK = 512 * 1024;
 
@@ -68,21 +63,6 @@ class HostileStackTest {
             Map.entry(24, 0),
             Map.entry(26, 0),
             Map.entry(27, ErrorCode.INVALID_ARGUMENT.code()));
-
-    private RegionDirectory dir;
-    private Region hostRegion;
-
-    @BeforeEach
-    void open() {
-        dir = RegionDirectory.builder().build();
-        hostRegion = dir.create(RegionSpec.of(RegionKind.HOT_HEAP).withCapacity(1 << 20));
-        hostRegion.pin();
-    }
-
-    @AfterEach
-    void close() {
-        dir.close();
-    }
 
     @ParameterizedTest
     @EnumSource(Engine.class)
