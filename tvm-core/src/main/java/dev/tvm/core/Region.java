@@ -357,28 +357,9 @@ public final class Region {
 
     /** Sets {@code length} bytes at {@code offset} inside an allocation to {@code value}. */
     public void fill(long handle, long offset, long length, byte value) {
-        lock.readLock();
-        long done = 0;
-        try {
-            checkLive();
-            checkWritable();
-            do {
-                long n = stepLength(handle, offset + done, length - done);
-                long at = writableRange(handle, offset + done, n);
-                segment.asSlice(at, n).fill(value);
-                done += n;
-            } while (done < length);
-            metrics.recordWrite(length);
-        } catch (TvmException e) {
-            throw partial(
-                    e,
-                    "fill",
-                    done,
-                    length,
-                    "bytes [" + (offset + done) + ", " + (offset + length) + ") of " + HandleCodec.describe(handle));
-        } finally {
-            lock.tryUnlockRead();
-        }
+        stepped(handle, offset, length, true, "fill", (at, done, n) -> segment.asSlice(at, n)
+                .fill(value));
+        metrics.recordWrite(length);
     }
 
     /** Little-endian i32 load at {@code offset} inside an allocation. */
@@ -577,25 +558,50 @@ public final class Region {
                 done += n;
             }
         } catch (TvmException e) {
+            long from = backward ? dstOffset : dstOffset + done; // what is still to copy
+            long to = backward ? dstOffset + length - done : dstOffset + length;
             throw partial(
-                    e,
-                    "copy",
-                    done,
-                    length,
-                    backward
-                            ? "bytes [" + dstOffset + ", " + (dstOffset + length - done) + ") of "
-                                    + HandleCodec.describe(dstHandle)
-                            : "bytes [" + (dstOffset + done) + ", " + (dstOffset + length) + ") of "
-                                    + HandleCodec.describe(dstHandle));
+                    e, "copy", done, length, "bytes [" + from + ", " + to + ") of " + HandleCodec.describe(dstHandle));
         }
     }
 
     /**
      * The body of {@link #read} ({@code store} false) and {@link #write} ({@code store} true),
-     * without metrics: {@code length} bytes between an allocation and {@code other}, step by step,
-     * faulting in only what each step needs.
+     * without metrics: {@code length} bytes between an allocation and {@code other}.
      */
     private void transfer(long handle, long offset, MemorySegment other, long otherOffset, long length, boolean store) {
+        if (store) {
+            stepped(
+                    handle,
+                    offset,
+                    length,
+                    true,
+                    "write",
+                    (at, done, n) -> MemorySegment.copy(other, otherOffset + done, segment, at, n));
+        } else {
+            stepped(
+                    handle,
+                    offset,
+                    length,
+                    false,
+                    "read",
+                    (at, done, n) -> MemorySegment.copy(segment, at, other, otherOffset + done, n));
+        }
+    }
+
+    /** One step of {@link #stepped}: {@code n} bytes at {@code at} in the segment, {@code done} already done. */
+    @FunctionalInterface
+    private interface Step {
+        void apply(long at, long done, long n);
+    }
+
+    /**
+     * Runs {@code step} over {@code [offset, offset + length)} of an allocation in steps of at
+     * most {@value #STEP_BYTES} bytes (one step when the range is resident), under the shared
+     * lock, faulting in only what each step needs; a {@code store} marks the pages written. A
+     * failure after some steps says how far {@code op} got and which bytes it left unchanged.
+     */
+    private void stepped(long handle, long offset, long length, boolean store, String op, Step step) {
         lock.readLock();
         long done = 0;
         try {
@@ -605,24 +611,20 @@ public final class Region {
             }
             do {
                 long n = stepLength(handle, offset + done, length - done);
-                if (store) {
-                    MemorySegment.copy(other, otherOffset + done, segment, writableRange(handle, offset + done, n), n);
-                } else {
-                    MemorySegment.copy(segment, residentRange(handle, offset + done, n), other, otherOffset + done, n);
-                }
+                long at = store ? writableRange(handle, offset + done, n) : residentRange(handle, offset + done, n);
+                step.apply(at, done, n);
                 done += n;
             } while (done < length);
         } catch (TvmException e) {
             throw partial(
                     e,
-                    store ? "write" : "read",
+                    op,
                     done,
                     length,
                     store
                             ? "bytes [" + (offset + done) + ", " + (offset + length) + ") of "
                                     + HandleCodec.describe(handle)
-                            : "bytes [" + (otherOffset + done) + ", " + (otherOffset + length)
-                                    + ") of the destination");
+                            : "the last " + (length - done) + " bytes of the destination");
         } finally {
             lock.tryUnlockRead();
         }
@@ -1321,12 +1323,10 @@ public final class Region {
                 MemorySegment dst = staging.asSlice((long) i << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
                 if (pages == null || pages.isResident(page)) {
                     MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
-                } else if (pages.slot(page) < 0 && loader == null) {
-                    dst.fill((byte) 0); // a fresh page never accessed
                 } else if (pages.slot(page) < 0) {
-                    dst.fill((byte) 0);
+                    dst.fill((byte) 0); // a fresh page never accessed, or an external one not loaded
                     long offset = (long) page << PageMap.PAGE_SHIFT;
-                    long length = Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
+                    long length = loader == null ? 0 : Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
                     if (length > 0) {
                         loader.load(offset, dst.asSlice(0, length));
                     }

@@ -239,6 +239,7 @@ final class ResidencyManager implements AutoCloseable {
      */
     private boolean evict(Region requester, long need, int protectFirst, int protectLast) {
         spillFailedInLastRound = false;
+        wroteDirty = false; // spillAll() may have set it: this round counts only its own writes
         long target = Math.max(need, (long) EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE);
         Map<Region, long[]> locked = new IdentityHashMap<>(); // region -> {stamp}
         List<Long> busy = new ArrayList<>();
@@ -290,7 +291,6 @@ final class ResidencyManager implements AutoCloseable {
                 evicted += writeBatch(batch, requester, locked);
             }
             if (wroteDirty) {
-                wroteDirty = false;
                 writeBehind(requester, locked, protectFirst, protectLast);
             }
             return evicted > 0;
