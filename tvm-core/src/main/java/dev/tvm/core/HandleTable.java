@@ -1,9 +1,7 @@
 package dev.tvm.core;
 
-import java.io.DataInputStream;
-import java.io.DataOutput;
-import java.io.IOException;
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * The allocations of one region, indexed by slot. A handle names a slot and the generation the
@@ -188,64 +186,66 @@ final class HandleTable {
         return packed;
     }
 
-    /** Writes the table (for snapshots). */
-    void writeTo(DataOutput out) throws IOException {
-        out.writeInt(highMark);
-        for (int slot = 0; slot < highMark; slot++) {
-            out.writeLong(offsets[slot]);
-            out.writeLong(sizes[slot]);
-            out.writeInt(states[slot]);
-        }
-        out.writeInt(freeCount);
-        for (int i = 0; i < freeCount; i++) {
-            out.writeInt(freeSlots[i]);
-        }
+    /**
+     * The table as values (for snapshots): per slot ever created, its offset, size and {@code gen
+     * << 1 | LIVE} state; and the free slots, oldest first.
+     */
+    record State(long[] offsets, long[] sizes, int[] states, int[] freeSlots) {}
+
+    /** A copy of the table's state; {@link #restore} takes it back. */
+    State state() {
+        return new State(
+                Arrays.copyOf(offsets, highMark),
+                Arrays.copyOf(sizes, highMark),
+                Arrays.copyOf(states, highMark),
+                Arrays.copyOf(freeSlots, freeCount));
     }
 
-    /** Replaces this (empty) table's contents with what {@link #writeTo} wrote. */
-    void readFrom(DataInputStream in) throws IOException {
-        int mark = in.readInt();
-        // 20 bytes per slot follow: a count the metadata cannot hold is damage, not an allocation size
-        if (mark < 0 || mark > HandleCodec.MAX_SLOT + 1 || mark > in.available() / 20) {
-            throw new IOException("damaged metadata: handle table of " + mark + " slots");
+    /**
+     * Replaces this table's contents with {@code state}, as {@link #state()} returned it.
+     *
+     * @throws IllegalArgumentException naming the slot, if the state is inconsistent (a damaged
+     *     snapshot): more slots than handles can name, a free slot that is live, repeated or out of range,
+     *     or a live allocation outside {@code [0, capacity)}; the table is then unchanged
+     */
+    void restore(State state, long capacity) {
+        int mark = state.offsets().length;
+        if (mark > HandleCodec.MAX_SLOT + 1 || state.sizes().length != mark || state.states().length != mark) {
+            throw new IllegalArgumentException("damaged metadata: handle table of " + mark + " slots");
+        }
+        int[] free = state.freeSlots();
+        if (free.length > mark) {
+            throw new IllegalArgumentException("damaged metadata: " + free.length + " free slots of " + mark);
+        }
+        BitSet seen = new BitSet(mark);
+        for (int slot : free) {
+            if (slot < 0 || slot >= mark || (state.states()[slot] & LIVE) != 0 || seen.get(slot)) {
+                throw new IllegalArgumentException("damaged metadata: free slot " + slot + " of " + mark);
+            }
+            seen.set(slot);
+        }
+        int live = 0;
+        long bytes = 0;
+        for (int slot = 0; slot < mark; slot++) {
+            long offset = state.offsets()[slot];
+            long size = state.sizes()[slot];
+            if ((state.states()[slot] & LIVE) != 0) {
+                if (offset < 0 || size < 0 || size > capacity - offset) {
+                    throw new IllegalArgumentException("damaged metadata: slot " + slot + " at " + offset + ", " + size
+                            + " bytes, outside the region's " + capacity + " bytes");
+                }
+                live++;
+                bytes += size;
+            }
         }
         int length = Math.max(64, Integer.highestOneBit(Math.max(1, mark)) << 1);
-        offsets = new long[length];
-        sizes = new long[length];
-        states = new int[length];
-        liveCount = 0;
-        liveBytes = 0;
-        for (int slot = 0; slot < mark; slot++) {
-            offsets[slot] = in.readLong();
-            sizes[slot] = in.readLong();
-            states[slot] = in.readInt();
-            if ((states[slot] & LIVE) != 0) {
-                liveCount++;
-                liveBytes += sizes[slot];
-            }
-        }
+        offsets = Arrays.copyOf(state.offsets(), length);
+        sizes = Arrays.copyOf(state.sizes(), length);
+        states = Arrays.copyOf(state.states(), length);
+        freeSlots = Arrays.copyOf(free, Math.max(64, free.length));
+        freeCount = free.length;
         highMark = mark;
-        freeCount = in.readInt();
-        if (freeCount < 0 || freeCount > mark || freeCount > in.available() / 4) {
-            throw new IOException("damaged metadata: " + freeCount + " free slots of " + mark);
-        }
-        freeSlots = new int[Math.max(64, freeCount)];
-        for (int i = 0; i < freeCount; i++) {
-            freeSlots[i] = in.readInt();
-            if (freeSlots[i] < 0 || freeSlots[i] >= mark || (states[freeSlots[i]] & LIVE) != 0) {
-                throw new IOException("damaged metadata: free slot " + freeSlots[i] + " of " + mark);
-            }
-        }
-    }
-
-    /** Fails unless every live slot's allocation lies inside {@code [0, capacity)}. */
-    void checkWithin(long capacity) throws IOException {
-        for (int slot = 0; slot < highMark; slot++) {
-            if ((states[slot] & LIVE) != 0
-                    && (offsets[slot] < 0 || sizes[slot] < 0 || sizes[slot] > capacity - offsets[slot])) {
-                throw new IOException("damaged metadata: slot " + slot + " at " + offsets[slot] + ", " + sizes[slot]
-                        + " bytes, outside the region's " + capacity + " bytes");
-            }
-        }
+        liveCount = live;
+        liveBytes = bytes;
     }
 }

@@ -12,8 +12,6 @@ import dev.tvm.core.events.RegionLifecycleEvent;
 import dev.tvm.core.memory.Backing;
 import dev.tvm.core.memory.ReservedBacking;
 import dev.tvm.core.spill.SpillFile;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -1307,122 +1305,61 @@ public final class Region {
     }
 
     /**
-     * Writes this region's pages as one run of {@code snapshot} and its state to {@code meta}.
-     * Caller holds the exclusive lock (see {@link #lockForSnapshot}). Spilled pages are read back
-     * (and verified) from the directory's spill file, resident and WARM ones copied from memory.
+     * This region's record for a directory snapshot, its pages written as one run by {@code
+     * pages}. Caller holds the exclusive lock (see {@link #lockForSnapshot}).
      */
-    void writeSnapshotLocked(SpillFile snapshot, MemorySegment staging, DataOutputStream meta) throws IOException {
-        int n = PageMap.pagesFor(touched);
-        long first = n > 0 ? snapshot.allocateRun(n) : -1;
-        int[] crcs = new int[n];
-        int batch = (int) (staging.byteSize() >>> PageMap.PAGE_SHIFT);
-        for (int p = 0; p < n; p += batch) {
-            int k = Math.min(batch, n - p);
-            for (int i = 0; i < k; i++) {
-                int page = p + i;
-                MemorySegment dst = staging.asSlice((long) i << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
-                if (pages == null || pages.isResident(page)) {
-                    MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
-                } else if (pages.slot(page) < 0) {
-                    dst.fill((byte) 0); // a fresh page never accessed, or an external one not loaded
-                    long offset = (long) page << PageMap.PAGE_SHIFT;
-                    long length = loader == null ? 0 : Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
-                    if (length > 0) {
-                        loader.load(offset, dst.asSlice(0, length));
-                    }
-                } else {
-                    residency
-                            .spillFile()
-                            .readRun(pages.slot(page), dst, new int[] {pages.crc(page)}, 0, this + " page " + page);
-                }
-            }
-            int[] written = snapshot.writeRun(first + p, staging.asSlice(0, (long) k << PageMap.PAGE_SHIFT));
-            System.arraycopy(written, 0, crcs, p, k);
-        }
-        meta.writeInt(ref);
-        meta.writeUTF(spec.name());
-        meta.writeInt(spec.kind().ordinal());
-        meta.writeLong(spec.capacity());
-        meta.writeInt(spec.allocator().ordinal());
-        meta.writeInt(spec.policy().initialTier().ordinal());
-        meta.writeBoolean(spec.policy().pinnable());
-        meta.writeBoolean(spec.policy().spillable());
-        meta.writeInt(spec.pageSize());
-        meta.writeBoolean(spec.readOnly());
-        meta.writeLong(touched);
-        meta.writeLong(first);
-        meta.writeInt(n);
-        for (int crc : crcs) {
-            meta.writeInt(crc);
-        }
-        table.writeTo(meta);
-        allocator.writeState(meta);
-    }
-
-    /** Reads the spec part of a region record written by {@link #writeSnapshotLocked}. */
-    static RegionSpec readSpec(DataInputStream meta) throws IOException {
-        String name = meta.readUTF();
-        RegionKind kind = RegionKind.values()[meta.readInt()];
-        long capacity = meta.readLong();
-        AllocatorKind allocatorKind = AllocatorKind.values()[meta.readInt()];
-        Tier initial = Tier.values()[meta.readInt()];
-        boolean pinnable = meta.readBoolean();
-        boolean spillable = meta.readBoolean();
-        int pageSize = meta.readInt();
-        boolean readOnly = meta.readBoolean();
-        return RegionSpec.of(kind)
-                .withReadOnly(readOnly)
-                .withName(name)
-                .withCapacity(capacity)
-                .withAllocator(allocatorKind)
-                .withPolicy(new PlacementPolicy(initial, pinnable, spillable))
-                .withPageSize(pageSize);
+    SnapshotCodec.RegionRecord snapshotLocked(SnapshotCodec.PageWriter pages) throws IOException {
+        SnapshotCodec.PageRun run = pages.write(PageMap.pagesFor(touched), this::copyPageLocked);
+        return new SnapshotCodec.RegionRecord(ref, spec, touched, run, table.state(), allocator.state());
     }
 
     /**
-     * Restores the rest of a region record into this new, empty region and makes its bytes
-     * available: mapped copy-on-write from {@code file} (tier WARM) when the backing can map
-     * files, else read in and verified (tier HOT). Called before the region is published.
+     * Copies page {@code page} into {@code dst} wherever it is: resident and WARM pages from
+     * memory, spilled ones read back (and verified) from the directory's spill file, pages never
+     * accessed as zeros (or an external region's bytes from its loader). Exclusive lock held.
      */
-    void restore(DataInputStream meta, SpillFile snapshot, ReservedBacking.ReadOnlyFile file, boolean verify)
-            throws IOException {
-        touched = meta.readLong();
-        long first = meta.readLong();
-        int n = meta.readInt();
-        if (n < 0 || n > meta.available() / 4 || ((long) n << PageMap.PAGE_SHIFT) > spec.capacity()) {
-            throw new IOException("damaged metadata: " + n + " pages for " + this);
+    private void copyPageLocked(int page, MemorySegment dst) throws IOException {
+        if (pages == null || pages.isResident(page)) {
+            MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
+        } else if (pages.slot(page) < 0) {
+            dst.fill((byte) 0); // a fresh page never accessed, or an external one not loaded
+            long offset = (long) page << PageMap.PAGE_SHIFT;
+            long length = loader == null ? 0 : Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
+            if (length > 0) {
+                loader.load(offset, dst.asSlice(0, length));
+            }
+        } else {
+            residency
+                    .spillFile()
+                    .readRun(pages.slot(page), dst, new int[] {pages.crc(page)}, 0, this + " page " + page);
         }
-        int[] crcs = new int[n];
-        for (int i = 0; i < n; i++) {
-            crcs[i] = meta.readInt();
-        }
-        table.readFrom(meta);
-        table.checkWithin(spec.capacity());
-        allocator.readState(meta);
+    }
+
+    /**
+     * Restores a snapshot's record into this new, empty region and makes its bytes available:
+     * mapped copy-on-write from {@code file} (tier WARM) when the backing can map files, else read
+     * in and verified (tier HOT). Called before the region is published.
+     *
+     * @throws IllegalArgumentException if the table or allocator state is inconsistent
+     */
+    void restore(
+            SnapshotCodec.RegionRecord record, SpillFile snapshot, ReservedBacking.ReadOnlyFile file, boolean verify) {
+        table.restore(record.table(), spec.capacity());
+        allocator.restore(record.allocator());
+        touched = record.touched();
+        SnapshotCodec.PageRun run = record.pages();
+        int n = run.count();
         if (n == 0) {
             return;
         }
         long bytes = (long) n << PageMap.PAGE_SHIFT;
-        snapshot.markUsed(first, n);
+        snapshot.markUsed(run.firstSlot(), n);
         if (verify && file != null) {
             // One sequential pass over the run, checking every CRC before anything is mapped.
-            int batch = ResidencyManager.EVICTION_BATCH_PAGES;
-            try (Arena scratch = Arena.ofConfined()) {
-                MemorySegment buffer = scratch.allocate((long) batch << PageMap.PAGE_SHIFT, 4096);
-                for (int p = 0; p < n; p += batch) {
-                    int k = Math.min(batch, n - p);
-                    int base = p;
-                    snapshot.readRun(
-                            first + p,
-                            buffer.asSlice(0, (long) k << PageMap.PAGE_SHIFT),
-                            crcs,
-                            p,
-                            i -> "snapshot of " + this + " page " + (base + i));
-                }
-            }
+            SnapshotCodec.verify(snapshot, run, i -> "snapshot of " + this + " page " + i);
         }
         if (backing instanceof ReservedBacking reserved && file != null) {
-            reserved.mapFile(0, bytes, file, snapshot.slotOffset(first));
+            reserved.mapFile(0, bytes, file, snapshot.slotOffset(run.firstSlot()));
             warmBytes = bytes;
             if (pages != null) {
                 for (int p = 0; p < n; p++) {
@@ -1436,7 +1373,7 @@ public final class Region {
                     pages.markResident(p);
                 }
             }
-            snapshot.readRun(first, segment.asSlice(0, bytes), crcs, 0, i -> this + " page " + i);
+            snapshot.readRun(run.firstSlot(), segment.asSlice(0, bytes), run.crcs(), 0, i -> this + " page " + i);
         }
     }
 

@@ -9,20 +9,12 @@ import dev.tvm.core.residency.EvictionPolicy;
 import dev.tvm.core.residency.TinyLfuPolicy;
 import dev.tvm.core.spill.SpillChannelFactory;
 import dev.tvm.core.spill.SpillFile;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -456,174 +448,61 @@ public final class RegionDirectory implements AutoCloseable {
 
     // ---------------------------------------------------------------- snapshots
 
-    private static final int SNAPSHOT_MAGIC = 0x54564d44; // "TVMD"
-    private static final int SNAPSHOT_VERSION = 1;
-
     /** The snapshot file that WARM regions are mapped from, if this directory was restored. */
     private ReservedBacking.ReadOnlyFile mappedSnapshot;
 
     /**
      * Writes every region — pages, handle tables, allocator states, references and id
-     * generations — to {@code file} in the spill-file format ({@link SpillFile}: page-aligned
-     * payloads, CRC32C per page, metadata trailer), for a warm restart with {@link Builder#open}.
-     * Consistent: all regions are locked for the duration, in id order. Handles taken before the
-     * snapshot are valid in the restored directory.
+     * generations — to {@code file} in the snapshot format ({@link SnapshotCodec}, which draws
+     * it), for a warm restart with {@link Builder#open}. Consistent: all regions are locked while
+     * their state is taken, in id order. Handles taken before the snapshot are valid in the
+     * restored directory.
      *
-     * <p>Crash-safe: the snapshot is written to a temporary file beside {@code file}, forced to
-     * disk, then renamed over {@code file} atomically and the directory entry forced. A crash at
+     * <p>Crash-safe: written beside {@code file} and renamed over it atomically, so a crash at
      * any point leaves {@code file} as it was (the previous snapshot, or nothing) and at most a
      * temporary {@code .FILE.*.tmp} beside it, which {@link Builder#open} never takes for a
      * snapshot and the next snapshot to the same file removes.
      *
-     * <p>Metadata layout (big-endian {@code DataOutput}): magic "TVMD", version, next fresh id,
-     * the (id, generation) pairs of every id ever used, then per region: reference, name, kind,
-     * capacity, allocator, initial tier, pinnable, spillable, page size, high-water mark, first
-     * slot, page count, the pages' CRC32Cs, its handle table and its allocator state.
+     * @throws TvmException {@link ErrorCode#SPILL_IO_ERROR} (or the code of a failed page read,
+     *     e.g. {@link ErrorCode#SPILL_CORRUPT}), saying that {@code file} is unchanged
      */
     public void snapshot(Path file) {
         synchronized (this) {
             checkOpen();
             List<Region> live = liveRegions();
-            long[] stamps = new long[live.size()];
-            int locked = 0;
-            Path temp = temporaryBeside(file);
-            boolean written = false;
-            try (SpillFile out = SpillFile.create(temp, PageMap.PAGE_SIZE);
-                    Arena scratch = Arena.ofConfined()) {
-                for (Region r : live) {
-                    stamps[locked++] = r.lockForSnapshot();
-                }
-                MemorySegment staging =
-                        scratch.allocate((long) ResidencyManager.EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE, 4096);
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                DataOutputStream meta = new DataOutputStream(bytes);
-                meta.writeInt(SNAPSHOT_MAGIC);
-                meta.writeInt(SNAPSHOT_VERSION);
-                meta.writeInt(nextFreshId);
-                int used = 0;
-                for (int id = 1; id <= HandleCodec.MAX_REGION_ID; id++) {
-                    used += generations[id] > 0 ? 1 : 0;
-                }
-                meta.writeInt(used);
-                for (int id = 1; id <= HandleCodec.MAX_REGION_ID; id++) {
-                    if (generations[id] > 0) {
-                        meta.writeInt(id);
-                        meta.writeInt(generations[id]);
+            SnapshotCodec.write(file, pages -> {
+                long[] stamps = new long[live.size()];
+                int locked = 0;
+                try {
+                    for (Region r : live) {
+                        stamps[locked++] = r.lockForSnapshot();
+                    }
+                    List<SnapshotCodec.RegionRecord> records = new ArrayList<>(live.size());
+                    for (Region r : live) {
+                        records.add(r.snapshotLocked(pages));
+                    }
+                    return new SnapshotCodec.Contents(nextFreshId, generations.clone(), records);
+                } finally {
+                    for (int i = 0; i < locked; i++) {
+                        live.get(i).unlockAfterEviction(stamps[i]);
                     }
                 }
-                meta.writeInt(live.size());
-                for (Region r : live) {
-                    r.writeSnapshotLocked(out, staging, meta);
-                }
-                meta.flush();
-                out.writeMetadata(bytes.toByteArray()); // forces the file
-                written = true;
-            } catch (IOException e) {
-                throw TvmException.of(
-                        ErrorCode.SPILL_IO_ERROR,
-                        "cannot write snapshot " + file + ": " + e + "; " + file + " is unchanged",
-                        e);
-            } catch (TvmException e) {
-                throw TvmException.of(
-                        e.code(),
-                        "cannot write snapshot " + file + ": " + e.getMessage() + "; " + file + " is unchanged",
-                        e);
-            } finally {
-                for (int i = 0; i < locked; i++) {
-                    live.get(i).unlockAfterEviction(stamps[i]);
-                }
-                if (!written) {
-                    deleteQuietly(temp);
-                }
-            }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                forceDirectory(file.toAbsolutePath().getParent());
-            } catch (IOException e) {
-                deleteQuietly(temp);
-                throw TvmException.of(
-                        ErrorCode.SPILL_IO_ERROR,
-                        "cannot put snapshot " + file + " in place: " + e + "; " + file + " is unchanged",
-                        e);
-            }
-        }
-    }
-
-    /**
-     * A fresh temporary file beside {@code file} (same file system, so the rename is atomic);
-     * removes temporaries that an earlier, interrupted snapshot to the same file left behind.
-     */
-    private static Path temporaryBeside(Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        String prefix = "." + file.getFileName() + ".";
-        try (var stale = Files.newDirectoryStream(parent, prefix + "*.tmp")) {
-            for (Path p : stale) {
-                deleteQuietly(p);
-            }
-            return Files.createTempFile(parent, prefix, ".tmp");
-        } catch (IOException e) {
-            throw TvmException.of(
-                    ErrorCode.SPILL_IO_ERROR,
-                    "cannot write snapshot " + file + ": cannot create a file in " + parent + ": " + e,
-                    e);
-        }
-    }
-
-    /** Makes a rename in {@code directory} durable (Linux and macOS allow fsync on a directory). */
-    private static void forceDirectory(Path directory) throws IOException {
-        try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            if (!System.getProperty("os.name", "").startsWith("Windows")) {
-                throw e;
-            }
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a leftover temporary is removed by the next snapshot to the same file
+            });
         }
     }
 
     private void restore(Path file, boolean verify) {
         synchronized (this) {
-            try (SpillFile in = SpillFile.open(file)) {
-                DataInputStream meta = new DataInputStream(new ByteArrayInputStream(in.metadata()));
-                if (meta.readInt() != SNAPSHOT_MAGIC || meta.readInt() != SNAPSHOT_VERSION) {
-                    throw TvmException.of(
-                            ErrorCode.SPILL_CORRUPT,
-                            file + " is not a TVM directory snapshot (version " + SNAPSHOT_VERSION + ")");
-                }
-                nextFreshId = meta.readInt();
-                if (nextFreshId < 1 || nextFreshId > HandleCodec.MAX_REGION_ID + 1) {
-                    throw new IOException("damaged metadata: next region id " + nextFreshId);
-                }
-                int used = meta.readInt();
-                for (int i = 0; i < used; i++) {
-                    int id = meta.readInt();
-                    int gen = meta.readInt();
-                    if (id < 1 || id > HandleCodec.MAX_REGION_ID || gen < 0 || gen > HandleCodec.MAX_REGION_GEN) {
-                        throw new IOException("damaged metadata: region id " + id + " generation " + gen);
-                    }
-                    generations[id] = gen;
-                }
+            SnapshotCodec.read(file, (contents, in) -> {
+                nextFreshId = contents.nextFreshId();
+                System.arraycopy(contents.generations(), 0, generations, 0, generations.length);
                 mappedSnapshot = ReservedBacking.isSupported() ? ReservedBacking.ReadOnlyFile.open(file) : null;
-                int count = meta.readInt();
-                for (int i = 0; i < count; i++) {
-                    int ref = meta.readInt();
-                    if (!HandleCodec.isWellFormedRegionRef(ref)
-                            || SLOTS.getAcquire(regions, HandleCodec.regionId(ref)) != null) {
-                        throw new IOException("damaged metadata: region reference " + ref);
-                    }
-                    RegionSpec spec = Region.readSpec(meta);
-                    Backing backing = backingFactory.create(spec.capacity());
-                    Region region = new Region(ref, spec, backing, residency);
+                for (SnapshotCodec.RegionRecord record : contents.regions()) {
+                    Backing backing = backingFactory.create(record.spec().capacity());
+                    Region region = new Region(record.ref(), record.spec(), backing, residency);
                     SLOTS.setRelease(regions, region.id(), region); // before restore: eviction may look it up
                     liveRegions++;
-                    region.restore(meta, in, backing instanceof ReservedBacking ? mappedSnapshot : null, verify);
+                    region.restore(record, in, backing instanceof ReservedBacking ? mappedSnapshot : null, verify);
                     region.lifecycle(RegionAction.CREATE, null, 0); // the directory is not handed out yet
                 }
                 for (int id = 1; id < nextFreshId; id++) {
@@ -631,23 +510,8 @@ public final class RegionDirectory implements AutoCloseable {
                         freeIds.add(id);
                     }
                 }
-            } catch (IOException e) {
-                throw TvmException.of(ErrorCode.SPILL_CORRUPT, "cannot read snapshot " + file + ": " + e);
-            } catch (TvmException e) {
-                if (e.code() != ErrorCode.INVALID_ARGUMENT) {
-                    throw e;
-                }
-                throw corruptSnapshot(file, e);
-            } catch (RuntimeException e) {
-                // Metadata that passed its CRC but does not decode (a buggy or hostile writer).
-                throw corruptSnapshot(file, e);
-            }
+            });
         }
-    }
-
-    private static TvmException corruptSnapshot(Path file, RuntimeException cause) {
-        return new TvmException.SpillException(
-                ErrorCode.SPILL_CORRUPT, "cannot read snapshot " + file + ": damaged metadata: " + cause, cause);
     }
 
     /** Residency figures, or null when the directory has no resident budget. */

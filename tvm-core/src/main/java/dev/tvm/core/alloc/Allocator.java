@@ -1,9 +1,6 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 /**
  * Manages the address space of one region: which byte ranges are in use. It knows nothing of
@@ -59,11 +56,17 @@ public interface Allocator {
      */
     void compacted(long top);
 
-    /** Writes the allocator's state (for snapshots); {@link #readState} reads it back. */
-    void writeState(DataOutput out) throws IOException;
+    /** The allocator's state as values (for snapshots); {@link #restore} takes it back. */
+    AllocatorState state();
 
-    /** Replaces this allocator's state with one written by {@link #writeState}. */
-    void readState(DataInput in) throws IOException;
+    /**
+     * Replaces this allocator's state with {@code state}, as {@link #state()} returned it.
+     *
+     * @throws IllegalArgumentException naming the value, if {@code state} belongs to another
+     *     strategy or is inconsistent with this allocator's capacity (a damaged snapshot); the
+     *     allocator is then unchanged
+     */
+    void restore(AllocatorState state);
 
     /** Rounds {@code size} up to the allocation alignment. */
     static long align(long size) {

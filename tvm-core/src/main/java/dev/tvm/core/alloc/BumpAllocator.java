@@ -1,9 +1,6 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 /**
  * Pointer-bump allocation: O(1), no per-allocation metadata. A free reclaims space only when it
@@ -88,17 +85,21 @@ public final class BumpAllocator implements Allocator {
     }
 
     @Override
-    public void writeState(DataOutput out) throws IOException {
-        out.writeLong(top);
-        out.writeLong(used);
+    public AllocatorState state() {
+        return new AllocatorState.Bump(top, used);
     }
 
     @Override
-    public void readState(DataInput in) throws IOException {
-        top = in.readLong();
-        used = in.readLong();
-        if (top < 0 || top > capacity || used < 0 || used > top) {
-            throw new IOException("damaged allocator state: top " + top + ", used " + used + " of " + capacity);
+    public void restore(AllocatorState state) {
+        if (!(state instanceof AllocatorState.Bump s)
+                || s.top() < 0
+                || s.top() > capacity
+                || s.used() < 0
+                || s.used() > s.top()) {
+            throw new IllegalArgumentException(
+                    "damaged allocator state: " + state + " for a bump allocator of " + capacity + " bytes");
         }
+        top = s.top();
+        used = s.used();
     }
 }

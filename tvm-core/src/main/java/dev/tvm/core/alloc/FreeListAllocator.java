@@ -1,9 +1,6 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -147,35 +144,43 @@ public final class FreeListAllocator implements Allocator {
     }
 
     @Override
-    public void writeState(DataOutput out) throws IOException {
-        out.writeLong(used);
-        out.writeInt(byOffset.size());
+    public AllocatorState state() {
+        long[] offsets = new long[byOffset.size()];
+        long[] sizes = new long[offsets.length];
+        int i = 0;
         for (Map.Entry<Long, Long> block : byOffset.entrySet()) {
-            out.writeLong(block.getKey());
-            out.writeLong(block.getValue());
+            offsets[i] = block.getKey();
+            sizes[i++] = block.getValue();
         }
+        return new AllocatorState.FreeList(used, offsets, sizes);
     }
 
     @Override
-    public void readState(DataInput in) throws IOException {
+    public void restore(AllocatorState state) {
+        if (!(state instanceof AllocatorState.FreeList s) || s.blockOffsets().length != s.blockSizes().length) {
+            throw new IllegalArgumentException("damaged allocator state: " + state + " for a free-list allocator");
+        }
+        long newUsed = s.used();
+        long[] offsets = s.blockOffsets();
+        long[] sizes = s.blockSizes();
+        if (newUsed < 0 || newUsed > capacity) {
+            throw new IllegalArgumentException("damaged allocator state: used " + newUsed + " of " + capacity);
+        }
+        long end = 0; // blocks ascend and do not overlap
+        for (int i = 0; i < offsets.length; i++) {
+            long offset = offsets[i];
+            long size = sizes[i];
+            if (offset < end || size <= 0 || size > capacity - offset || (offset | size) % ALIGNMENT != 0) {
+                throw new IllegalArgumentException(
+                        "damaged allocator state: free block at " + offset + ", " + size + " bytes");
+            }
+            end = offset + size;
+        }
         byOffset.clear();
         bySize.clear();
-        used = in.readLong();
-        if (used < 0 || used > capacity) {
-            throw new IOException("damaged allocator state: used " + used + " of " + capacity);
-        }
-        int blocks = in.readInt();
-        for (int i = 0; i < blocks; i++) {
-            long offset = in.readLong();
-            long size = in.readLong();
-            if (offset < 0
-                    || size <= 0
-                    || size > capacity - offset
-                    || (offset | size) % ALIGNMENT != 0
-                    || byOffset.containsKey(offset)) {
-                throw new IOException("damaged allocator state: free block at " + offset + ", " + size + " bytes");
-            }
-            addBlock(offset, size);
+        used = newUsed;
+        for (int i = 0; i < offsets.length; i++) {
+            addBlock(offsets[i], sizes[i]);
         }
     }
 }

@@ -1,8 +1,5 @@
 package dev.tvm.core.alloc;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 import java.util.Arrays;
 
 /** A growable stack of primitive longs, so free lists do not box. */
@@ -33,23 +30,24 @@ final class LongStack {
         size = 0;
     }
 
-    void writeTo(DataOutput out) throws IOException {
-        out.writeInt(size);
-        for (int i = 0; i < size; i++) {
-            out.writeLong(values[i]);
-        }
+    /** The contents, bottom first. */
+    long[] toArray() {
+        return Arrays.copyOf(values, size);
     }
 
-    /** Replaces the contents with what {@link #writeTo} wrote; every value must lie in {@code [0, max]}. */
-    void readFrom(DataInput in, long max) throws IOException {
-        clear();
-        int n = in.readInt();
-        for (int i = 0; i < n; i++) {
-            long value = in.readLong();
+    /** Replaces the contents with a copy of {@code bottomFirst}. */
+    void setAll(long[] bottomFirst) {
+        values = Arrays.copyOf(bottomFirst, Math.max(16, bottomFirst.length));
+        size = bottomFirst.length;
+    }
+
+    /** Fails unless every value lies in {@code [0, max]} (a restored free list). */
+    static void checkWithin(long[] offsets, long max) {
+        for (long value : offsets) {
             if (value < 0 || value > max) {
-                throw new IOException("damaged allocator state: free offset " + value + " outside 0.." + max);
+                throw new IllegalArgumentException(
+                        "damaged allocator state: free offset " + value + " outside 0.." + max);
             }
-            push(value);
         }
     }
 }

@@ -1,9 +1,6 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 /**
  * Fixed-size pages: every allocation takes exactly one page, so any free page serves any request
@@ -94,19 +91,25 @@ public final class PageAllocator implements Allocator {
     }
 
     @Override
-    public void writeState(DataOutput out) throws IOException {
-        out.writeLong(top);
-        out.writeLong(used);
-        freePages.writeTo(out);
+    public AllocatorState state() {
+        return new AllocatorState.Page(top, used, freePages.toArray());
     }
 
     @Override
-    public void readState(DataInput in) throws IOException {
-        top = in.readLong();
-        used = in.readLong();
-        if (top < 0 || top > capacity || top % pageSize != 0 || used < 0 || used > top) {
-            throw new IOException("damaged allocator state: top " + top + ", used " + used + " of " + capacity);
+    public void restore(AllocatorState state) {
+        if (!(state instanceof AllocatorState.Page s)) {
+            throw new IllegalArgumentException("damaged allocator state: " + state + " for a page allocator");
         }
-        freePages.readFrom(in, top - pageSize);
+        long newTop = s.top();
+        long newUsed = s.used();
+        long[] free = s.freePages();
+        if (newTop < 0 || newTop > capacity || newTop % pageSize != 0 || newUsed < 0 || newUsed > newTop) {
+            throw new IllegalArgumentException(
+                    "damaged allocator state: top " + newTop + ", used " + newUsed + " of " + capacity);
+        }
+        LongStack.checkWithin(free, newTop - pageSize);
+        top = newTop;
+        used = newUsed;
+        freePages.setAll(free);
     }
 }

@@ -1,9 +1,6 @@
 package dev.tvm.core.alloc;
 
 import dev.tvm.core.AllocatorKind;
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 
 /**
  * Size-class allocation for many small objects. Requests are rounded up to a power of two from
@@ -22,7 +19,8 @@ public final class SlabAllocator implements Allocator {
     public static final int SLAB_SIZE = 64 * 1024;
 
     private static final int MIN_SHIFT = Integer.numberOfTrailingZeros(MIN_CLASS);
-    private static final int CLASSES = Integer.numberOfTrailingZeros(SLAB_SIZE) - MIN_SHIFT + 1;
+    /** Number of size classes, {@value #MIN_CLASS} to {@value #SLAB_SIZE} bytes. */
+    public static final int CLASSES = Integer.numberOfTrailingZeros(SLAB_SIZE) - MIN_SHIFT + 1;
 
     private final long capacity;
     private final LongStack[] freeLists = new LongStack[CLASSES];
@@ -128,31 +126,48 @@ public final class SlabAllocator implements Allocator {
     }
 
     @Override
-    public void writeState(DataOutput out) throws IOException {
-        out.writeLong(top);
-        out.writeLong(used);
+    public AllocatorState state() {
+        long[][] free = new long[CLASSES][];
         for (int i = 0; i < CLASSES; i++) {
-            out.writeLong(cursor[i]);
-            out.writeLong(limit[i]);
-            freeLists[i].writeTo(out);
+            free[i] = freeLists[i].toArray();
         }
+        return new AllocatorState.Slab(top, used, cursor.clone(), limit.clone(), free);
     }
 
     @Override
-    public void readState(DataInput in) throws IOException {
-        top = in.readLong();
-        used = in.readLong();
-        if (top < 0 || top > capacity || used < 0 || used > top) {
-            throw new IOException("damaged allocator state: top " + top + ", used " + used + " of " + capacity);
+    public void restore(AllocatorState state) {
+        if (!(state instanceof AllocatorState.Slab s)
+                || s.cursors().length != CLASSES
+                || s.limits().length != CLASSES
+                || s.freeLists().length != CLASSES) {
+            throw new IllegalArgumentException("damaged allocator state: " + state + " for a slab allocator");
+        }
+        long newTop = s.top();
+        long newUsed = s.used();
+        long[] cursors = s.cursors();
+        long[] limits = s.limits();
+        long[][] free = s.freeLists();
+        if (newTop < 0 || newTop > capacity || newUsed < 0 || newUsed > newTop) {
+            throw new IllegalArgumentException(
+                    "damaged allocator state: top " + newTop + ", used " + newUsed + " of " + capacity);
         }
         for (int i = 0; i < CLASSES; i++) {
             long classSize = (long) MIN_CLASS << i;
-            cursor[i] = in.readLong();
-            limit[i] = in.readLong();
-            if (cursor[i] < 0 || cursor[i] > limit[i] || limit[i] > top || (limit[i] - cursor[i]) % classSize != 0) {
-                throw new IOException("damaged allocator state: class " + i + " slab " + cursor[i] + ".." + limit[i]);
+            if (cursors[i] < 0
+                    || cursors[i] > limits[i]
+                    || limits[i] > newTop
+                    || (limits[i] - cursors[i]) % classSize != 0) {
+                throw new IllegalArgumentException(
+                        "damaged allocator state: class " + i + " slab " + cursors[i] + ".." + limits[i]);
             }
-            freeLists[i].readFrom(in, top - classSize);
+            LongStack.checkWithin(free[i], newTop - classSize);
+        }
+        top = newTop;
+        used = newUsed;
+        System.arraycopy(cursors, 0, cursor, 0, CLASSES);
+        System.arraycopy(limits, 0, limit, 0, CLASSES);
+        for (int i = 0; i < CLASSES; i++) {
+            freeLists[i].setAll(free[i]);
         }
     }
 }
