@@ -1306,10 +1306,10 @@ public final class Region {
 
     /**
      * This region's record for a directory snapshot, its pages written as one run by {@code
-     * pages}. Caller holds the exclusive lock (see {@link #lockForSnapshot}).
+     * writer}. Caller holds the exclusive lock (see {@link #lockForSnapshot}).
      */
-    SnapshotCodec.RegionRecord snapshotLocked(SnapshotCodec.PageWriter pages) throws IOException {
-        SnapshotCodec.PageRun run = pages.write(PageMap.pagesFor(touched), this::copyPageLocked);
+    SnapshotCodec.RegionRecord snapshotLocked(SnapshotCodec.PageWriter writer) throws IOException {
+        SnapshotCodec.PageRun run = writer.write(PageMap.pagesFor(touched), this::copyPageLocked);
         return new SnapshotCodec.RegionRecord(ref, spec, touched, run, table.state(), allocator.state());
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,20 +55,34 @@ class SnapshotCodecTest {
         }
     }
 
-    /** The first region record of {@code contents} replaced by {@code edit}'s. */
-    private static SnapshotCodec.Contents withFirst(
-            SnapshotCodec.Contents contents, UnaryOperator<SnapshotCodec.RegionRecord> edit) {
+    /** {@code contents} with the first region record that {@code which} accepts replaced by {@code edit}'s. */
+    private static SnapshotCodec.Contents withRegion(
+            SnapshotCodec.Contents contents,
+            Predicate<SnapshotCodec.RegionRecord> which,
+            UnaryOperator<SnapshotCodec.RegionRecord> edit) {
         List<SnapshotCodec.RegionRecord> regions = new ArrayList<>(contents.regions());
-        regions.set(0, edit.apply(regions.get(0)));
+        int at = 0;
+        while (!which.test(regions.get(at))) {
+            at++;
+        }
+        regions.set(at, edit.apply(regions.get(at)));
         return new SnapshotCodec.Contents(contents.nextFreshId(), contents.generations(), regions);
     }
 
-    private static TvmException openFails(Path file) {
+    /** {@code r} with another reference, handle table and allocator state. */
+    private static SnapshotCodec.RegionRecord with(
+            SnapshotCodec.RegionRecord r, int ref, HandleTable.State table, AllocatorState allocator) {
+        return new SnapshotCodec.RegionRecord(ref, r.spec(), r.touched(), r.pages(), table, allocator);
+    }
+
+    /** Rewrites the fixture's metadata as {@code edit} says; opening it fails as corrupt, naming {@code what}. */
+    private void assertRefused(UnaryOperator<SnapshotCodec.Contents> edit, String what) throws IOException {
+        Path file = fixture();
+        rewrite(file, edit);
         TvmException e = assertThrows(
                 TvmException.class, () -> RegionDirectory.builder().open(file).close());
         assertEquals(ErrorCode.SPILL_CORRUPT, e.code(), e.getMessage());
-        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-        return e;
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains(what), e.getMessage());
     }
 
     @Test
@@ -100,65 +115,40 @@ class SnapshotCodecTest {
 
     @Test
     void allocatorStateBeyondTheRegionIsCorrupt() throws IOException {
-        Path file = fixture();
-        SnapshotCodec.Contents contents = SnapshotCodec.decode(metadata(file), file);
-        SnapshotCodec.RegionRecord bump = contents.regions().stream()
-                .filter(r -> r.allocator() instanceof AllocatorState.Bump)
-                .findFirst()
-                .orElseThrow();
-        rewrite(file, c -> {
-            List<SnapshotCodec.RegionRecord> regions = new ArrayList<>(c.regions());
-            int at = 0;
-            while (regions.get(at).ref() != bump.ref()) {
-                at++;
-            }
-            regions.set(
-                    at,
-                    new SnapshotCodec.RegionRecord(
-                            bump.ref(),
-                            bump.spec(),
-                            bump.touched(),
-                            bump.pages(),
-                            bump.table(),
-                            new AllocatorState.Bump(bump.spec().capacity() + 8, 0)));
-            return new SnapshotCodec.Contents(c.nextFreshId(), c.generations(), regions);
-        });
-        assertTrue(openFails(file).getMessage().contains("damaged allocator state"));
+        assertRefused(
+                c -> withRegion(c, r -> r.allocator() instanceof AllocatorState.Bump, r -> {
+                    AllocatorState beyond = new AllocatorState.Bump(r.spec().capacity() + 8, 0);
+                    return with(r, r.ref(), r.table(), beyond);
+                }),
+                "damaged allocator state");
     }
 
     @Test
     void aLiveSlotListedAsFreeIsCorrupt() throws IOException {
-        Path file = fixture();
-        rewrite(
-                file,
-                c -> withFirst(c, r -> {
+        assertRefused(
+                c -> withRegion(c, r -> r.table().offsets().length > 0, r -> {
                     HandleTable.State t = r.table();
                     int live = 0;
                     while ((t.states()[live] & 1) == 0) {
                         live++;
                     }
-                    return new SnapshotCodec.RegionRecord(
+                    return with(
+                            r,
                             r.ref(),
-                            r.spec(),
-                            r.touched(),
-                            r.pages(),
                             new HandleTable.State(t.offsets(), t.sizes(), t.states(), new int[] {live}),
                             r.allocator());
-                }));
-        assertTrue(openFails(file).getMessage().contains("free slot"));
+                }),
+                "free slot");
     }
 
     @Test
     void aRegionIdNeverHandedOutIsCorrupt() throws IOException {
-        Path file = fixture();
-        rewrite(
-                file,
-                c -> withFirst(c, r -> {
+        assertRefused(
+                c -> withRegion(c, r -> true, r -> {
                     int id = c.nextFreshId(); // takeId would hand this id out again
                     c.generations()[id] = 1;
-                    return new SnapshotCodec.RegionRecord(
-                            HandleCodec.regionRef(id, 1), r.spec(), r.touched(), r.pages(), r.table(), r.allocator());
-                }));
-        assertTrue(openFails(file).getMessage().contains("region reference"));
+                    return with(r, HandleCodec.regionRef(id, 1), r.table(), r.allocator());
+                }),
+                "region reference");
     }
 }
