@@ -49,14 +49,15 @@ import java.util.function.IntFunction;
  *
  * Big-endian, in {@link java.io.DataOutput} encodings ({@code utf} is {@code writeUTF}: a u16
  * length, then modified UTF-8; {@code bool} is one byte, 0 or 1). Version 1, unchanged since the
- * first snapshot.
+ * first snapshot; {@code SnapshotFormatCompatibilityTest} opens a file written before this class
+ * existed and checks that writing it again gives the same bytes.
  *
  * <pre>
  * directory
- * +-----------+-----------+--------------+-------+-------------------------+-------+------------+
- * | magic     | version   | next fresh   | u     | u x (region id, gen)    | r     | r x region |
- * | "TVMD"    | i32 = 1   | id, i32      | i32   | i32 1..65535, i32 0..4095| i32   | record     |
- * +-----------+-----------+--------------+-------+-------------------------+-------+------------+
+ * +-----------+-----------+--------------+-------+----------------------------+-------+------------+
+ * | magic     | version   | next fresh   | u     | u x (region id, gen)       | r     | r x region |
+ * | "TVMD"    | i32 = 1   | id, i32      | i32   | i32 1..65535, i32 0..4095  | i32   | record     |
+ * +-----------+-----------+--------------+-------+----------------------------+-------+------------+
  *   every id whose generation is above 0 (live, free or retired), so stale references stay stale
  *
  * region record
@@ -81,7 +82,7 @@ import java.util.function.IntFunction;
  *    i32   m                 slots ever created, 0..2^24
  *    m x ( i64 offset, i64 size, i32 state = slot generation &lt;&lt; 1 | LIVE )
  *    i32   f                 free slots, 0..m
- *    f x   i32 slot          reissued last first
+ *    f x   i32 slot          a stack: the last one is reissued first
  *
  * allocator state
  *    BUMP       i64 top, i64 used
