@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -43,7 +42,7 @@ import java.util.function.Function;
  */
 public final class RegionMemories implements Function<MemoryLimits, Memory>, AutoCloseable {
     private final RegionDirectory directory;
-    private final Map<Memory, Region> regions = new IdentityHashMap<>();
+    private final IdentityHashMap<Memory, Region> regions = new IdentityHashMap<>();
     private final List<Region> created = new ArrayList<>();
     private int counter;
     private boolean closed;

@@ -32,6 +32,8 @@ import java.util.Locale;
  * <p>One guard per binding; a binding serves one guest instance, which runs on one thread at a
  * time (a guard used from another thread simply probes again).
  */
+// Reads the thread's stack bounds through native calls: restricted methods are the point.
+@SuppressWarnings("restricted")
 public final class StackGuard {
     /**
      * Stack every import body gets, in bytes: room for the deepest path of any body (a fault

@@ -367,7 +367,7 @@ public final class TvmImports implements AutoCloseable {
     // ---------------------------------------------------------------- the ABI
 
     private int regionCreate(long kindArg, long capacityArg, long flagsArg) {
-        RegionKind kind = RegionKind.fromOrdinal((int) kindArg);
+        RegionKind kind = RegionKind.fromCode(kindArg);
         int flags = (int) flagsArg;
         if (kind == null) {
             throw new TvmException.InvalidArgumentException("unknown region kind " + (int) kindArg);
@@ -477,9 +477,9 @@ public final class TvmImports implements AutoCloseable {
         RegionInfo info = region.info();
         RegionStats s = info.stats();
         memory.writeI32(out, info.ref());
-        memory.writeI32(out + 4, info.kind().ordinal());
-        memory.writeI32(out + 8, info.allocator().ordinal() + 1);
-        memory.writeI32(out + 12, info.tier().ordinal());
+        memory.writeI32(out + 4, info.kind().code());
+        memory.writeI32(out + 8, info.allocator().code() + 1);
+        memory.writeI32(out + 12, info.tier().code());
         memory.writeI32(out + 16, info.pinCount());
         memory.writeI32(
                 out + 20, (info.policy().pinnable() ? 1 : 0) | (info.policy().spillable() ? 2 : 0));

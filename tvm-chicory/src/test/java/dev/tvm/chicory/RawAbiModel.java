@@ -782,8 +782,8 @@ final class RawAbiModel implements AutoCloseable {
             value = Float.floatToRawIntBits((float) (value % 1_000_000) / 7f);
         } else if (w == 3) {
             value = Double.doubleToRawLongBits((double) (value % 1_000_000_000L) / 7d);
-        } else if (w == 0) {
-            value = (int) value;
+        } else if (w == 0) { // an i32 store keeps the low 32 bits, sign-extended
+            value = (value << 32) >> 32;
         }
         Set<ErrorCode> allowed = accessRefusals(m, offset, width);
         TvmTrapException trap = null;

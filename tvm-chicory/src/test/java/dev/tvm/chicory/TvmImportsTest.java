@@ -26,10 +26,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * exports forward their arguments unchanged to the {@code tvm} imports), on both engines.
  */
 class TvmImportsTest {
-    private static final int HOT_HEAP = RegionKind.HOT_HEAP.ordinal();
-    private static final int BLOB_ARENA = RegionKind.BLOB_ARENA.ordinal();
-    private static final int OBJECT_ARENA = RegionKind.OBJECT_ARENA.ordinal();
-    private static final int PAGE_STORE = RegionKind.PAGE_STORE.ordinal();
+    private static final int HOT_HEAP = RegionKind.HOT_HEAP.code();
+    private static final int BLOB_ARENA = RegionKind.BLOB_ARENA.code();
+    private static final int OBJECT_ARENA = RegionKind.OBJECT_ARENA.code();
+    private static final int PAGE_STORE = RegionKind.PAGE_STORE.code();
 
     private RegionDirectory dir;
 

@@ -86,6 +86,7 @@ final class MetricsReport {
             return;
         }
         out.println("regions:");
+        @SuppressWarnings("OrphanedFormatString") // built here, formatted below
         StringBuilder format = new StringBuilder("%-6s %-16s %-13s");
         List<Object> heading = new ArrayList<>(List.of("region", "name", "kind"));
         for (String[] column : REGION_COLUMNS) {

@@ -43,6 +43,7 @@ final class ProgressBar {
      * Whether stderr's console is a terminal, so a bar can be redrawn in place. Since JDK 22
      * {@code System.console()} is not null when output is redirected; only {@code isTerminal} says.
      */
+    @SuppressWarnings("SystemConsoleNull") // still null when the JVM has no console provider
     static boolean terminal() {
         java.io.Console console = System.console();
         return console != null && console.isTerminal();

@@ -131,7 +131,7 @@ final class WasmFiles {
                     return "bad size of the " + name + " section at offset " + start;
                 }
             }
-            long remaining = bytes.length - pos;
+            long remaining = (long) bytes.length - pos;
             if (size > remaining) {
                 return "truncated: the " + name + " section at offset " + start + " declares " + size
                         + " bytes but only " + remaining + " remain (the file is " + bytes.length + " bytes)";

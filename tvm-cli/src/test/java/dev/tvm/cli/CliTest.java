@@ -81,7 +81,9 @@ class CliTest {
         } finally {
             System.setOut(saved);
         }
-        assertTrue(captured.toString(StandardCharsets.UTF_8).contains("tvm says:"), captured.toString());
+        assertTrue(
+                captured.toString(StandardCharsets.UTF_8).contains("tvm says:"),
+                captured.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -138,7 +138,11 @@ public final class RegionDirectory implements AutoCloseable {
             return this;
         }
 
-        /** How the spill file's channel is opened (tests inject faults here). */
+        /**
+         * How the spill file's channel is opened (tests inject faults here). A hook for the
+         * module's own tests: its type is in a package the module does not export.
+         */
+        @SuppressWarnings("exports")
         public Builder withSpillChannelFactory(SpillChannelFactory factory) {
             this.channelFactory = Objects.requireNonNull(factory, "factory");
             return this;

@@ -16,20 +16,22 @@ package dev.tvm.core;
  * </pre>
  */
 public enum RegionKind {
-    HOT_HEAP(AllocatorKind.FREE_LIST, new PlacementPolicy(Tier.HOT, true, false)),
-    OBJECT_ARENA(AllocatorKind.SLAB, new PlacementPolicy(Tier.HOT, true, true)),
-    BLOB_ARENA(AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, true)),
-    PAGE_STORE(AllocatorKind.PAGE, new PlacementPolicy(Tier.HOT, false, true)),
-    SCRATCH(AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, false)),
-    CODE_CACHE(AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, false)),
-    DEVICE_STATE(AllocatorKind.FREE_LIST, new PlacementPolicy(Tier.HOT, true, false));
+    HOT_HEAP(0, AllocatorKind.FREE_LIST, new PlacementPolicy(Tier.HOT, true, false)),
+    OBJECT_ARENA(1, AllocatorKind.SLAB, new PlacementPolicy(Tier.HOT, true, true)),
+    BLOB_ARENA(2, AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, true)),
+    PAGE_STORE(3, AllocatorKind.PAGE, new PlacementPolicy(Tier.HOT, false, true)),
+    SCRATCH(4, AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, false)),
+    CODE_CACHE(5, AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, false)),
+    DEVICE_STATE(6, AllocatorKind.FREE_LIST, new PlacementPolicy(Tier.HOT, true, false));
 
     private static final RegionKind[] VALUES = values();
 
+    private final int code;
     private final AllocatorKind defaultAllocator;
     private final PlacementPolicy defaultPolicy;
 
-    RegionKind(AllocatorKind defaultAllocator, PlacementPolicy defaultPolicy) {
+    RegionKind(int code, AllocatorKind defaultAllocator, PlacementPolicy defaultPolicy) {
+        this.code = code;
         this.defaultAllocator = defaultAllocator;
         this.defaultPolicy = defaultPolicy;
     }
@@ -44,8 +46,21 @@ public enum RegionKind {
         return defaultPolicy;
     }
 
-    /** The kind with this ordinal (the guest ABI's kind number), or {@code null}. */
-    public static RegionKind fromOrdinal(long ordinal) {
-        return ordinal >= 0 && ordinal < VALUES.length ? VALUES[(int) ordinal] : null;
+    /**
+     * The kind's number in the guest ABI ({@code tvm.create}'s kind, the WIT {@code region-kind}
+     * case) and in snapshots. Fixed: a new kind takes the next free number.
+     */
+    public int code() {
+        return code;
+    }
+
+    /** The kind with this {@link #code()}, or {@code null}. */
+    public static RegionKind fromCode(long code) {
+        for (RegionKind kind : VALUES) {
+            if (kind.code == code) {
+                return kind;
+            }
+        }
+        return null;
     }
 }

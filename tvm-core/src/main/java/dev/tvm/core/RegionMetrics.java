@@ -22,11 +22,11 @@ final class RegionMetrics {
     private final LongAdder compactions = new LongAdder();
     private final LongAdder bytesMoved = new LongAdder();
     private final LongAdder resets = new LongAdder();
-    private final LongAdder[] failures = new LongAdder[CODES.length];
+    private final Map<ErrorCode, LongAdder> failures = new EnumMap<>(ErrorCode.class);
 
     RegionMetrics() {
-        for (int i = 0; i < failures.length; i++) {
-            failures[i] = new LongAdder();
+        for (ErrorCode code : CODES) {
+            failures.put(code, new LongAdder());
         }
     }
 
@@ -72,13 +72,13 @@ final class RegionMetrics {
     }
 
     void recordFailure(ErrorCode code) {
-        failures[code.ordinal()].increment();
+        failures.get(code).increment();
     }
 
     RegionStats snapshot(long liveAllocations, long liveBytes, long usedBytes, long touchedBytes) {
         Map<ErrorCode, Long> byKind = new EnumMap<>(ErrorCode.class);
         for (ErrorCode code : CODES) {
-            long n = failures[code.ordinal()].sum();
+            long n = failures.get(code).sum();
             if (n != 0) {
                 byKind.put(code, n);
             }

@@ -62,7 +62,7 @@ class ConcurrencyStressTest {
     static byte[] pattern(int thread, long version, int size) {
         byte[] b = new byte[size];
         for (int i = 0; i < size; i++) {
-            b[i] = (byte) (thread * 31 + version * 17 + i);
+            b[i] = (byte) (thread * 31L + version * 17 + i);
         }
         long tag = ((long) thread << 48) | version;
         for (int i = 0; i < Math.min(8, size); i++) {

@@ -46,7 +46,7 @@ class ConcurrentEvictionTest {
 
     @Test
     void writesSurviveEvictionRacesAcrossThreads() {
-        assertTimeoutPreemptively(Duration.ofSeconds(120), this::run);
+        assertTimeoutPreemptively(Duration.ofMinutes(2), this::run);
     }
 
     private void run() throws Exception {

@@ -458,13 +458,13 @@ class RegionDirectoryModelTest {
         }
         long size;
         if (p < 600) {
-            size = 1 + rnd.nextInt(256);
+            size = 1L + rnd.nextInt(256);
         } else if (p < 900) {
-            size = 257 + rnd.nextInt(8192 - 256);
+            size = 257L + rnd.nextInt(8192 - 256);
         } else if (p < 985) {
-            size = 8193 + rnd.nextInt(65536 - 8192);
+            size = 8193L + rnd.nextInt(65536 - 8192);
         } else {
-            size = 65537 + rnd.nextInt(256 << 10);
+            size = 65537L + rnd.nextInt(256 << 10);
         }
         return Math.min(size, r.maxAllocation());
     }
@@ -519,12 +519,12 @@ class RegionDirectoryModelTest {
 
     void create() {
         count("create");
-        RegionKind kind = RegionKind.values()[rnd.nextInt(RegionKind.values().length)];
+        RegionKind kind = RegionKind.fromCode(rnd.nextInt(RegionKind.values().length));
         RegionSpec spec = RegionSpec.of(kind).withCapacity(CAPACITIES[rnd.nextInt(CAPACITIES.length)]);
         if (kind == RegionKind.PAGE_STORE) {
             spec = spec.withPageSize(PAGE_SIZES[rnd.nextInt(PAGE_SIZES.length)]);
         } else if (rnd.nextInt(10) == 0) {
-            spec = spec.withAllocator(AllocatorKind.values()[rnd.nextInt(AllocatorKind.values().length)]);
+            spec = spec.withAllocator(AllocatorKind.fromCode(rnd.nextInt(AllocatorKind.values().length)));
         }
         if (spillEverything) {
             // Nothing pinnable either: pinned pages cannot be evicted, and enough of them would

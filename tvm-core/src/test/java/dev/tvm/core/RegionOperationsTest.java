@@ -215,8 +215,8 @@ class RegionOperationsTest {
         refuse(ErrorCode.INVALID_ARGUMENT, () -> s.withPageSize(12288));
         refuse(ErrorCode.INVALID_ARGUMENT, () -> s.withPageSize(1 << 21));
         assertEquals(1 << 20, s.withPageSize(1 << 20).pageSize());
-        assertEquals(RegionKind.OBJECT_ARENA, RegionKind.fromOrdinal(1));
-        assertEquals(null, RegionKind.fromOrdinal(7));
+        assertEquals(RegionKind.OBJECT_ARENA, RegionKind.fromCode(1));
+        assertEquals(null, RegionKind.fromCode(7));
         for (ErrorCode c : ErrorCode.values()) {
             assertEquals(c, ErrorCode.fromCode(c.code()));
             assertEquals(c, TvmException.of(c, "x").code());

@@ -96,7 +96,7 @@ class SnapshotTest {
             assertTrue(!w.refs.contains(fresh.ref()));
             assertTrue(HandleCodec.regionGen(fresh.ref()) >= 2, HandleCodec.describeRegion(fresh.ref()));
             // Restored allocators and tables go on working: new allocations read zero, old data intact.
-            Region heap = dir.region(w.refs.get(RegionKind.HOT_HEAP.ordinal()));
+            Region heap = dir.region(w.refs.get(RegionKind.HOT_HEAP.code()));
             long h = heap.allocate(5000);
             byte[] zero = new byte[5000];
             byte[] read = new byte[5000];
@@ -111,7 +111,7 @@ class SnapshotTest {
         }
         try (RegionDirectory dir = RegionDirectory.builder().open(file)) {
             assertSame(dir, w);
-            Region blobs = dir.region(w.refs.get(RegionKind.BLOB_ARENA.ordinal()));
+            Region blobs = dir.region(w.refs.get(RegionKind.BLOB_ARENA.code()));
             blobs.reset();
             assertEquals(Tier.HOT, blobs.info().tier());
             assertEquals(0, blobs.stats().liveAllocations());

@@ -96,7 +96,7 @@ class DifferentialTest {
                             ? p.size() - width + 1 + rnd.nextInt(8) // straddles or passes the end
                             : rnd.nextInt(Math.max(1, p.size() - width + 1));
                     if (rnd.nextInt(50) == 0) {
-                        offset = -1 - rnd.nextInt(100);
+                        offset = -1L - rnd.nextInt(100);
                     }
                     long off = offset;
                     long value = rnd.nextLong();
@@ -133,7 +133,7 @@ class DifferentialTest {
                         }
                         case 2 -> {
                             Pair q = live.get(rnd.nextInt(live.size()));
-                            long len = 1 + rnd.nextInt(Math.max(1, Math.min(p.size(), q.size())));
+                            long len = 1L + rnd.nextInt(Math.max(1, Math.min(p.size(), q.size())));
                             long dstOff = rnd.nextInt(Math.max(1, q.size() - (int) len + 2));
                             c = core(() -> {
                                 dir.copy(q.core(), dstOff, p.core(), Math.max(0, off), len);

@@ -207,7 +207,7 @@ class ShellBehaviourTest {
         }
         guest.write(1000, bytes);
         assertEquals(0, s.call("copy_in", h, 50, 1000, 40));
-        assertEquals(s.loadI32(h, 50), (int) guest.readInt(1000));
+        assertEquals(s.loadI32(h, 50), guest.readInt(1000));
         assertEquals(0, s.call("copy_out", 3000, h, 50, 40));
         assertEquals(java.util.Arrays.toString(bytes), java.util.Arrays.toString(guest.readBytes(3000, 40)));
         // refusals are status codes, never traps: the allocation first, then the guest range

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,7 @@ public final class Wabt {
             Process p = new ProcessBuilder(tool, "--enable-multi-memory", file.toString())
                     .redirectErrorStream(true)
                     .start();
-            String out = new String(p.getInputStream().readAllBytes());
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(true, p.waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), out);
         } finally {

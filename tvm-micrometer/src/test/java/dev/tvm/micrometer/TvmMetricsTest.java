@@ -97,7 +97,7 @@ class TvmMetricsTest {
             assertEquals(1, counter(registry, "tvm.handle.failures", "code", "STALE_HANDLE"));
             assertEquals(1, counter(registry, "tvm.handle.failures", "code", "OUT_OF_BOUNDS"));
             assertEquals(0, counter(registry, "tvm.handle.failures", "code", "FORGED_HANDLE"));
-            assertEquals(heap.capacity() + (1L << 30), gauge(registry, "tvm.memory.reserved"));
+            assertEquals((double) (heap.capacity() + (1L << 30)), gauge(registry, "tvm.memory.reserved"));
             assertEquals(3000 + PAGE, gauge(registry, "tvm.memory.live"));
             assertEquals(2, gauge(registry, "tvm.allocations.live"));
             assertTrue(gauge(registry, "tvm.memory.committed") >= 3000 + PAGE);
@@ -120,7 +120,7 @@ class TvmMetricsTest {
                             .gauge()
                             .getId()
                             .getTag("tenant"));
-            assertEquals(heap.capacity(), gauge(registry, "tvm.region.capacity", heapTags));
+            assertEquals((double) heap.capacity(), gauge(registry, "tvm.region.capacity", heapTags));
             assertEquals(2, counter(registry, "tvm.region.allocations", heapTags));
             assertEquals(1, counter(registry, "tvm.region.frees", heapTags));
             assertEquals(1, gauge(registry, "tvm.region.allocations.live", heapTags));
@@ -155,12 +155,12 @@ class TvmMetricsTest {
             assertEquals(4L << 20, gauge(registry, "tvm.residency.budget"));
             assertTrue(counter(registry, "tvm.residency.spills") > 0);
             assertTrue(counter(registry, "tvm.residency.faults") > 0);
-            assertEquals(stats.bytesSpilled(), counter(registry, "tvm.residency.spilled"));
-            assertEquals(stats.bytesFaulted(), counter(registry, "tvm.residency.faulted"));
-            assertEquals(stats.faults(), counter(registry, "tvm.residency.faults"));
-            assertEquals(stats.peakResidentBytes(), gauge(registry, "tvm.residency.resident.peak"));
+            assertEquals((double) stats.bytesSpilled(), counter(registry, "tvm.residency.spilled"));
+            assertEquals((double) stats.bytesFaulted(), counter(registry, "tvm.residency.faulted"));
+            assertEquals((double) stats.faults(), counter(registry, "tvm.residency.faults"));
+            assertEquals((double) stats.peakResidentBytes(), gauge(registry, "tvm.residency.resident.peak"));
             assertTrue(gauge(registry, "tvm.residency.spill.file") > 0);
-            assertEquals(dir.residencyStats().residentBytes(), gauge(registry, "tvm.residency.resident"));
+            assertEquals((double) dir.residencyStats().residentBytes(), gauge(registry, "tvm.residency.resident"));
 
             // The region was created after binding: a read of tvm.regions.live picked it up.
             assertEquals(1, gauge(registry, "tvm.regions.live"));
@@ -192,7 +192,7 @@ class TvmMetricsTest {
             assertNull(registry.find("tvm.region.capacity")
                     .tags("region.name", "first")
                     .gauge());
-            assertEquals(third.capacity(), gauge(registry, "tvm.region.capacity", "region.name", "third"));
+            assertEquals((double) third.capacity(), gauge(registry, "tvm.region.capacity", "region.name", "third"));
             assertEquals(2, registry.find("tvm.region.capacity").gauges().size());
             third.allocate(PAGE);
             assertEquals(1, counter(registry, "tvm.region.allocations", "region.id", Integer.toString(third.id())));

@@ -318,7 +318,9 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         DataSegment segment = segments[segmentId];
         SegmentBytes cached = cache[segmentId];
         // Identity check: a drop replaces the array element, which invalidates the cached copy.
-        if (cached == null || cached.segment() != segment) {
+        @SuppressWarnings("ReferenceEquality")
+        boolean stale = cached == null || cached.segment() != segment;
+        if (stale) {
             cached = new SegmentBytes(segment, segment.data());
             cache[segmentId] = cached;
         }

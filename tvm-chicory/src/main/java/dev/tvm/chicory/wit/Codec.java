@@ -734,7 +734,7 @@ abstract class Codec {
         void lowerFlat(AbiContext cx, Object v, FlatOut out) {
             long bits = pack(v);
             if (flat.length > 0) {
-                out.add(CoreType.I32, (int) bits);
+                out.add(CoreType.I32, (bits << 32) >> 32); // the low 32 bits, as an i32
             }
         }
     }

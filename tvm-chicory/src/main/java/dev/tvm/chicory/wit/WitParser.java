@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <p>Types: {@code bool}, {@code u8 u16 u32 u64 s8 s16 s32 s64}, {@code f32 f64} (also spelled
  * {@code float32 float64}), {@code char}, {@code string}, {@code list<T>}, {@code option<T>},
  * {@code result}, {@code result<T>}, {@code result<_, E>}, {@code result<T, E>}, {@code
- * tuple<...>} and named types. Comments ({@code //}, {@code /* *&#47;}, doc comments) are skipped;
+ * tuple<...>} and named types. Comments ({@code //}, <code>/* *&#47;</code>, doc comments) are skipped;
  * {@code %name} escapes a keyword. Not supported, rejected with a {@link WitParseException}:
  * resources and handles ({@code resource}, {@code own}, {@code borrow}), {@code future}, {@code
  * stream}, {@code error-context}, {@code include}, {@code use} of other packages, functions and

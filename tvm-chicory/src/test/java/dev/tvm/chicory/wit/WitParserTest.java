@@ -74,7 +74,7 @@ class WitParserTest {
         WitType.EnumType kinds = (WitType.EnumType) types.type("region-kind");
         assertEquals(RegionKind.values().length, kinds.cases().size());
         for (RegionKind k : RegionKind.values()) {
-            assertEquals(WitArgs.witName(k), kinds.cases().get(k.ordinal()));
+            assertEquals(WitArgs.witName(k), kinds.cases().get(k.code()));
         }
         WitType.EnumType errors = (WitType.EnumType) types.type("error-code");
         for (ErrorCode c : ErrorCode.values()) {

@@ -23,6 +23,8 @@ import java.util.Locale;
  *
  * <p>Linux x86-64 and aarch64 only; {@link #isSupported()} says whether this platform qualifies.
  */
+// The one class that calls native code (mmap, madvise): its restricted-method uses are the point.
+@SuppressWarnings("restricted")
 public final class ReservedBacking implements Backing {
     // Linux <sys/mman.h> values, identical on x86-64 and aarch64.
     private static final int PROT_READ = 0x1;

@@ -46,11 +46,11 @@ abstract class AllocatorContractTest {
         int pick = rnd.nextInt(100);
         long size;
         if (pick < 70) {
-            size = 1 + rnd.nextInt(256);
+            size = 1L + rnd.nextInt(256);
         } else if (pick < 95) {
-            size = 1 + rnd.nextInt(8192);
+            size = 1L + rnd.nextInt(8192);
         } else {
-            size = 1 + rnd.nextInt(65536);
+            size = 1L + rnd.nextInt(65536);
         }
         return Math.min(size, max);
     }

@@ -66,7 +66,7 @@ class ReservedBackingContractTest extends BackingContractTest {
         try (RegionDirectory dir = RegionDirectory.builder().build()) {
             List<Long> handles = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                Region r = dir.create(RegionSpec.of(RegionKind.values()[i % RegionKind.values().length]));
+                Region r = dir.create(RegionSpec.of(RegionKind.fromCode(i % RegionKind.values().length)));
                 assertEquals(RegionSpec.MAX_CAPACITY, r.capacity(), "4 GiB each");
                 long h = r.allocate(1024);
                 dir.fill(h, 0, 1024, (byte) i);

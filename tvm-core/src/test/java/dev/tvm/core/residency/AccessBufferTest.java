@@ -170,7 +170,7 @@ class AccessBufferTest {
             Thread writer = new Thread(() -> {
                 try {
                     start.await();
-                    long work = id + 1;
+                    long work = id + 1L;
                     for (int s = 0; s < OFFERS_PER_THREAD; s++) {
                         for (int p = 0; p < pace; p++) { // stand-in for the guest's own work
                             work ^= work << 13;

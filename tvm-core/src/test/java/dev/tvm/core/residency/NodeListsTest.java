@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The index and lists against plain collections, through growth and many deletions. */
@@ -74,7 +75,7 @@ class NodeListsTest {
         assertEquals(NodeLists.NIL, nodes.after(nodes.find(2)));
     }
 
-    private static void check(NodeLists nodes, List<LinkedHashSet<Long>> model, Map<Long, Integer> where) {
+    private static void check(NodeLists nodes, List<? extends Set<Long>> model, Map<Long, Integer> where) {
         assertEquals(where.size(), nodes.size());
         for (int l = 0; l < 3; l++) {
             long[] expected = model.get(l).stream().mapToLong(Long::longValue).toArray();

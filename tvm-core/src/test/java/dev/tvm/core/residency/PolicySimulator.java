@@ -24,7 +24,7 @@ import java.util.function.IntFunction;
  * eviction that the victim was resident and that the policy's {@link
  * EvictionPolicy#residentCount} agrees, so it doubles as a consistency check.
  *
- * <p>{@link #optimalHits} adds Bélády's OPT (evict the key reused farthest in the future; L. A.
+ * <p>{@link #optimal} adds Bélády's OPT (evict the key reused farthest in the future; L. A.
  * Belady, IBM Systems Journal 5(2), 1966) as the upper bound no online policy reaches.
  *
  * <p>Run: {@code mvn -q -B -pl tvm-core test-compile}, then {@code <jdk25>/bin/java -cp

@@ -25,6 +25,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -302,7 +303,7 @@ class SpillFileTest {
         try (SpillFile file = SpillFile.create(good, SMALL);
                 Arena arena = Arena.ofConfined()) {
             file.spill(random(arena, 3L * SMALL, 1));
-            byte[] meta = "page table".getBytes();
+            byte[] meta = "page table".getBytes(StandardCharsets.UTF_8);
             metaLength = meta.length;
             file.writeMetadata(meta);
         }
@@ -333,7 +334,7 @@ class SpillFileTest {
         assertTrue(Files.notExists(missing));
         // the original is still fine
         try (SpillFile file = SpillFile.open(good)) {
-            assertEquals("page table", new String(file.metadata()));
+            assertEquals("page table", new String(file.metadata(), StandardCharsets.UTF_8));
         }
     }
 

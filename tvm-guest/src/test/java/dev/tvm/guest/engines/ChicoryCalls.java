@@ -181,8 +181,8 @@ public final class ChicoryCalls {
             }
             return v;
         }
-        if (arg instanceof Integer) {
-            return ((Integer) arg).doubleValue();
+        if (arg instanceof Integer i) {
+            return i.doubleValue();
         }
         if (arg instanceof Double) {
             return arg;
@@ -207,8 +207,8 @@ public final class ChicoryCalls {
 
     private static long toParam(Object v, ValType t) {
         if (t.equals(ValType.I64)) {
-            if (v instanceof BigInteger) {
-                return ((BigInteger) v).longValue();
+            if (v instanceof BigInteger big) {
+                return big.longValue();
             }
             double d = v == null ? Double.NaN : (Double) v;
             if (!Double.isFinite(d) || d != Math.rint(d)) {
@@ -217,13 +217,13 @@ public final class ChicoryCalls {
             return new BigDecimal(d).toBigInteger().longValue();
         }
         if (t.equals(ValType.I32)) {
-            if (v instanceof BigInteger) {
-                return ((BigInteger) v).intValue();
+            if (v instanceof BigInteger big) {
+                return big.intValue();
             }
             double d = v == null ? Double.NaN : (Double) v;
             return Double.isFinite(d) ? new BigDecimal(d).toBigInteger().intValue() : 0;
         }
-        double d = v == null ? Double.NaN : v instanceof BigInteger ? ((BigInteger) v).doubleValue() : (Double) v;
+        double d = v == null ? Double.NaN : v instanceof BigInteger big ? big.doubleValue() : (Double) v;
         if (t.equals(ValType.F32)) {
             return Float.floatToRawIntBits((float) d);
         }

@@ -79,8 +79,8 @@ public record EngineRun(String engine, boolean instantiated, String error, List<
             }
             return Double.toString(d);
         }
-        if (r instanceof String) {
-            return (String) r;
+        if (r instanceof String s) {
+            return s;
         }
         if (r instanceof List) {
             List<String> parts = new ArrayList<>();

@@ -136,7 +136,7 @@ class LinkedGuestCrossEngineTest {
             String cap = run.results().get(1 + p).toString();
             total += Long.parseLong(cap.substring(0, cap.length() - 1));
         }
-        assertEquals((long) POOLS * BIG_MIB_PER_POOL << 20, total);
+        assertEquals(((long) POOLS * BIG_MIB_PER_POOL) << 20, total);
         assertTrue(total > 4L << 30);
     }
 }
