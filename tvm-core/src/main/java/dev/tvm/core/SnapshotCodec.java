@@ -28,7 +28,7 @@ import java.util.function.IntFunction;
  * directory, its regions, their handle tables and allocators hand their state over as values
  * ({@link Contents}, {@link RegionRecord}, {@link HandleTable.State}, {@link AllocatorState}) and
  * take it back the same way; this class lays the values out, checks their shape when reading
- * (counts, ranges, enum ordinals, references) and leaves each owner to check that its values are
+ * (counts, ranges, enum codes, references) and leaves each owner to check that its values are
  * consistent with itself.
  *
  * <h2>File</h2>
@@ -63,10 +63,10 @@ import java.util.function.IntFunction;
  * region record
  *    i32   region reference (id, generation): id below next fresh id, generation its id's
  *    utf   name
- *    i32   kind              RegionKind ordinal
+ *    i32   kind              RegionKind.code()
  *    i64   capacity          bytes
- *    i32   allocator         AllocatorKind ordinal
- *    i32   initial tier      Tier ordinal
+ *    i32   allocator         AllocatorKind.code()
+ *    i32   initial tier      Tier.code()
  *    bool  pinnable
  *    bool  spillable
  *    i32   page size         the PAGE allocator's page, bytes
@@ -98,7 +98,7 @@ import java.util.function.IntFunction;
  * Writing is atomic (see {@link #write}). Reading turns every malformed input into a {@link
  * TvmException} with {@link ErrorCode#SPILL_CORRUPT} naming the file and the value, never an
  * index or allocation error: counts are bounded by the bytes left before anything is allocated,
- * ordinals and references are range-checked, and owners' consistency checks ({@code
+ * codes and references are range-checked, and owners' consistency checks ({@code
  * IllegalArgumentException}) are translated the same way.
  */
 final class SnapshotCodec {
@@ -106,10 +106,6 @@ final class SnapshotCodec {
     static final int MAGIC = 0x54564d44;
     /** The metadata format this class writes and reads. */
     static final int VERSION = 1;
-
-    private static final RegionKind[] KINDS = RegionKind.values();
-    private static final AllocatorKind[] ALLOCATORS = AllocatorKind.values();
-    private static final Tier[] TIERS = Tier.values();
 
     private SnapshotCodec() {}
 
@@ -376,10 +372,10 @@ final class SnapshotCodec {
         RegionSpec spec = r.spec();
         out.writeInt(r.ref());
         out.writeUTF(spec.name());
-        out.writeInt(spec.kind().ordinal());
+        out.writeInt(spec.kind().code());
         out.writeLong(spec.capacity());
-        out.writeInt(spec.allocator().ordinal());
-        out.writeInt(spec.policy().initialTier().ordinal());
+        out.writeInt(spec.allocator().code());
+        out.writeInt(spec.policy().initialTier().code());
         out.writeBoolean(spec.policy().pinnable());
         out.writeBoolean(spec.policy().spillable());
         out.writeInt(spec.pageSize());
@@ -439,7 +435,7 @@ final class SnapshotCodec {
     }
 
     /**
-     * Decodes a metadata trailer, checking its shape: counts fit in the bytes left, ordinals name
+     * Decodes a metadata trailer, checking its shape: counts fit in the bytes left, codes name
      * constants, ids, generations and references are in range and agree, page counts match the
      * high-water marks. Owners check the rest when they take their values back.
      *
@@ -500,10 +496,10 @@ final class SnapshotCodec {
 
     private static RegionRecord readRegion(DataInputStream in, int ref) throws IOException {
         String name = in.readUTF();
-        RegionKind kind = KINDS[ordinal(in, KINDS.length, "region kind")];
+        RegionKind kind = known(in.readInt(), RegionKind::fromCode, "region kind");
         long capacity = in.readLong();
-        AllocatorKind allocatorKind = ALLOCATORS[ordinal(in, ALLOCATORS.length, "allocator")];
-        Tier initial = TIERS[ordinal(in, TIERS.length, "tier")];
+        AllocatorKind allocatorKind = known(in.readInt(), AllocatorKind::fromCode, "allocator");
+        Tier initial = known(in.readInt(), Tier::fromCode, "tier");
         boolean pinnable = in.readBoolean();
         boolean spillable = in.readBoolean();
         int pageSize = in.readInt();
@@ -591,12 +587,13 @@ final class SnapshotCodec {
         return n;
     }
 
-    private static int ordinal(DataInputStream in, int values, String what) throws IOException {
-        int ordinal = in.readInt();
-        if (ordinal < 0 || ordinal >= values) {
-            throw damaged(what + " " + ordinal);
+    /** The constant with {@code code}; an unknown code is damage. */
+    private static <T> T known(int code, IntFunction<T> fromCode, String what) throws IOException {
+        T value = fromCode.apply(code);
+        if (value == null) {
+            throw damaged(what + " " + code);
         }
-        return ordinal;
+        return value;
     }
 
     private static IOException damaged(String what) {
