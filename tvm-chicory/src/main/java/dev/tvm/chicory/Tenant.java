@@ -563,8 +563,10 @@ public final class Tenant implements AutoCloseable {
                     wrap(TvmException.of(ErrorCode.NO_MEMORY, "the host ran out of memory: " + e.getMessage()), e);
             case StackOverflowError e -> throw e;
             case Error e -> {
-                lastFailure = wrap(new TvmException.InvalidArgumentException("host error in the call: " + e), e);
-                throw TvmTrapException.of(lastFailure);
+                TvmException hostError =
+                        wrap(new TvmException.InvalidArgumentException("host error in the call: " + e), e);
+                lastFailure = hostError;
+                throw TvmTrapException.of(hostError);
             }
             default -> failure =
                     wrap(new TvmException.InvalidArgumentException("host rejected the call: " + thrown), thrown);

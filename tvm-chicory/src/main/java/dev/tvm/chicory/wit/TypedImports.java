@@ -121,7 +121,7 @@ public final class TypedImports implements AutoCloseable {
 
     /** A binding over {@code tvm}'s tenant (see {@link #builder(Tenant)}); {@link #tvm()} is {@code tvm}. */
     public static Builder builder(TvmImports tvm) {
-        return new Builder(null, tvm.tenant(), tvm);
+        return new Builder(null, Objects.requireNonNull(tvm, "tvm").tenant(), tvm);
     }
 
     /** Configures a {@link TypedImports}. */
@@ -150,7 +150,7 @@ public final class TypedImports implements AutoCloseable {
          * a binding with its own tenant: a shared tenant's creator decides.
          */
         public Builder withDestroyOnClose(boolean value) {
-            ownTenantBuilder("regions").withDestroyOnClose(value);
+            ownTenantBuilder("destroy-on-close setting").withDestroyOnClose(value);
             return this;
         }
 
