@@ -29,8 +29,8 @@ import java.util.Locale;
  * there or above (the common case: a guest calling imports in a loop) costs one native call.
  * Elsewhere, and on virtual threads (whose stacks move between carriers), every call probes.
  *
- * <p>One guard per binding; a binding serves one guest instance, which runs on one thread at a
- * time (a guard used from another thread simply probes again).
+ * <p>One guard per {@link Tenant} (a guest, which runs on one thread at a time; a guard used from
+ * another thread simply probes again).
  */
 // Reads the thread's stack bounds through native calls: restricted methods are the point.
 @SuppressWarnings("restricted")

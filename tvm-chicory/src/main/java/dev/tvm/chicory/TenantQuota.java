@@ -3,10 +3,10 @@ package dev.tvm.chicory;
 import dev.tvm.core.TvmException;
 
 /**
- * What one tenant (one guest binding, its raw and typed paths together) may own in a shared
+ * What one {@link Tenant} (one guest, its raw and typed paths together) may own in a shared
  * {@link dev.tvm.core.RegionDirectory}, so that no guest can exhaust the host's heap, the
  * directory's region ids or the process's address space for the others. A tenant owns the
- * regions it created; a region the host {@linkplain TvmImports#grant granted} stays the host's
+ * regions it created; a region the host {@linkplain Tenant#grant granted} stays the host's
  * (the host chose its capacity). Refusals use the codes a guest already handles for the same
  * exhaustion (see {@code docs/raw-abi.md}, "Quotas"):
  *
@@ -46,6 +46,7 @@ public record TenantQuota(int maxRegions, long maxReservedBytes, long maxHandles
     public static final TenantQuota UNLIMITED =
             new TenantQuota(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
+    /** Checks the limits (see the parameters). */
     public TenantQuota {
         if (maxRegions < 1 || maxReservedBytes < 64 * 1024 || maxHandles < 1 || maxResidentBytes < 1) {
             throw new TvmException.InvalidArgumentException("tenant quota " + maxRegions + " regions, "

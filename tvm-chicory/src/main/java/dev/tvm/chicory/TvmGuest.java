@@ -157,7 +157,7 @@ public final class TvmGuest implements AutoCloseable {
         return instance;
     }
 
-    /** This guest's binding: capabilities, last error. */
+    /** This guest's raw binding; its {@link TvmImports#tenant() tenant} holds capabilities and last error. */
     public TvmImports tvm() {
         return tvm;
     }

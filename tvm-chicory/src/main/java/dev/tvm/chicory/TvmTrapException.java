@@ -2,6 +2,7 @@ package dev.tvm.chicory;
 
 import com.dylibso.chicory.runtime.WasmRuntimeException;
 import dev.tvm.core.ErrorCode;
+import dev.tvm.core.TvmException;
 
 /**
  * A trap raised by a TVM load or store (which have no result value to carry an error code). It
@@ -12,9 +13,15 @@ public final class TvmTrapException extends WasmRuntimeException {
 
     private final transient ErrorCode code;
 
+    /** A trap of kind {@code code} with {@code message}, caused by {@code cause}. */
     public TvmTrapException(ErrorCode code, String message, Throwable cause) {
         super("tvm trap " + code + " (" + code.code() + "): " + message, cause);
         this.code = code;
+    }
+
+    /** The trap that reports {@code failure} to the guest: its code and message, it as the cause. */
+    public static TvmTrapException of(TvmException failure) {
+        return new TvmTrapException(failure.code(), failure.getMessage(), failure);
     }
 
     /** The failure kind. */

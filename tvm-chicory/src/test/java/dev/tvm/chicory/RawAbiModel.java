@@ -250,7 +250,7 @@ final class RawAbiModel implements AutoCloseable {
             return judge(g, what, 0, allowed);
         }
         if (trap.getCause() != null && trap.getCause().getCause() instanceof RuntimeException internal) {
-            // BindingSupport.internal: an exception the host's checks did not anticipate
+            // Tenant.failure: an exception the host's checks did not anticipate
             mismatch(what + " trapped on an internal host exception: " + internal);
         }
         return judge(g, what, trap.code().code(), allowed);

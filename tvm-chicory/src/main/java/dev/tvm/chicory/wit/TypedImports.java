@@ -2,8 +2,7 @@ package dev.tvm.chicory.wit;
 
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
-import dev.tvm.chicory.BindingSupport;
-import dev.tvm.chicory.StackGuard;
+import dev.tvm.chicory.Tenant;
 import dev.tvm.chicory.TenantQuota;
 import dev.tvm.chicory.TvmImports;
 import dev.tvm.chicory.TvmTrapException;
@@ -49,9 +48,10 @@ import java.util.Set;
  * error case (the {@link ErrorCode} of the same name) and set {@link #lastError()}; the others
  * cannot fail except by a closed directory, which traps ({@link TvmTrapException}).
  *
- * <p>Capabilities are the raw path's: held in a {@link TvmImports} (its own, or one shared with a
- * raw binding of the same instance via {@link #builder(TvmImports)}), granted with {@link
- * TvmImports#grant}, checked with the same rule (see {@link Capabilities}).
+ * <p>This class is an adapter over the guest's {@link Tenant} (its own, or one shared with the raw
+ * path of the same guest via {@link #builder(Tenant)} or {@link #builder(TvmImports)}): what the
+ * guest may reach, its pins, its quota and its last error are the tenant's, checked and
+ * classified by the same code as on the raw path.
  */
 public final class TypedImports implements AutoCloseable {
     /** Where the WIT lives on the classpath (copied from {@code wit/tvm.wit} at build time). */
@@ -89,73 +89,79 @@ public final class TypedImports implements AutoCloseable {
     }
 
     /** Largest {@code alloc-batch} count, as on the raw path. */
-    public static final int MAX_BATCH = TvmImports.MAX_BATCH;
+    public static final int MAX_BATCH = Tenant.MAX_BATCH;
 
+    private final Tenant tenant;
+    private final boolean ownsTenant;
     private final RegionDirectory directory;
     private final TvmImports tvm;
-    private final boolean ownsTvm;
-    private final boolean destroyOnClose;
-    private final Capabilities caps;
     private final WitHost host;
-    private final List<Integer> created = new ArrayList<>();
-    private volatile ErrorCode lastError;
-    private volatile String lastErrorMessage = "";
 
     private TypedImports(Builder b) {
-        this.tvm = b.tvm != null
-                ? b.tvm
-                : TvmImports.builder(b.directory).withQuota(b.quota).build();
-        this.ownsTvm = b.tvm == null;
-        this.directory = tvm.directory();
-        this.destroyOnClose = b.destroyOnClose;
-        this.caps = new Capabilities(tvm);
+        this.ownsTenant = b.tenant == null;
+        this.tenant = ownsTenant ? b.ownTenant.build() : b.tenant;
+        this.tvm = b.tvm != null ? b.tvm : TvmImports.of(tenant);
+        this.directory = tenant.directory();
         this.host = bind(WitHost.builder(wit())).build();
     }
 
-    /** A binding with its own capability table over {@code directory}. */
+    /** A binding with a tenant of its own over {@code directory}. */
     public static Builder builder(RegionDirectory directory) {
-        return new Builder(Objects.requireNonNull(directory, "directory"), null);
+        return new Builder(Tenant.builder(directory), null, null);
     }
 
     /**
-     * A binding sharing {@code tvm}'s capability table, pins and {@link TenantQuota}: for a guest
-     * that imports both paths, so that regions created or granted on one are usable on the other
-     * and both count against one quota. Closing this binding does not close {@code tvm}.
+     * A binding over {@code tenant}, for a guest that imports both paths: regions created or
+     * granted on one are usable on the other, and both count against one quota. Closing this
+     * binding does not close the tenant.
      */
+    public static Builder builder(Tenant tenant) {
+        return new Builder(null, Objects.requireNonNull(tenant, "tenant"), null);
+    }
+
+    /** A binding over {@code tvm}'s tenant (see {@link #builder(Tenant)}); {@link #tvm()} is {@code tvm}. */
     public static Builder builder(TvmImports tvm) {
-        return new Builder(null, Objects.requireNonNull(tvm, "tvm"));
+        return new Builder(null, Objects.requireNonNull(tvm, "tvm").tenant(), tvm);
     }
 
     /** Configures a {@link TypedImports}. */
     public static final class Builder {
-        private final RegionDirectory directory;
+        private final Tenant.Builder ownTenant;
+        private final Tenant tenant;
         private final TvmImports tvm;
-        private boolean destroyOnClose = true;
-        private TenantQuota quota = TenantQuota.DEFAULT;
 
-        private Builder(RegionDirectory directory, TvmImports tvm) {
-            this.directory = directory;
+        private Builder(Tenant.Builder ownTenant, Tenant tenant, TvmImports tvm) {
+            this.ownTenant = ownTenant;
+            this.tenant = tenant;
             this.tvm = tvm;
         }
 
         /**
          * What this guest may own; default {@link TenantQuota#DEFAULT}. Only for a binding with
-         * its own capability table: one built on a {@link TvmImports} uses that binding's quota.
+         * its own tenant: one built on a shared tenant uses that tenant's quota.
          */
         public Builder withQuota(TenantQuota value) {
-            if (tvm != null) {
-                throw new IllegalStateException("a binding built on a TvmImports uses that binding's quota");
-            }
-            this.quota = Objects.requireNonNull(value, "quota");
+            ownTenantBuilder("quota").withQuota(value);
             return this;
         }
 
-        /** Whether {@link #close()} destroys the regions created through this binding (default true). */
+        /**
+         * Whether {@link #close()} destroys the regions the guest created (default true). Only for
+         * a binding with its own tenant: a shared tenant's creator decides.
+         */
         public Builder withDestroyOnClose(boolean value) {
-            this.destroyOnClose = value;
+            ownTenantBuilder("destroy-on-close setting").withDestroyOnClose(value);
             return this;
         }
 
+        private Tenant.Builder ownTenantBuilder(String what) {
+            if (ownTenant == null) {
+                throw new IllegalStateException("a binding built on a shared tenant uses that tenant's " + what);
+            }
+            return ownTenant;
+        }
+
+        /** The binding. */
         public TypedImports build() {
             return new TypedImports(this);
         }
@@ -183,28 +189,39 @@ public final class TypedImports implements AutoCloseable {
         return host;
     }
 
-    /** The capability table (and raw binding) this typed binding uses. */
+    /** The guest's tenant: its capabilities, regions, pins, quota and last error. */
+    public Tenant tenant() {
+        return tenant;
+    }
+
+    /** The raw path over the same tenant (the one this binding was built on, if any). */
     public TvmImports tvm() {
         return tvm;
     }
 
+    /** The directory this binding serves. */
     public RegionDirectory directory() {
         return directory;
     }
 
-    /** This binding's most recent failure, or null; what {@code last-error} returns. */
+    /** The guest's most recent failure on either path, or null: what {@code last-error} returns. */
     public ErrorCode lastError() {
-        return lastError;
+        TvmException failure = tenant.lastFailure();
+        return failure == null ? null : failure.code();
     }
 
-    /** Its message, "" if none. */
+    /** Its message, "" if none: what {@code last-error-message} returns. */
     public String lastErrorMessage() {
-        return lastErrorMessage;
+        TvmException failure = tenant.lastFailure();
+        if (failure == null) {
+            return "";
+        }
+        return failure.getMessage() == null ? failure.code().name() : failure.getMessage();
     }
 
-    /** References of the regions created through this binding and not destroyed through it. */
-    public synchronized List<Integer> createdRegions() {
-        return List.copyOf(created);
+    /** References of the regions the guest created on either path ({@link Tenant#createdRegions()}). */
+    public List<Integer> createdRegions() {
+        return tenant.createdRegions();
     }
 
     // ---------------------------------------------------------------- the functions
@@ -223,46 +240,39 @@ public final class TypedImports implements AutoCloseable {
             if (!name.isEmpty()) {
                 spec = spec.withName(name);
             }
-            synchronized (this) {
-                return (long) tvm.createRegion(spec, created).ref();
-            }
+            return (long) tenant.createRegion(spec).ref();
         });
         fn(b, pkg, "manager", "destroy-region", a -> {
-            Region region = caps.region(a.integer(0));
-            synchronized (this) {
-                tvm.destroyRegion(region, created);
-            }
+            tenant.destroyRegion(a.integer(0));
             return null;
         });
-        fn(b, pkg, "manager", "describe", a -> info(caps.region(a.integer(0))));
+        fn(b, pkg, "manager", "describe", a -> info(tenant.region(a.integer(0))));
         fn(b, pkg, "manager", "list-regions", a -> {
             List<Object> out = new ArrayList<>();
-            for (Region r : directory.liveRegions()) {
-                if (tvm.holds(r.ref())) {
-                    try {
-                        out.add(info(r));
-                    } catch (TvmException.NoSuchRegionException destroyedMeanwhile) {
-                        // skipped, as RegionDirectory.list() does
-                    }
+            for (Region r : tenant.heldRegions()) {
+                try {
+                    out.add(info(r));
+                } catch (TvmException.NoSuchRegionException destroyedMeanwhile) {
+                    // skipped, as RegionDirectory.list() does
                 }
             }
             return out;
         });
-        // pins are the guest's own, shared with its raw path: see TvmImports.pin
+        // pins are the guest's own, shared with its raw path: see Tenant.pin
         fn(b, pkg, "manager", "pin", a -> {
-            tvm.pin(a.integer(0));
+            tenant.pin(a.integer(0));
             return null;
         });
         fn(b, pkg, "manager", "unpin", a -> {
-            tvm.unpin(a.integer(0));
+            tenant.unpin(a.integer(0));
             return null;
         });
         fn(b, pkg, "manager", "reset", a -> {
-            caps.region(a.integer(0)).reset();
+            tenant.region(a.integer(0)).reset();
             return null;
         });
         fn(b, pkg, "manager", "compact", a -> {
-            CompactionResult c = caps.region(a.integer(0)).compact();
+            CompactionResult c = tenant.region(a.integer(0)).compact();
             return record(
                     "region", (long) c.ref(),
                     "allocations-moved", (long) c.allocationsMoved(),
@@ -271,14 +281,9 @@ public final class TypedImports implements AutoCloseable {
                     "touched-after", c.touchedAfter(),
                     "bytes-reclaimed", c.bytesReclaimed());
         });
-        fn(b, pkg, "manager", "alloc", a -> handle(tvm.allocate(caps.region(a.integer(0)), a.integer(1))));
+        fn(b, pkg, "manager", "alloc", a -> handle(tenant.allocate(a.integer(0), a.integer(1))));
         fn(b, pkg, "manager", "alloc-batch", a -> {
-            Region region = caps.region(a.integer(0));
-            long count = a.integer(2);
-            if (count > MAX_BATCH) {
-                throw new TvmException.InvalidArgumentException("batch count " + count + " is outside 0.." + MAX_BATCH);
-            }
-            long[] handles = tvm.allocateBatch(region, a.integer(1), (int) count);
+            long[] handles = tenant.allocateBatch(a.integer(0), a.integer(1), a.integer(2));
             List<Object> out = new ArrayList<>(handles.length);
             for (long h : handles) {
                 out.add(handle(h));
@@ -327,7 +332,7 @@ public final class TypedImports implements AutoCloseable {
                 pkg,
                 "diagnostics",
                 "metrics",
-                a -> metrics(caps.region(a.integer(0)).stats(), 1));
+                a -> metrics(tenant.region(a.integer(0)).stats(), 1));
         fn(b, pkg, "diagnostics", "directory-metrics", a -> {
             DirectoryStats totals = directory.stats();
             return metrics(totals.totals(), totals.liveRegions());
@@ -349,24 +354,20 @@ public final class TypedImports implements AutoCloseable {
                     "spill-file-bytes", r.spillFileBytes()));
         });
         fn(b, pkg, "diagnostics", "region-count", a -> {
-            long n = 0;
-            for (Region r : directory.liveRegions()) {
-                n += tvm.holds(r.ref()) ? 1 : 0;
-            }
-            return n;
+            return (long) tenant.heldRegions().size();
         });
         fn(b, pkg, "diagnostics", "last-error", a -> {
-            ErrorCode e = lastError;
+            ErrorCode e = lastError();
             return e == null ? Optional.empty() : Optional.of(WitArgs.witName(e));
         });
-        fn(b, pkg, "diagnostics", "last-error-message", a -> lastErrorMessage);
+        fn(b, pkg, "diagnostics", "last-error-message", a -> lastErrorMessage());
         return b;
     }
 
     /** The handle argument at {@code index}, after the capability check. */
     private long handleArg(WitArgs a, int index) {
         long h = (Long) a.record(index).get("raw");
-        caps.checkHandle(h);
+        tenant.checkHandle(h);
         return h;
     }
 
@@ -450,49 +451,26 @@ public final class TypedImports implements AutoCloseable {
         boolean errorResult = result instanceof WitType.ResultType r
                 && r.error() instanceof WitType.EnumType e
                 && e.name().equals("error-code");
-        StackGuard guard = tvm.stackGuard();
         b.implement(iface, name, args -> {
-            // As TvmImports.run: stack check first; StackOverflowError to Chicory (a trap),
-            // OutOfMemoryError as NO_MEMORY, any other Error a trap.
             try {
-                guard.check();
+                tenant.enter();
                 Object value = body.call(args);
                 return errorResult ? WitResult.ok(value) : value;
-            } catch (TvmException e) {
-                return failed(e, errorResult);
-            } catch (RuntimeException e) {
-                return failed(BindingSupport.internal(e), errorResult);
-            } catch (OutOfMemoryError e) {
-                return failed(BindingSupport.outOfMemory(e), errorResult);
-            } catch (StackOverflowError e) {
-                throw e;
-            } catch (Error e) {
-                return failed(BindingSupport.hostError(e), false);
+            } catch (Throwable thrown) {
+                TvmException e = tenant.failure(thrown);
+                if (errorResult) {
+                    return WitResult.error(WitArgs.witName(e.code()));
+                }
+                throw TvmTrapException.of(e);
             }
         });
     }
 
-    private Object failed(TvmException e, boolean errorResult) {
-        lastError = e.code();
-        lastErrorMessage = e.getMessage() == null ? e.code().name() : e.getMessage();
-        if (errorResult) {
-            return WitResult.error(WitArgs.witName(e.code()));
-        }
-        throw new TvmTrapException(e.code(), e.getMessage(), e);
-    }
-
-    /**
-     * Destroys the regions created through this binding (if so configured) and, if it owns its
-     * {@link TvmImports}, closes that too (dropping every capability).
-     */
+    /** Closes the tenant if this binding created it (see {@link Tenant#close()}). */
     @Override
-    public synchronized void close() {
-        if (destroyOnClose) {
-            BindingSupport.destroyCreated(directory, created);
-        }
-        created.clear();
-        if (ownsTvm) {
-            tvm.close();
+    public void close() {
+        if (ownsTenant) {
+            tenant.close();
         }
     }
 }

@@ -13,6 +13,7 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.tvm.chicory.Engine;
+import dev.tvm.chicory.Tenant;
 import dev.tvm.chicory.TestGuests;
 import dev.tvm.chicory.TvmImports;
 import dev.tvm.chicory.memory.SegmentMemory;
@@ -392,6 +393,33 @@ class TypedGuestTest {
             g.typed.close();
             assertFalse(dir.liveRegions().isEmpty(), "pinned: not destroyed, and the shared table is not closed");
             assertTrue(raw.holds((int) ref));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void oneTenantGivesBothPathsOneLastErrorAndOneLifetime(Engine engine) {
+        try (RegionDirectory dir = RegionDirectory.builder().build();
+                Tenant tenant = Tenant.builder(dir).build()) {
+            TvmImports raw = TvmImports.of(tenant);
+            long ref;
+            try (Guest g = new Guest(engine, dir, TypedImports.builder(tenant).build(), SegmentMemory.factory())) {
+                ref = g.call("typed_create_named", RegionKind.BLOB_ARENA.ordinal(), 1 << 16, 0);
+                assertEquals(List.of((int) ref), tenant.createdRegions(), "created on the typed path, the tenant's");
+                assertEquals(ErrorCode.FORGED_HANDLE.code(), raw(raw, "size_of", HandleCodec.NULL));
+                assertEquals(ErrorCode.FORGED_HANDLE.code(), g.call("typed_last_error"), "a raw failure, seen typed");
+                assertEquals(ErrorCode.ACCESS_DENIED.code(), g.call("typed_op", 2, 0x7fff_ffffL), "pin");
+                assertEquals(ErrorCode.ACCESS_DENIED.code(), raw(raw, "last_error", 0), "a typed failure, seen raw");
+                assertEquals(ErrorCode.ACCESS_DENIED, tenant.lastFailure().code());
+                assertEquals(0, raw(raw, "pin", ref));
+            }
+            assertTrue(tenant.holds((int) ref), "closing a binding on a shared tenant leaves the tenant");
+            raw.close();
+            assertEquals(1, dir.regionCount(), "so does closing the raw adapter");
+            assertEquals(1, dir.region((int) ref).info().pinCount());
+            tenant.close();
+            assertEquals(0, dir.regionCount(), "the tenant's pin went, and its region with it");
+            assertFalse(tenant.holds((int) ref));
         }
     }
 
