@@ -27,14 +27,16 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The fault path (issue 12): one 8-byte load through {@link RegionDirectory#getLong} that lands on
- * a page that is not resident, in a directory whose resident budget is full. A 64 MiB region
- * (1,024 pages of 64 KiB) is written once, then spilled, under a budget of 2 MiB (32 pages); each
+ * a page that is not resident, in a directory whose resident budget is full. A 128 MiB region
+ * (2,048 pages of 64 KiB) is written once, then spilled, under a budget of 4 MiB (64 pages, the smallest allowed); each
  * operation loads one i64 from the next page of a scattered order ({@code i × 0x9E3779B1 mod
- * 1024}, so consecutive loads are never on neighbouring pages). Almost every load therefore
+ * 2048}, so consecutive loads are never on neighbouring pages). Almost every load therefore
  * faults: the page is read back from the spill file and its checksum verified, and room is made by
  * evicting others (faulted pages are CLEAN, so eviction writes nothing: the score is the fault
- * path, the policy and the page-cache read, not disk writes). Read-ahead may bring a neighbour in
- * with a page; that is part of the path being measured and equal before and after.
+ * path, the policy and the page-cache read, not disk writes). The pages are written in the same
+ * scattered order, under the budget, so neighbouring pages do not sit in consecutive spill slots
+ * and read-ahead (which reads up to 15 following pages whose slots follow on) rarely applies:
+ * each fault reads about one page, as the tear-down's bytes-per-fault shows.
  *
  * <p>Score: average time per load. The tear-down checks every value read was the one written and
  * prints the directory's fault count, so the score is known to be of faulting loads.
@@ -48,8 +50,8 @@ import org.openjdk.jmh.annotations.Warmup;
         jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class FaultPathBench {
     static final int PAGE = 64 * 1024;
-    static final int PAGES = 1024;
-    static final long BUDGET = 32L * PAGE;
+    static final int PAGES = 2048;
+    static final long BUDGET = 64L * PAGE;
 
     /** The directory, the region's one allocation and the position in the scattered page order. */
     @State(Scope.Thread)
@@ -75,7 +77,8 @@ public class FaultPathBench {
             handle = region.allocate((long) PAGES * PAGE);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment page = arena.allocate(PAGE);
-                for (int p = 0; p < PAGES; p++) {
+                for (int k = 0; k < PAGES; k++) {
+                    int p = scattered(k);
                     for (int i = 0; i < PAGE; i += 8) {
                         page.set(ValueLayout.JAVA_LONG_UNALIGNED, i, expected(p, i));
                     }
@@ -83,6 +86,11 @@ public class FaultPathBench {
                 }
             }
             region.spill();
+        }
+
+        /** The {@code k}-th page of the scattered order: never a neighbour of the one before. */
+        static int scattered(int k) {
+            return (int) ((k * 0x9E3779B1L) & (PAGES - 1));
         }
 
         static long expected(int page, int offset) {
@@ -109,7 +117,7 @@ public class FaultPathBench {
     @Benchmark
     public long faultingLoad(Env env) {
         int i = env.next++;
-        int page = (int) ((i * 0x9E3779B1L) & (PAGES - 1));
+        int page = Env.scattered(i);
         int offset = (i * 8 * 31) & (PAGE - 8);
         long v = env.dir.getLong(env.handle, (long) page * PAGE + offset);
         env.loads++;
