@@ -493,8 +493,7 @@ public final class RegionDirectory implements AutoCloseable {
                 for (Region r : live) {
                     stamps[locked++] = r.lockForSnapshot();
                 }
-                MemorySegment staging =
-                        scratch.allocate((long) ResidencyManager.EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE, 4096);
+                MemorySegment staging = scratch.allocate((long) PageMap.STAGING_PAGES * PageMap.PAGE_SIZE, 4096);
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 DataOutputStream meta = new DataOutputStream(bytes);
                 meta.writeInt(SNAPSHOT_MAGIC);
@@ -699,7 +698,7 @@ public final class RegionDirectory implements AutoCloseable {
     public void copy(long dstHandle, long dstOffset, long srcHandle, long srcOffset, long length) {
         Region src = regionOf(srcHandle);
         Region dst = regionOf(dstHandle);
-        dst.copyFrom(src, srcHandle, srcOffset, dstHandle, dstOffset, length);
+        RegionCopy.copy(src, srcHandle, srcOffset, dst, dstHandle, dstOffset, length);
     }
 
     public int getInt(long handle, long offset) {
