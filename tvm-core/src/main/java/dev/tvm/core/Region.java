@@ -58,13 +58,6 @@ import java.util.concurrent.locks.StampedLock;
  * below it are cleared.
  */
 public final class Region {
-    /**
-     * The most bytes one step of a read, write, fill or non-resident copy faults in at once: a
-     * multi-page operation of any length runs in steps of this size, so it needs only this much
-     * (a few pages) resident at a time, whatever the budget.
-     */
-    static final long STEP_BYTES = 256 * 1024;
-
     /** Little-endian, like WebAssembly memory. */
     static final ValueLayout.OfInt I32 = JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -76,8 +69,8 @@ public final class Region {
     final Backing backing;
 
     final MemorySegment segment;
-    private final Allocator allocator;
-    private final HandleTable table = new HandleTable();
+    final Allocator allocator;
+    final HandleTable table = new HandleTable();
     final RegionMetrics metrics = new RegionMetrics();
     /** See the lock protocol above. */
     final StampedLock lock = new StampedLock();
@@ -91,7 +84,7 @@ public final class Region {
     final PageMap pages;
 
     /** Moves this region's pages in and out; null exactly when {@link #pages} is. */
-    private final Pager pager;
+    final Pager pager;
 
     // Guarded by lock (written under the write lock, read under either).
     private boolean destroyed;
@@ -169,8 +162,8 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            checkSize(size);
-            long handle = allocateLocked(size);
+            Allocations.checkSize(this, size);
+            long handle = Allocations.allocate(this, size);
             metrics.recordAllocation(size);
             return handle;
         } finally {
@@ -192,16 +185,16 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            checkSize(size);
+            Allocations.checkSize(this, size);
             int made = 0;
             try {
                 for (; made < count; made++) {
-                    out[outOffset + made] = allocateLocked(size);
+                    out[outOffset + made] = Allocations.allocate(this, size);
                 }
             } catch (TvmException e) {
                 // Newest first, so a bump allocator's stack discipline rolls its top all the way back.
                 for (int i = made - 1; i >= 0; i--) {
-                    freeLocked(out[outOffset + i]);
+                    Allocations.free(this, out[outOffset + i]);
                 }
                 throw e;
             }
@@ -227,69 +220,6 @@ public final class Region {
         return allocator.maxAllocation();
     }
 
-    private void checkSize(long size) {
-        if (size <= 0 || size > allocator.maxAllocation()) {
-            metrics.recordFailure(ErrorCode.INVALID_ARGUMENT);
-            throw new TvmException.InvalidArgumentException("allocation of " + size + " bytes in " + this
-                    + " is outside 1.." + allocator.maxAllocation() + " bytes for its " + spec.allocator()
-                    + " allocator");
-        }
-    }
-
-    private long allocateLocked(long size) {
-        if (!table.hasRoom()) {
-            throw TvmException.of(ErrorCode.TOO_MANY_HANDLES, this + " has no free handle slot left");
-        }
-        long offset = allocator.allocate(size);
-        if (offset == Allocator.FAILED) {
-            throw TvmException.of(
-                    ErrorCode.REGION_FULL,
-                    this + " cannot fit " + size + " more bytes: " + allocator.usedBytes() + " of "
-                            + allocator.capacity() + " bytes in use; free, reset or compact it, or use another region");
-        }
-        long end = offset + allocator.footprint(size);
-        if (pages != null) {
-            try {
-                makeAllocationResident(offset, size, end);
-            } catch (RuntimeException | Error e) { // an OutOfMemoryError too: the space goes back
-                allocator.free(offset, size);
-                throw e;
-            }
-        }
-        if (offset < touched && pages == null) {
-            segment.asSlice(offset, Math.min(size, touched - offset)).fill((byte) 0);
-        }
-        touched = Math.max(touched, end);
-        return HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
-    }
-
-    /**
-     * Before an allocation at {@code [offset, end)}: zeroes the reused part below {@code touched}
-     * (it may share pages with live data), step by step so that only a few of its pages need be
-     * resident at once, and reserves the fresh pages above it if they are few; the fresh pages of
-     * a larger allocation stay ZERO (see {@link PageMap}) until first accessed, so an allocation
-     * of any size fits any budget. Exclusive lock held.
-     */
-    private void makeAllocationResident(long offset, long size, long end) {
-        long reusedEnd = Math.min(offset + size, touched);
-        for (long at = offset; at < reusedEnd; ) {
-            long n = Math.min(reusedEnd - at, STEP_BYTES - (at & (PageMap.PAGE_SIZE - 1)));
-            pager.faultIn(this, at, n, PageMap.pageOf(at), PageMap.pageOf(at + n - 1));
-            pages.markWritten(at, n);
-            segment.asSlice(at, n).fill((byte) 0);
-            at += n;
-        }
-        int before = PageMap.pagesFor(touched);
-        int after = PageMap.pagesFor(end);
-        if (after > before && (long) (after - before) << PageMap.PAGE_SHIFT <= STEP_BYTES) {
-            int[] fresh = PageMap.range(before, after - before);
-            pager.reserve(this, fresh, fresh.length, before, after - 1, false);
-            for (int page : fresh) {
-                pages.markResident(page);
-            }
-        }
-    }
-
     /**
      * Frees an allocation. Every later access through its handle fails with {@link
      * ErrorCode#STALE_HANDLE}.
@@ -299,21 +229,11 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            long size = freeLocked(handle);
+            long size = Allocations.free(this, handle);
             metrics.recordFree(size);
         } finally {
             lock.unlockWrite(stamp);
         }
-    }
-
-    private long freeLocked(long handle) {
-        int slot = slotOf(handle);
-        long size = table.size(slot);
-        long offset = table.offset(slot);
-        // The handle dies first: an Error in between leaks the space, never hands it out twice.
-        table.release(slot);
-        allocator.free(offset, size);
-        return size;
     }
 
     /** The requested size of a live allocation. */
@@ -334,19 +254,19 @@ public final class Region {
      * destination may be any segment (heap, off-heap, another region's).
      */
     public void read(long handle, long offset, MemorySegment dst, long dstOffset, long length) {
-        transfer(handle, offset, dst, dstOffset, length, false);
+        Transfers.transfer(this, handle, offset, dst, dstOffset, length, false);
         metrics.recordRead(length);
     }
 
     /** Copies {@code length} bytes from {@code src} into an allocation at {@code offset}. */
     public void write(long handle, long offset, MemorySegment src, long srcOffset, long length) {
-        transfer(handle, offset, src, srcOffset, length, true);
+        Transfers.transfer(this, handle, offset, src, srcOffset, length, true);
         metrics.recordWrite(length);
     }
 
     /** Sets {@code length} bytes at {@code offset} inside an allocation to {@code value}. */
     public void fill(long handle, long offset, long length, byte value) {
-        stepped(handle, offset, length, true, "fill", (at, done, n) -> segment.asSlice(at, n)
+        Transfers.stepped(this, handle, offset, length, true, "fill", (at, done, n) -> segment.asSlice(at, n)
                 .fill(value));
         metrics.recordWrite(length);
     }
@@ -451,105 +371,8 @@ public final class Region {
         setLong(handle, offset, Double.doubleToRawLongBits(value));
     }
 
-    /**
-     * The body of {@link #read} ({@code store} false) and {@link #write} ({@code store} true),
-     * without metrics: {@code length} bytes between an allocation and {@code other}.
-     */
-    void transfer(long handle, long offset, MemorySegment other, long otherOffset, long length, boolean store) {
-        if (store) {
-            stepped(
-                    handle,
-                    offset,
-                    length,
-                    true,
-                    "write",
-                    (at, done, n) -> MemorySegment.copy(other, otherOffset + done, segment, at, n));
-        } else {
-            stepped(
-                    handle,
-                    offset,
-                    length,
-                    false,
-                    "read",
-                    (at, done, n) -> MemorySegment.copy(segment, at, other, otherOffset + done, n));
-        }
-    }
-
-    /** One step of {@link #stepped}: {@code n} bytes at {@code at} in the segment, {@code done} already done. */
-    @FunctionalInterface
-    private interface Step {
-        void apply(long at, long done, long n);
-    }
-
-    /**
-     * Runs {@code step} over {@code [offset, offset + length)} of an allocation in steps of at
-     * most {@value #STEP_BYTES} bytes (one step when the range is resident), under the shared
-     * lock, faulting in only what each step needs; a {@code store} marks the pages written. A
-     * failure after some steps says how far {@code op} got and which bytes it left unchanged.
-     */
-    private void stepped(long handle, long offset, long length, boolean store, String op, Step step) {
-        long held = lock.readLock();
-        long done = 0;
-        try {
-            checkLive();
-            if (store) {
-                checkWritable();
-            }
-            do {
-                long n = stepLength(handle, offset + done, length - done);
-                long at = store
-                        ? writableRange(held, handle, offset + done, n)
-                        : residentRange(held, handle, offset + done, n);
-                step.apply(at, done, n);
-                done += n;
-            } while (done < length);
-        } catch (TvmException e) {
-            throw partial(
-                    e,
-                    op,
-                    done,
-                    length,
-                    store
-                            ? "bytes [" + (offset + done) + ", " + (offset + length) + ") of "
-                                    + HandleCodec.describe(handle)
-                            : "the last " + (length - done) + " bytes of the destination");
-        } finally {
-            lock.tryUnlockRead();
-        }
-    }
-
-    /**
-     * How many bytes of {@code [offset, offset + length)} the next step of a multi-page access
-     * covers: all of them if they are resident (or few), else up to the end of a {@value
-     * #STEP_BYTES}-byte window. Validates the whole remaining range first, so a bad range fails
-     * before any byte moves. Lock held (shared).
-     */
-    private long stepLength(long handle, long offset, long length) {
-        long at = locate(handle, offset, length);
-        if (pages == null || length <= STEP_BYTES || pages.allResident(at, length)) {
-            return length;
-        }
-        return STEP_BYTES - (at & (PageMap.PAGE_SIZE - 1));
-    }
-
-    /**
-     * The exception for a multi-step operation that failed after {@code done} bytes: the original
-     * if nothing was done yet, else one of the same code that says how far it got and what it left
-     * unchanged.
-     */
-    static TvmException partial(TvmException e, String op, long done, long length, String unchanged) {
-        if (done == 0) {
-            return e;
-        }
-        return TvmException.of(
-                e.code(),
-                "the " + op + " of " + length + " bytes stopped after " + done + " bytes (" + unchanged
-                        + " are unchanged): " + e.getMessage(),
-                e);
-    }
-
     /** Locates and faults in a range for a store, marking its pages written (CLEAN becomes DIRTY). */
-    private long writableRange(long held, long handle, long offset, long length) {
+    long writableRange(long held, long handle, long offset, long length) {
         long at = residentRange(held, handle, offset, length);
         if (pages != null) {
             pages.markWritten(at, length);
@@ -563,7 +386,7 @@ public final class Region {
      * held} is its stamp, or any stale stamp) and holds one when this returns or throws, so it
      * releases with {@code tryUnlockRead}.
      */
-    private long residentRange(long held, long handle, long offset, long length) {
+    long residentRange(long held, long handle, long offset, long length) {
         long at = locate(handle, offset, length);
         if (pages == null) {
             return at;
@@ -654,7 +477,7 @@ public final class Region {
         return table.offset(slot) + offset;
     }
 
-    private int slotOf(long handle) {
+    int slotOf(long handle) {
         if (HandleCodec.regionRef(handle) != ref) {
             ErrorCode code = HandleCodec.regionId(HandleCodec.regionRef(handle)) == id()
                     ? (HandleCodec.regionGenOf(handle) < HandleCodec.regionGen(ref)
@@ -680,7 +503,7 @@ public final class Region {
         return slot;
     }
 
-    private void checkWritable() {
+    void checkWritable() {
         if (spec.readOnly()) {
             throw readOnly();
         }
@@ -698,11 +521,7 @@ public final class Region {
     long initExternalContent() {
         long stamp = lock.writeLock();
         try {
-            long size = loader.size();
-            long offset = allocator.allocate(size);
-            touched = allocator.footprint(size);
-            contentHandle = HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
-            metrics.recordAllocation(size);
+            contentHandle = Allocations.allocateContent(this, loader.size());
             return contentHandle;
         } finally {
             lock.unlockWrite(stamp);
@@ -717,33 +536,8 @@ public final class Region {
     void initMappedContent(Path file, long size) throws IOException {
         long stamp = lock.writeLock();
         try {
-            long offset = allocator.allocate(size);
-            touched = allocator.footprint(size);
-            contentHandle = HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
-            metrics.recordAllocation(size);
-            long mapped = (size + 4095) & -4096L;
-            if (backing instanceof ReservedBacking reserved) {
-                try (ReservedBacking.ReadOnlyFile f = ReservedBacking.ReadOnlyFile.open(file)) {
-                    reserved.mapFile(0, mapped, f, 0); // the mapping outlives the descriptor
-                }
-                warmBytes = mapped;
-                if (pages != null) {
-                    for (int p = 0; p < PageMap.pagesFor(mapped); p++) {
-                        pages.markResident(p); // page cache, shared, not counted: see warmBytes
-                    }
-                }
-            } else {
-                try (FileLoader loader = FileLoader.open(file)) {
-                    if (pages != null) {
-                        int n = PageMap.pagesFor(size);
-                        pager.reserve(this, PageMap.range(0, n), n, 0, n - 1, false);
-                        for (int p = 0; p < n; p++) {
-                            pages.markResident(p);
-                        }
-                    }
-                    loader.load(0, segment.asSlice(0, size));
-                }
-            }
+            contentHandle = Allocations.allocateContent(this, size);
+            warmBytes = Allocations.mapContent(this, file, size);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -805,6 +599,11 @@ public final class Region {
     /** The high-water mark: every byte at or above it is zero. Lock held. */
     long touched() {
         return touched;
+    }
+
+    /** Raises the high-water mark to {@code end} (an allocation was made below it). Exclusive lock held. */
+    void touch(long end) {
+        touched = Math.max(touched, end);
     }
 
     /** The length of the WARM (file-mapped, uncounted) prefix. Lock held. */
