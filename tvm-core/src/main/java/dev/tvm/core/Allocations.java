@@ -3,6 +3,7 @@ package dev.tvm.core;
 import dev.tvm.core.alloc.Allocator;
 import dev.tvm.core.memory.ReservedBacking;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
@@ -150,5 +151,35 @@ final class Allocations {
             loader.load(0, region.segment.asSlice(0, size));
         }
         return 0;
+    }
+
+    /**
+     * Slides the live allocations of a region whose pages are all resident towards offset 0, in
+     * offset order, updating their table entries in place (handles stay valid), and tells the
+     * allocator where the packed space ends. {@code before} is the high-water mark; the caller
+     * releases what lies above the returned {@link CompactionResult#touchedAfter()}.
+     */
+    static CompactionResult slide(Region region, long before) {
+        HandleTable table = region.table;
+        long cursor = 0;
+        int moved = 0;
+        long bytesMoved = 0;
+        for (long packed : table.liveSlotsByOffset()) {
+            int slot = (int) (packed & HandleCodec.MAX_SLOT);
+            long offset = packed >>> HandleCodec.SLOT_BITS;
+            long size = table.size(slot);
+            if (offset != cursor) {
+                MemorySegment.copy(region.segment, offset, region.segment, cursor, size);
+                table.move(slot, cursor);
+                moved++;
+                bytesMoved += size;
+            }
+            cursor += region.allocator.footprint(size);
+        }
+        region.allocator.compacted(cursor);
+        if (region.pages != null && moved > 0) {
+            region.pages.markAllWritten();
+        }
+        return new CompactionResult(region.ref(), moved, bytesMoved, before, cursor);
     }
 }

@@ -1042,25 +1042,8 @@ public final class Region {
             if (pages != null && before > 0) {
                 pager.faultIn(this, 0, before, 0, PageMap.pagesFor(before) - 1);
             }
-            long cursor = 0;
-            int moved = 0;
-            long bytesMoved = 0;
-            for (long packed : table.liveSlotsByOffset()) {
-                int slot = (int) (packed & HandleCodec.MAX_SLOT);
-                long offset = packed >>> HandleCodec.SLOT_BITS;
-                long size = table.size(slot);
-                if (offset != cursor) {
-                    MemorySegment.copy(segment, offset, segment, cursor, size);
-                    table.move(slot, cursor);
-                    moved++;
-                    bytesMoved += size;
-                }
-                cursor += allocator.footprint(size);
-            }
-            allocator.compacted(cursor);
-            if (pages != null && moved > 0) {
-                pages.markAllWritten();
-            }
+            CompactionResult result = Allocations.slide(this, before);
+            long cursor = result.touchedAfter();
             if (pager != null) {
                 pager.dropFrom(this, PageMap.pagesFor(cursor));
             }
@@ -1068,10 +1051,18 @@ public final class Region {
                 backing.discard(cursor, before - cursor);
             }
             touched = cursor;
-            metrics.recordCompaction(bytesMoved);
+            metrics.recordCompaction(result.bytesMoved());
             tierChanged(tierBefore);
-            CompactionEvent.finish(event, ref, spec.name(), table.liveCount(), moved, bytesMoved, before, cursor);
-            return new CompactionResult(ref, moved, bytesMoved, before, cursor);
+            CompactionEvent.finish(
+                    event,
+                    ref,
+                    spec.name(),
+                    table.liveCount(),
+                    result.allocationsMoved(),
+                    result.bytesMoved(),
+                    before,
+                    cursor);
+            return result;
         } finally {
             lock.unlockWrite(stamp);
         }
