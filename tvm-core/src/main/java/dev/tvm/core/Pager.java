@@ -15,8 +15,8 @@ import java.util.function.Predicate;
  * verifies their checksums and makes them resident) and page-out (a batch of victims is written
  * with one gathering write per run of slots, CLEAN pages leave without a write, write-behind
  * cleans modified pages, slots are reclaimed under disk pressure). Every paging read and write of
- * the {@link SpillFile} is here, and so is every page state transition of a {@link PageMap} (see
- * its diagram). Budget accounting, the eviction policy and the choice of victims are the {@link
+ * the {@link SpillFile} is here, and so are the page state transitions of paging (fault-in,
+ * eviction, write-behind, slot reclaim; see the diagram in {@link PageMap}). Budget accounting, the eviction policy and the choice of victims are the {@link
  * ResidencyManager}'s; locking is the caller's: every method that takes a {@link Region} runs with
  * that region's exclusive lock held (see {@link Region} for the lock protocol).
  *
