@@ -162,6 +162,14 @@ final class Pager {
                 region.loader != null);
     }
 
+    /** Makes every page of {@code region} below its high-water mark resident (see {@link #faultIn}). */
+    void faultInAll(Region region) {
+        long touched = region.touched();
+        if (region.pages != null && touched > 0) {
+            faultIn(region, 0, touched, 0, PageMap.pagesFor(touched) - 1);
+        }
+    }
+
     /**
      * Reads {@code run} spilled pages from consecutive slots and verifies them; they become CLEAN,
      * keeping their slots, so evicting them again unmodified writes nothing.
@@ -222,10 +230,14 @@ final class Pager {
 
     /**
      * Forgets the pages of {@code region} from {@code fromPage} up (after a reset, compaction or
-     * destroy): resident ones leave the budget, spilled ones free their slots.
+     * destroy): resident ones leave the budget, spilled ones free their slots. Nothing to do for a
+     * region without a page map.
      */
     void dropFrom(Region region, int fromPage) {
         PageMap pages = region.pages;
+        if (pages == null) {
+            return;
+        }
         int touchedPages = PageMap.pagesFor(region.touched());
         int[] resident = new int[Math.max(0, touchedPages - fromPage)];
         int n = 0;

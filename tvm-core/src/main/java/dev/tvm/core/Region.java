@@ -83,7 +83,7 @@ public final class Region {
     /** Which pages are resident or spilled; null when nothing is paged (no budget, not EXTERNAL). */
     final PageMap pages;
 
-    /** Moves this region's pages in and out; null exactly when {@link #pages} is. */
+    /** Moves this region's pages in and out (the directory's; a no-op when {@link #pages} is null). */
     final Pager pager;
 
     // Guarded by lock (written under the write lock, read under either).
@@ -113,7 +113,7 @@ public final class Region {
         this.residency = residency;
         this.loader = loader;
         this.pages = residency == null && loader == null ? null : new PageMap(spec.capacity());
-        this.pager = pages == null ? null : residency != null ? residency.pager() : Pager.UNBUDGETED;
+        this.pager = residency != null ? residency.pager() : Pager.UNBUDGETED;
         this.spec = spec;
         this.backing = backing;
         this.segment = backing.segment();
@@ -657,9 +657,7 @@ public final class Region {
             boolean wasCold = pages != null && pages.spilledCount() > 0;
             Tier before = currentTier();
             dewarm();
-            if (pages != null && touched > 0) {
-                pager.faultIn(this, 0, touched, 0, PageMap.pagesFor(touched) - 1);
-            }
+            pager.faultInAll(this);
             if (wasCold && residency != null) {
                 residency.recordPromotion();
             }
@@ -916,9 +914,7 @@ public final class Region {
                 throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
             }
             Tier before = currentTier();
-            if (pages != null && touched > 0) {
-                pager.faultIn(this, 0, touched, 0, PageMap.pagesFor(touched) - 1);
-            }
+            pager.faultInAll(this);
             if (pages != null) {
                 pages.markAllWritten(); // the guest writes through the raw segment from now on
             }
@@ -992,9 +988,7 @@ public final class Region {
             Tier before = currentTier();
             table.releaseAll();
             allocator.reset();
-            if (pager != null) {
-                pager.dropFrom(this, 0);
-            }
+            pager.dropFrom(this, 0);
             if (warmBytes > 0) {
                 ((ReservedBacking) backing).remapAnonymous(0, warmBytes); // discard would revert to the file
                 warmBytes = 0;
@@ -1039,14 +1033,10 @@ public final class Region {
             Tier tierBefore = currentTier();
             dewarm();
             long before = touched;
-            if (pages != null && before > 0) {
-                pager.faultIn(this, 0, before, 0, PageMap.pagesFor(before) - 1);
-            }
+            pager.faultInAll(this);
             CompactionResult result = Allocations.slide(this, before);
             long cursor = result.touchedAfter();
-            if (pager != null) {
-                pager.dropFrom(this, PageMap.pagesFor(cursor));
-            }
+            pager.dropFrom(this, PageMap.pagesFor(cursor));
             if (before > cursor) {
                 backing.discard(cursor, before - cursor);
             }
@@ -1079,9 +1069,7 @@ public final class Region {
             }
             Tier tierBefore = currentTier();
             long live = table.liveCount();
-            if (pager != null) {
-                pager.dropFrom(this, 0);
-            }
+            pager.dropFrom(this, 0);
             destroyed = true;
             backing.close();
             RegionLifecycleEvent.emit(
