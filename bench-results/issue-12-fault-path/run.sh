@@ -8,12 +8,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$root/bench-results/lib.sh"
 baseline="${1:-46cb452}"
-java="${JAVA:-}"
-if [[ -z "$java" ]]; then
-    for d in /usr/lib/jvm/temurin-25*; do [[ -x "$d/bin/java" ]] && java="$d/bin/java" && break; done
-fi
-[[ -n "$java" ]] || { echo "need a JDK 25+: set JAVA=/path/to/bin/java" >&2; exit 1; }
+find_java
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -25,18 +23,15 @@ git -C "$root" archive "$baseline" | tar -x -C "$tmp/base"
 cp "$tmp/base/tvm-bench/target/benchmarks.jar" "$tmp/before.jar"
 
 {
-    echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "commit:   $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
-    echo "baseline: $baseline"
-    echo "cpus:     $(nproc)"
-    grep -m1 'model name' /proc/cpuinfo || true
-    echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the run)"
+    machine_basics
+    echo "commit:  $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown) (after), $baseline (before)"
+    load_line "before the run"
     "$java" -version 2>&1
 } > "$here/machine.txt"
-
 for n in 1 2 3 4 5; do
     for v in before after; do
         "$java" -jar "$tmp/$v.jar" FaultPathBench -f 1 -wi 3 -i 5 > "$here/jmh-$v-$n.txt" 2>&1
     done
 done
+load_line "after the run" >> "$here/machine.txt"
 grep -H 'faultingLoad  avgt' "$here"/jmh-*.txt
