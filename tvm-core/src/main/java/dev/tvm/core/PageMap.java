@@ -28,16 +28,21 @@ import java.util.Arrays;
  * modified one goes back to the slot it had: a page owns at most one slot for its whole life.
  *
  * <p>Invariant: every page at or above {@code touchedPages} is ZERO; below it, a ZERO page's
- * memory reads as zero (it was never written, or was discarded), so faulting it in reads nothing. Not thread-safe except {@link #markWritten}: the
- * region's lock guards the map (exclusive for changes, shared for queries); the clean bits alone
- * are cleared by writers holding the lock shared, atomically, so concurrent writers to one page
- * cannot lose the transition to DIRTY.
+ * memory reads as zero (it was never written, or was discarded), so faulting it in reads nothing.
+ * Guarded by its region's lock, except the clean bits (see the lock protocol in {@link Region});
+ * the transitions of paging (fault-in, eviction, write-behind) are made by the {@link Pager}.
  */
 final class PageMap {
     /** Residency granularity in bytes: one WebAssembly page. */
     static final int PAGE_SIZE = 64 * 1024;
 
     static final int PAGE_SHIFT = 16;
+
+    /**
+     * Pages (2 MiB) a staging buffer holds when bytes are copied through memory in chunks:
+     * snapshot writes and verification, and turning WARM bytes into anonymous memory.
+     */
+    static final int STAGING_PAGES = 32;
 
     private static final VarHandle BITS = MethodHandles.arrayElementVarHandle(long[].class);
 

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.tvm.core.alloc.Allocator;
 import dev.tvm.core.events.CompactionEvent;
-import dev.tvm.core.events.FaultEvent;
 import dev.tvm.core.events.HandleCheckFailureEvent;
 import dev.tvm.core.events.RegionAction;
 import dev.tvm.core.events.RegionLifecycleEvent;
@@ -24,47 +23,31 @@ import java.util.concurrent.locks.StampedLock;
  * One typed 32-bit address space: its bytes ({@link Backing}), its allocator, the table of its
  * allocations and its counters. Obtained from {@link RegionDirectory#create}; a {@code Region}
  * object stays usable until the region is destroyed, after which every call fails with {@link
- * ErrorCode#STALE_REGION}.
+ * ErrorCode#STALE_REGION}. Its pages move between memory and the spill file through the
+ * directory's {@link Pager}; its tiers are drawn in {@link Tier}.
  *
- * <h2>Concurrency</h2>
+ * <h2>Lock protocol (of regions, their page maps, the pager and the residency manager)</h2>
  *
- * Each region has one {@link StampedLock}. Reads, writes, loads and stores of allocations take
- * it shared, so any number of threads access a region at once; anything that changes which
- * allocations exist or where they are (allocate, free, reset, compact, pin, destroy) takes it
- * exclusively. Consequences: a free that has returned is seen by every later access (no access
- * after free succeeds), compaction never races with an access, and a write that returned is never
- * lost to a concurrent move. Operations on different regions never contend.
- *
- * <h2>Residency</h2>
- *
- * In a directory with a resident budget, the region's pages ({@value PageMap#PAGE_SIZE} bytes)
- * can be spilled to disk by the {@link ResidencyManager} and are faulted back in, transparently,
- * by the access that needs them: an access finding a page missing trades its shared lock for the
- * exclusive one, reads the page back (verifying its checksum), and downgrades to shared again
- * before touching the bytes, so the page cannot leave while it is used. See {@link PageMap} for
- * the page states.
- *
- * <h2>Tiers</h2>
- *
- * <pre>
- *                 eviction (page by page) / spill()
- *        +-------------------------------------------------+
- *        |                                                 v
- *      HOT  &lt;----------- access (fault-in) / load() ---- COLD
- *        ^
- *        |  load() / compact() / spill() / reset(): copied into anonymous memory first
- *        |
- *      WARM  (restored from a snapshot: copy-on-write file mapping, OS-paged)
- *
- *  EXTERNAL: a read-only region whose pages come from its {@link ExternalLoader} on first
- *            access and are dropped (not written) under pressure; it stays EXTERNAL.
- * </pre>
- *
- * Invariants: a HOT region's pages are each resident or spilled ({@link PageMap}), and it is
- * COLD exactly when it has touched pages and none is resident; a WARM region's bytes {@code [0,
- * warmBytes)} are a private file mapping and are never counted against the budget nor evicted;
- * pinned regions are never spilled, compacted or destroyed; {@link #spill()} is the explicit
- * demotion and {@link #load()} the explicit promotion.
+ * <ol>
+ *   <li>Each region has one {@link StampedLock}. Reads, writes, loads and stores of allocations
+ *       take it shared (loads first try an optimistic read, validated after the bytes are read);
+ *       anything that changes which allocations exist or where they are (allocate, free, reset,
+ *       compact, pin, destroy, spill, load) takes it exclusively. So a free that returned is seen
+ *       by every later access, compaction never races with an access, and a write that returned
+ *       is never lost to a concurrent move. Different regions never contend.
+ *   <li>A region's {@link PageMap} is guarded by that lock: changed under the exclusive lock,
+ *       queried under either. The one exception is its clean bits, which writers holding the lock
+ *       shared clear atomically ({@link PageMap#markWritten}), so no write is lost to eviction.
+ *   <li>An access that finds a page missing converts its shared hold to the exclusive lock
+ *       (when it is the only reader, in place; otherwise it drops the hold, waits for the
+ *       exclusive lock and checks the handle again), has the {@link Pager} fault the page in,
+ *       and downgrades to shared before touching the bytes, so the page cannot leave meanwhile.
+ *   <li>The {@link ResidencyManager}'s lock guards the budget, the eviction policy and eviction
+ *       rounds. It is taken holding the exclusive lock of at most one region (the requester);
+ *       the regions of victims are locked with {@code tryWriteLock} only, and skipped when busy,
+ *       so no lock cycle can form. The pager runs inside these locks and takes none of its own.
+ *   <li>A directory snapshot takes the exclusive lock of every live region.
+ * </ol>
  *
  * <h2>Zeroing</h2>
  *
@@ -73,16 +56,6 @@ import java.util.concurrent.locks.StampedLock;
  * below it are cleared.
  */
 public final class Region {
-    /**
-     * The most bytes one step of a read, write, fill or non-resident copy faults in at once: a
-     * multi-page operation of any length runs in steps of this size, so it needs only this much
-     * (a few pages) resident at a time, whatever the budget.
-     */
-    static final long STEP_BYTES = 256 * 1024;
-
-    /** Spilled pages read along with a faulting one when their slots follow on (up to 1 MiB). */
-    static final int READ_AHEAD_PAGES = 15;
-
     /** Little-endian, like WebAssembly memory. */
     static final ValueLayout.OfInt I32 = JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -90,19 +63,26 @@ public final class Region {
 
     private final int ref;
     private final RegionSpec spec;
-    private final Backing backing;
-    private final MemorySegment segment;
-    private final Allocator allocator;
-    private final HandleTable table = new HandleTable();
-    private final RegionMetrics metrics = new RegionMetrics();
-    private final StampedLock lock = new StampedLock();
+    /** The region's bytes; the pager writes pages out of it and reads them back into it. */
+    final Backing backing;
+
+    final MemorySegment segment;
+    final Allocator allocator;
+    final HandleTable table = new HandleTable();
+    final RegionMetrics metrics = new RegionMetrics();
+    /** See the lock protocol above. */
+    final StampedLock lock = new StampedLock();
     /** Null when the directory has no resident budget: then nothing is ever spilled. */
     private final ResidencyManager residency;
 
     /** Where the bytes of an {@link Tier#EXTERNAL} region come from; null for other regions. */
-    private final ExternalLoader loader;
+    final ExternalLoader loader;
 
-    private final PageMap pages;
+    /** Which pages are resident or spilled; null when nothing is paged (no budget, not EXTERNAL). */
+    final PageMap pages;
+
+    /** Moves this region's pages in and out (the directory's; a no-op when {@link #pages} is null). */
+    final Pager pager;
 
     // Guarded by lock (written under the write lock, read under either).
     private boolean destroyed;
@@ -112,7 +92,8 @@ public final class Region {
     private int directPins;
 
     private long touched;
-    private Tier tier;
+    /** The tier the region was created in: HOT, or WARM for a restored or file-mapped one. */
+    private final Tier initialTier;
     /**
      * Bytes {@code [0, warmBytes)} are a copy-on-write mapping of a snapshot file (tier WARM):
      * the OS pages them in and out; they are not counted against the resident budget.
@@ -130,11 +111,12 @@ public final class Region {
         this.residency = residency;
         this.loader = loader;
         this.pages = residency == null && loader == null ? null : new PageMap(spec.capacity());
+        this.pager = residency != null ? residency.pager() : Pager.UNBUDGETED;
         this.spec = spec;
         this.backing = backing;
         this.segment = backing.segment();
         this.allocator = Allocator.create(spec.allocator(), spec.capacity(), spec.pageSize());
-        this.tier = spec.policy().initialTier();
+        this.initialTier = spec.policy().initialTier();
     }
 
     /** The region reference: id and generation, as guests see it. */
@@ -178,8 +160,8 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            checkSize(size);
-            long handle = allocateLocked(size);
+            Allocations.checkSize(this, size);
+            long handle = Allocations.allocate(this, size);
             metrics.recordAllocation(size);
             return handle;
         } finally {
@@ -201,16 +183,16 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            checkSize(size);
+            Allocations.checkSize(this, size);
             int made = 0;
             try {
                 for (; made < count; made++) {
-                    out[outOffset + made] = allocateLocked(size);
+                    out[outOffset + made] = Allocations.allocate(this, size);
                 }
             } catch (TvmException e) {
                 // Newest first, so a bump allocator's stack discipline rolls its top all the way back.
                 for (int i = made - 1; i >= 0; i--) {
-                    freeLocked(out[outOffset + i]);
+                    Allocations.free(this, out[outOffset + i]);
                 }
                 throw e;
             }
@@ -236,69 +218,6 @@ public final class Region {
         return allocator.maxAllocation();
     }
 
-    private void checkSize(long size) {
-        if (size <= 0 || size > allocator.maxAllocation()) {
-            metrics.recordFailure(ErrorCode.INVALID_ARGUMENT);
-            throw new TvmException.InvalidArgumentException("allocation of " + size + " bytes in " + this
-                    + " is outside 1.." + allocator.maxAllocation() + " bytes for its " + spec.allocator()
-                    + " allocator");
-        }
-    }
-
-    private long allocateLocked(long size) {
-        if (!table.hasRoom()) {
-            throw TvmException.of(ErrorCode.TOO_MANY_HANDLES, this + " has no free handle slot left");
-        }
-        long offset = allocator.allocate(size);
-        if (offset == Allocator.FAILED) {
-            throw TvmException.of(
-                    ErrorCode.REGION_FULL,
-                    this + " cannot fit " + size + " more bytes: " + allocator.usedBytes() + " of "
-                            + allocator.capacity() + " bytes in use; free, reset or compact it, or use another region");
-        }
-        long end = offset + allocator.footprint(size);
-        if (pages != null) {
-            try {
-                makeAllocationResident(offset, size, end);
-            } catch (RuntimeException | Error e) { // an OutOfMemoryError too: the space goes back
-                allocator.free(offset, size);
-                throw e;
-            }
-        }
-        if (offset < touched && pages == null) {
-            segment.asSlice(offset, Math.min(size, touched - offset)).fill((byte) 0);
-        }
-        touched = Math.max(touched, end);
-        return HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
-    }
-
-    /**
-     * Before an allocation at {@code [offset, end)}: zeroes the reused part below {@code touched}
-     * (it may share pages with live data), step by step so that only a few of its pages need be
-     * resident at once, and reserves the fresh pages above it if they are few; the fresh pages of
-     * a larger allocation stay ZERO (see {@link PageMap}) until first accessed, so an allocation
-     * of any size fits any budget. Exclusive lock held.
-     */
-    private void makeAllocationResident(long offset, long size, long end) {
-        long reusedEnd = Math.min(offset + size, touched);
-        for (long at = offset; at < reusedEnd; ) {
-            long n = Math.min(reusedEnd - at, STEP_BYTES - (at & (PageMap.PAGE_SIZE - 1)));
-            faultRange(at, n, PageMap.pageOf(at), PageMap.pageOf(at + n - 1));
-            pages.markWritten(at, n);
-            segment.asSlice(at, n).fill((byte) 0);
-            at += n;
-        }
-        int before = PageMap.pagesFor(touched);
-        int after = PageMap.pagesFor(end);
-        if (after > before && (long) (after - before) << PageMap.PAGE_SHIFT <= STEP_BYTES) {
-            int[] fresh = PageMap.range(before, after - before);
-            reservePages(fresh, fresh.length, before, after - 1, false);
-            for (int page : fresh) {
-                pages.markResident(page);
-            }
-        }
-    }
-
     /**
      * Frees an allocation. Every later access through its handle fails with {@link
      * ErrorCode#STALE_HANDLE}.
@@ -308,21 +227,11 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            long size = freeLocked(handle);
+            long size = Allocations.free(this, handle);
             metrics.recordFree(size);
         } finally {
             lock.unlockWrite(stamp);
         }
-    }
-
-    private long freeLocked(long handle) {
-        int slot = slotOf(handle);
-        long size = table.size(slot);
-        long offset = table.offset(slot);
-        // The handle dies first: an Error in between leaks the space, never hands it out twice.
-        table.release(slot);
-        allocator.free(offset, size);
-        return size;
     }
 
     /** The requested size of a live allocation. */
@@ -343,19 +252,19 @@ public final class Region {
      * destination may be any segment (heap, off-heap, another region's).
      */
     public void read(long handle, long offset, MemorySegment dst, long dstOffset, long length) {
-        transfer(handle, offset, dst, dstOffset, length, false);
+        Transfers.transfer(this, handle, offset, dst, dstOffset, length, false);
         metrics.recordRead(length);
     }
 
     /** Copies {@code length} bytes from {@code src} into an allocation at {@code offset}. */
     public void write(long handle, long offset, MemorySegment src, long srcOffset, long length) {
-        transfer(handle, offset, src, srcOffset, length, true);
+        Transfers.transfer(this, handle, offset, src, srcOffset, length, true);
         metrics.recordWrite(length);
     }
 
     /** Sets {@code length} bytes at {@code offset} inside an allocation to {@code value}. */
     public void fill(long handle, long offset, long length, byte value) {
-        stepped(handle, offset, length, true, "fill", (at, done, n) -> segment.asSlice(at, n)
+        Transfers.stepped(this, handle, offset, length, true, "fill", (at, done, n) -> segment.asSlice(at, n)
                 .fill(value));
         metrics.recordWrite(length);
     }
@@ -376,10 +285,10 @@ public final class Region {
         } catch (RuntimeException raced) {
             // torn by a concurrent writer (destroyed, moved, resized): take the locked path
         }
-        lock.readLock();
+        long held = lock.readLock();
         try {
             checkLive();
-            int v = segment.get(I32, residentRange(handle, offset, 4));
+            int v = segment.get(I32, residentRange(held, handle, offset, 4));
             metrics.recordRead(4);
             return v;
         } finally {
@@ -403,10 +312,10 @@ public final class Region {
         } catch (RuntimeException raced) {
             // torn by a concurrent writer (destroyed, moved, resized): take the locked path
         }
-        lock.readLock();
+        long held = lock.readLock();
         try {
             checkLive();
-            long v = segment.get(I64, residentRange(handle, offset, 8));
+            long v = segment.get(I64, residentRange(held, handle, offset, 8));
             metrics.recordRead(8);
             return v;
         } finally {
@@ -426,11 +335,11 @@ public final class Region {
 
     /** Little-endian i32 store. */
     public void setInt(long handle, long offset, int value) {
-        lock.readLock();
+        long held = lock.readLock();
         try {
             checkLive();
             checkWritable();
-            segment.set(I32, writableRange(handle, offset, 4), value);
+            segment.set(I32, writableRange(held, handle, offset, 4), value);
             metrics.recordWrite(4);
         } finally {
             lock.tryUnlockRead();
@@ -439,11 +348,11 @@ public final class Region {
 
     /** Little-endian i64 store. */
     public void setLong(long handle, long offset, long value) {
-        lock.readLock();
+        long held = lock.readLock();
         try {
             checkLive();
             checkWritable();
-            segment.set(I64, writableRange(handle, offset, 8), value);
+            segment.set(I64, writableRange(held, handle, offset, 8), value);
             metrics.recordWrite(8);
         } finally {
             lock.tryUnlockRead();
@@ -460,207 +369,9 @@ public final class Region {
         setLong(handle, offset, Double.doubleToRawLongBits(value));
     }
 
-    /**
-     * Copies between two allocations of this region, or from {@code src} in {@code source} (any
-     * region). Overlapping ranges copy as if through a temporary buffer. Bytes never pass through
-     * guest memory. When both ranges are resident they are copied at once under the regions'
-     * shared locks; otherwise the copy streams through a small buffer, {@value #STEP_BYTES} bytes
-     * at a time, so only that much of each side needs to be resident at once, whatever the
-     * length and the budget.
-     *
-     * @throws TvmException if the copy cannot proceed; if bytes were already copied its message
-     *     says how many and which bytes of the destination are unchanged
-     */
-    void copyFrom(Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
-        if (spec.readOnly()) {
-            throw readOnly();
-        }
-        if (!(source == this
-                ? copyWithin(srcHandle, srcOffset, dstHandle, dstOffset, length)
-                : copyAcross(source, srcHandle, srcOffset, dstHandle, dstOffset, length))) {
-            copyStreaming(source, srcHandle, srcOffset, dstHandle, dstOffset, length);
-        }
-        source.metrics.recordRead(length);
-        metrics.recordWrite(length);
-    }
-
-    /** Copies within this region if both ranges are resident; returns false (nothing done) if not. */
-    private boolean copyWithin(long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
-        long stamp = lock.readLock();
-        try {
-            checkLive();
-            long from = locate(srcHandle, srcOffset, length);
-            long to = locate(dstHandle, dstOffset, length);
-            if (pages != null && !(pages.allResident(from, length) && pages.allResident(to, length))) {
-                return false;
-            }
-            if (pages != null) {
-                pages.markWritten(to, length);
-            }
-            MemorySegment.copy(segment, from, segment, to, length);
-            return true;
-        } finally {
-            lock.unlockRead(stamp);
-        }
-    }
-
-    /** Copies across regions if both ranges are resident; returns false (nothing done) if not. */
-    private boolean copyAcross(
-            Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
-        // Shared locks in id order: two copies in opposite directions cannot deadlock behind
-        // queued writers.
-        Region first = source.id() < id() ? source : this;
-        Region second = first == this ? source : this;
-        long s1 = first.lock.readLock();
-        try {
-            long s2 = second.lock.readLock();
-            try {
-                source.checkLive();
-                checkLive();
-                long from = source.locate(srcHandle, srcOffset, length);
-                long to = locate(dstHandle, dstOffset, length);
-                if ((source.pages != null && !source.pages.allResident(from, length))
-                        || (pages != null && !pages.allResident(to, length))) {
-                    return false;
-                }
-                if (pages != null) {
-                    pages.markWritten(to, length);
-                }
-                MemorySegment.copy(source.segment, from, segment, to, length);
-                return true;
-            } finally {
-                second.lock.unlockRead(s2);
-            }
-        } finally {
-            first.lock.unlockRead(s1);
-        }
-    }
-
-    /**
-     * A copy whose ranges are not all resident: through a buffer of {@value #STEP_BYTES} bytes,
-     * each step reading from the source and writing to this region with the ordinary fault path,
-     * so each step needs only a few pages of each side resident. Overlapping ranges of one
-     * allocation are copied from the end when the destination lies above the source.
-     */
-    private void copyStreaming(
-            Region source, long srcHandle, long srcOffset, long dstHandle, long dstOffset, long length) {
-        boolean backward = source == this && srcHandle == dstHandle && dstOffset > srcOffset;
-        long done = 0;
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment buffer = scratch.allocate(Math.min(length, STEP_BYTES));
-            while (done < length) {
-                long n = Math.min(STEP_BYTES, length - done);
-                long at = backward ? length - done - n : done;
-                source.transfer(srcHandle, srcOffset + at, buffer, 0, n, false);
-                transfer(dstHandle, dstOffset + at, buffer, 0, n, true);
-                done += n;
-            }
-        } catch (TvmException e) {
-            long from = backward ? dstOffset : dstOffset + done; // what is still to copy
-            long to = backward ? dstOffset + length - done : dstOffset + length;
-            throw partial(
-                    e, "copy", done, length, "bytes [" + from + ", " + to + ") of " + HandleCodec.describe(dstHandle));
-        }
-    }
-
-    /**
-     * The body of {@link #read} ({@code store} false) and {@link #write} ({@code store} true),
-     * without metrics: {@code length} bytes between an allocation and {@code other}.
-     */
-    private void transfer(long handle, long offset, MemorySegment other, long otherOffset, long length, boolean store) {
-        if (store) {
-            stepped(
-                    handle,
-                    offset,
-                    length,
-                    true,
-                    "write",
-                    (at, done, n) -> MemorySegment.copy(other, otherOffset + done, segment, at, n));
-        } else {
-            stepped(
-                    handle,
-                    offset,
-                    length,
-                    false,
-                    "read",
-                    (at, done, n) -> MemorySegment.copy(segment, at, other, otherOffset + done, n));
-        }
-    }
-
-    /** One step of {@link #stepped}: {@code n} bytes at {@code at} in the segment, {@code done} already done. */
-    @FunctionalInterface
-    private interface Step {
-        void apply(long at, long done, long n);
-    }
-
-    /**
-     * Runs {@code step} over {@code [offset, offset + length)} of an allocation in steps of at
-     * most {@value #STEP_BYTES} bytes (one step when the range is resident), under the shared
-     * lock, faulting in only what each step needs; a {@code store} marks the pages written. A
-     * failure after some steps says how far {@code op} got and which bytes it left unchanged.
-     */
-    private void stepped(long handle, long offset, long length, boolean store, String op, Step step) {
-        lock.readLock();
-        long done = 0;
-        try {
-            checkLive();
-            if (store) {
-                checkWritable();
-            }
-            do {
-                long n = stepLength(handle, offset + done, length - done);
-                long at = store ? writableRange(handle, offset + done, n) : residentRange(handle, offset + done, n);
-                step.apply(at, done, n);
-                done += n;
-            } while (done < length);
-        } catch (TvmException e) {
-            throw partial(
-                    e,
-                    op,
-                    done,
-                    length,
-                    store
-                            ? "bytes [" + (offset + done) + ", " + (offset + length) + ") of "
-                                    + HandleCodec.describe(handle)
-                            : "the last " + (length - done) + " bytes of the destination");
-        } finally {
-            lock.tryUnlockRead();
-        }
-    }
-
-    /**
-     * How many bytes of {@code [offset, offset + length)} the next step of a multi-page access
-     * covers: all of them if they are resident (or few), else up to the end of a {@value
-     * #STEP_BYTES}-byte window. Validates the whole remaining range first, so a bad range fails
-     * before any byte moves. Lock held (shared).
-     */
-    private long stepLength(long handle, long offset, long length) {
-        long at = locate(handle, offset, length);
-        if (pages == null || length <= STEP_BYTES || pages.allResident(at, length)) {
-            return length;
-        }
-        return STEP_BYTES - (at & (PageMap.PAGE_SIZE - 1));
-    }
-
-    /**
-     * The exception for a multi-step operation that failed after {@code done} bytes: the original
-     * if nothing was done yet, else one of the same code that says how far it got and what it left
-     * unchanged.
-     */
-    private static TvmException partial(TvmException e, String op, long done, long length, String unchanged) {
-        if (done == 0) {
-            return e;
-        }
-        return TvmException.of(
-                e.code(),
-                "the " + op + " of " + length + " bytes stopped after " + done + " bytes (" + unchanged
-                        + " are unchanged): " + e.getMessage(),
-                e);
-    }
-
     /** Locates and faults in a range for a store, marking its pages written (CLEAN becomes DIRTY). */
-    private long writableRange(long handle, long offset, long length) {
-        long at = residentRange(handle, offset, length);
+    long writableRange(long held, long handle, long offset, long length) {
+        long at = residentRange(held, handle, offset, length);
         if (pages != null) {
             pages.markWritten(at, length);
         }
@@ -668,20 +379,19 @@ public final class Region {
     }
 
     /**
-     * Locates a range for an access and makes its pages resident. The caller holds one shared
-     * hold of the lock and keeps holding one when this returns or throws (a fault drops it, takes
-     * the exclusive lock, and downgrades back), so it releases with {@code tryUnlockRead}.
+     * Checks a handle and a range inside its allocation, makes the range's pages resident and
+     * returns its start in the segment. The caller holds one shared hold of the lock ({@code
+     * held} is its stamp, or any stale stamp) and holds one when this returns or throws, so it
+     * releases with {@code tryUnlockRead}.
      */
-    private long residentRange(long handle, long offset, long length) {
+    long residentRange(long held, long handle, long offset, long length) {
         long at = locate(handle, offset, length);
         if (pages == null) {
             return at;
         }
         while (!pages.allResident(at, length)) { // once, unless the downgrade ever failed
-            lock.tryUnlockRead();
-            faultHoldingRead(handle, offset, length);
-            checkLive();
-            at = locate(handle, offset, length);
+            at = faultHoldingRead(held, handle, offset, length, at);
+            held = 0;
         }
         if (length > 0 && residency != null) {
             residency.recordAccess(this, PageMap.pageOf(at));
@@ -689,14 +399,26 @@ public final class Region {
         return at;
     }
 
-    /** Takes the exclusive lock, faults the range in, and leaves one shared hold either way. */
-    private void faultHoldingRead(long handle, long offset, long length) {
-        long stamp = lock.writeLock();
+    /**
+     * Faults in the range located at {@code at} under the exclusive lock and returns where it is,
+     * leaving one shared hold either way. The sole reader converts its hold in place, so the
+     * range it located stays valid and the handle is not checked again; otherwise the shared hold
+     * is dropped for the exclusive lock, and the region and handle are checked again.
+     */
+    private long faultHoldingRead(long held, long handle, long offset, long length, long at) {
+        long stamp = held == 0 ? 0 : lock.tryConvertToWriteLock(held);
+        boolean recheck = stamp == 0;
+        if (recheck) {
+            lock.tryUnlockRead();
+            stamp = lock.writeLock();
+        }
         boolean downgraded = false;
         try {
-            checkLive();
-            long at = locate(handle, offset, length);
-            faultRange(at, length, PageMap.pageOf(at), PageMap.pageOf(at + Math.max(0, length - 1)));
+            if (recheck) {
+                checkLive();
+                at = locate(handle, offset, length);
+            }
+            pager.faultIn(this, at, length, PageMap.pageOf(at), PageMap.pageOf(at + Math.max(0, length - 1)));
             downgraded = lock.tryConvertToReadLock(stamp) != 0; // always succeeds for a write stamp
         } finally {
             if (!downgraded) {
@@ -704,125 +426,11 @@ public final class Region {
                 lock.readLock();
             }
         }
-    }
-
-    /**
-     * Makes the pages of {@code [at, at + length)} resident, reading spilled ones back and
-     * verifying their checksums; runs of consecutive slots are read with one call. Exclusive lock
-     * held. Pages in {@code [protectFirst, protectLast]} are never evicted to make room.
-     *
-     * @throws TvmException.SpillException if the spill file cannot be read or a checksum fails:
-     *     the page stays spilled and no wrong byte is ever returned
-     */
-    private void faultRange(long at, long length, int protectFirst, int protectLast) {
-        if (length <= 0 || pages.allResident(at, length)) {
-            return;
+        if (!downgraded) { // the range may have moved meanwhile
+            checkLive();
+            at = locate(handle, offset, length);
         }
-        FaultEvent event = FaultEvent.start(); // null unless recording: faults are rare and slow anyway
-        int first = PageMap.pageOf(at);
-        int last = PageMap.pageOf(at + length - 1);
-        int[] missing = new int[last - first + 1 + READ_AHEAD_PAGES];
-        int n = 0;
-        for (int p = first; p <= last; p++) {
-            if (!pages.isResident(p)) {
-                missing[n++] = p;
-            }
-        }
-        // Read-ahead: following pages that were spilled into the very next slots come along in
-        // the same read, so a sequential scan faults in runs instead of single pages.
-        int touchedPages = PageMap.pagesFor(touched);
-        int readAhead = 0;
-        if (n > 0 && missing[n - 1] == last && pages.slot(last) >= 0) {
-            for (int p = last + 1, k = 0;
-                    k < READ_AHEAD_PAGES
-                            && p < touchedPages
-                            && !pages.isResident(p)
-                            && pages.slot(p) == pages.slot(p - 1) + 1;
-                    p++, k++) {
-                missing[n++] = p;
-                readAhead++;
-            }
-        }
-        protectLast = Math.max(protectLast, n > 0 ? missing[n - 1] : protectLast);
-        boolean overshot = reservePages(missing, n, protectFirst, protectLast, loader == null);
-        SpillFile spill = residency == null ? null : residency.spillFile();
-        int required = n - readAhead;
-        int done = 0;
-        try {
-            while (done < n) {
-                int page = missing[done];
-                long slot = pages.slot(page);
-                int run = 1;
-                if (slot >= 0) {
-                    while (done + run < n
-                            && missing[done + run] == page + run
-                            && pages.slot(page + run) == slot + run) {
-                        run++;
-                    }
-                    try {
-                        readSpilled(spill, page, slot, run);
-                    } catch (TvmException.SpillException e) {
-                        if (done + run <= required) {
-                            throw e;
-                        }
-                        // The run reached into read-ahead pages: a bad neighbour must not fail
-                        // this access. Read the pages it needs alone and leave the rest spilled.
-                        if (done < required) {
-                            readSpilled(spill, page, slot, required - done);
-                            done = required;
-                        }
-                        break;
-                    }
-                } else {
-                    if (loader != null) {
-                        loadExternal(page);
-                    }
-                    pages.markResident(page);
-                }
-                done += run;
-            }
-        } finally {
-            if (done < n) {
-                int[] rest = new int[n - done];
-                System.arraycopy(missing, done, rest, 0, rest.length);
-                releasePages(rest, rest.length);
-            }
-        }
-        if (residency != null) {
-            residency.recordFault(done);
-            if (overshot) {
-                residency.settle(this, protectFirst, protectLast);
-            }
-        }
-        FaultEvent.finish(
-                event,
-                ref,
-                spec.name(),
-                n > 0 ? missing[0] : first,
-                done,
-                Math.max(0, done - required),
-                (long) done << PageMap.PAGE_SHIFT,
-                loader != null);
-    }
-
-    /**
-     * Reads {@code run} spilled pages from consecutive slots and verifies them; they become CLEAN,
-     * keeping their slots, so evicting them again unmodified writes nothing.
-     */
-    private void readSpilled(SpillFile spill, int page, long slot, int run) {
-        int[] crcs = new int[run];
-        for (int i = 0; i < run; i++) {
-            crcs[i] = pages.crc(page + i);
-        }
-        spill.readRun(
-                slot,
-                segment.asSlice((long) page << PageMap.PAGE_SHIFT, (long) run << PageMap.PAGE_SHIFT),
-                crcs,
-                0,
-                i -> this + " page " + (page + i));
-        for (int i = 0; i < run; i++) {
-            pages.markFaulted(page + i);
-        }
+        return at;
     }
 
     /**
@@ -855,7 +463,7 @@ public final class Region {
      * region's segment. Caller holds the lock. Every refusal is counted and decoded in the
      * message.
      */
-    private long locate(long handle, long offset, long length) {
+    long locate(long handle, long offset, long length) {
         int slot = slotOf(handle);
         long size = table.size(slot);
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
@@ -867,7 +475,7 @@ public final class Region {
         return table.offset(slot) + offset;
     }
 
-    private int slotOf(long handle) {
+    int slotOf(long handle) {
         if (HandleCodec.regionRef(handle) != ref) {
             ErrorCode code = HandleCodec.regionId(HandleCodec.regionRef(handle)) == id()
                     ? (HandleCodec.regionGenOf(handle) < HandleCodec.regionGen(ref)
@@ -893,13 +501,13 @@ public final class Region {
         return slot;
     }
 
-    private void checkWritable() {
+    void checkWritable() {
         if (spec.readOnly()) {
             throw readOnly();
         }
     }
 
-    private TvmException readOnly() {
+    TvmException readOnly() {
         metrics.recordFailure(ErrorCode.READ_ONLY);
         return new TvmException.ReadOnlyException(this + " is read-only");
     }
@@ -911,11 +519,7 @@ public final class Region {
     long initExternalContent() {
         long stamp = lock.writeLock();
         try {
-            long size = loader.size();
-            long offset = allocator.allocate(size);
-            touched = allocator.footprint(size);
-            contentHandle = HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
-            metrics.recordAllocation(size);
+            contentHandle = Allocations.allocateContent(this, loader.size());
             return contentHandle;
         } finally {
             lock.unlockWrite(stamp);
@@ -930,33 +534,8 @@ public final class Region {
     void initMappedContent(Path file, long size) throws IOException {
         long stamp = lock.writeLock();
         try {
-            long offset = allocator.allocate(size);
-            touched = allocator.footprint(size);
-            contentHandle = HandleCodec.handle(ref, 0, 0) | table.issue(offset, size);
-            metrics.recordAllocation(size);
-            long mapped = (size + 4095) & -4096L;
-            if (backing instanceof ReservedBacking reserved) {
-                try (ReservedBacking.ReadOnlyFile f = ReservedBacking.ReadOnlyFile.open(file)) {
-                    reserved.mapFile(0, mapped, f, 0); // the mapping outlives the descriptor
-                }
-                warmBytes = mapped;
-                if (pages != null) {
-                    for (int p = 0; p < PageMap.pagesFor(mapped); p++) {
-                        pages.markResident(p); // page cache, shared, not counted: see warmBytes
-                    }
-                }
-            } else {
-                try (FileLoader loader = FileLoader.open(file)) {
-                    if (pages != null) {
-                        int n = PageMap.pagesFor(size);
-                        reservePages(PageMap.range(0, n), n, 0, n - 1, false);
-                        for (int p = 0; p < n; p++) {
-                            pages.markResident(p);
-                        }
-                    }
-                    loader.load(0, segment.asSlice(0, size));
-                }
-            }
+            contentHandle = Allocations.allocateContent(this, size);
+            warmBytes = Allocations.mapContent(this, file, size);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -970,7 +549,7 @@ public final class Region {
         return contentHandle;
     }
 
-    private void checkLive() {
+    void checkLive() {
         if (destroyed) {
             throw TvmException.of(ErrorCode.STALE_REGION, this + " was destroyed");
         }
@@ -1005,110 +584,29 @@ public final class Region {
         return pinCount > 0;
     }
 
-    /**
-     * The bytes of a resident page, for the manager to write out as they are (no copy). Exclusive
-     * lock held (by the caller or the manager) until the page is committed. Returns null for a
-     * page that is not resident or lies above the high-water mark, or if the region is pinned or
-     * destroyed.
-     */
-    MemorySegment pageForSpill(int page) {
-        if (destroyed || pinCount > 0 || page >= PageMap.pagesFor(touched) || !pages.isResident(page)) {
-            return null;
-        }
-        return segment.asSlice((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
+    /** Whether pages may leave memory: neither pinned nor destroyed. Exclusive lock held. */
+    boolean pagesMayLeave() {
+        return !destroyed && pinCount == 0;
     }
 
-    /**
-     * After {@code count} pages reached the spill file: records where each went and releases their
-     * memory, one {@code madvise} per run of consecutive pages. Exclusive lock held, as for {@link
-     * #pageForSpill}. {@code list} is sorted by page within this region.
-     */
-    void commitSpilled(int[] list, long[] slots, int[] crcs, int from, int count) {
-        int runStart = from;
-        for (int i = from; i < from + count; i++) {
-            pages.clearResident(list[i]);
-            pages.setSpilled(list[i], slots[i], crcs[i]);
-            boolean runEnds = i + 1 == from + count || list[i + 1] != list[i] + 1;
-            if (runEnds) {
-                backing.discard(
-                        (long) list[runStart] << PageMap.PAGE_SHIFT, (long) (i - runStart + 1) << PageMap.PAGE_SHIFT);
-                runStart = i + 1;
-            }
-        }
+    /** Whether the region was destroyed, for a holder of the exclusive lock. */
+    boolean isDestroyedLocked() {
+        return destroyed;
     }
 
-    /** The spill slot a page has (SPILLED, CLEAN or DIRTY), or -1. Exclusive lock held. */
-    long spillSlot(int page) {
-        return pages.slot(page);
+    /** The high-water mark: every byte at or above it is zero. Lock held. */
+    long touched() {
+        return touched;
     }
 
-    /** Whether a page is CLEAN: resident and identical to its slot. Exclusive lock held. */
-    boolean isClean(int page) {
-        return pages.isClean(page);
+    /** Raises the high-water mark to {@code end} (an allocation was made below it). Exclusive lock held. */
+    void touch(long end) {
+        touched = Math.max(touched, end);
     }
 
-    /** Whether a page is resident. Exclusive lock held. */
-    boolean isResidentPage(int page) {
-        return pages.isResident(page);
-    }
-
-    /**
-     * A CLEAN page leaves memory without a write: the slot it kept holds the same bytes.
-     * Exclusive lock held, after {@link #pageForSpill} accepted the page.
-     */
-    void commitClean(int page) {
-        pages.evictClean(page);
-        backing.discard((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
-    }
-
-    /**
-     * Adds resident, modified pages (no slot, or DIRTY) outside {@code [protectFirst,
-     * protectLast]} to {@code batch}, lowest first, until it is full: candidates for write-behind.
-     * Exclusive lock held.
-     */
-    void collectModified(ResidencyManager.Batch batch, int protectFirst, int protectLast) {
-        if (destroyed
-                || pinCount > 0
-                || pages == null
-                || loader != null
-                || !spec.policy().spillable()) {
-            return;
-        }
-        int touchedPages = PageMap.pagesFor(touched);
-        int warmPages = PageMap.pagesFor(warmBytes);
-        for (int p = warmPages; p < touchedPages && !batch.isFull(); p++) {
-            if (pages.isResident(p) && !pages.isClean(p) && (p < protectFirst || p > protectLast)) {
-                batch.add(this, p);
-            }
-        }
-    }
-
-    /**
-     * A resident page was written to {@code slot} without leaving memory (write-behind): it
-     * becomes CLEAN. Exclusive lock held since it was collected.
-     */
-    void commitCleaned(int page, long slot, int crc) {
-        pages.markCleaned(page, slot, crc);
-    }
-
-    /**
-     * Under disk pressure: frees the slots of up to {@code max} resident pages (CLEAN or DIRTY)
-     * other than those {@code skip} names; the pages stay resident with nothing lost, and are
-     * written again when next evicted. Exclusive lock held. Returns the slots freed.
-     */
-    long reclaimSlots(long max, java.util.function.IntPredicate skip) {
-        if (destroyed || pages == null || residency == null) {
-            return 0;
-        }
-        long freed = 0;
-        int touchedPages = PageMap.pagesFor(touched);
-        for (int p = 0; p < touchedPages && freed < max; p++) {
-            if (pages.isResident(p) && pages.slot(p) >= 0 && !skip.test(p)) {
-                residency.spillFile().freeRun(pages.reclaimSlot(p), 1);
-                freed++;
-            }
-        }
-        return freed;
+    /** The length of the WARM (file-mapped, uncounted) prefix. Lock held. */
+    long warmBytes() {
+        return warmBytes;
     }
 
     /**
@@ -1137,7 +635,7 @@ public final class Region {
             }
             Tier before = currentTier();
             dewarm();
-            int[] resident = residentPages();
+            int[] resident = Pager.residentPages(this);
             residency.spillAll(this, resident, resident.length);
             residency.recordDemotion();
             tierChanged(before);
@@ -1157,9 +655,7 @@ public final class Region {
             boolean wasCold = pages != null && pages.spilledCount() > 0;
             Tier before = currentTier();
             dewarm();
-            if (pages != null && touched > 0) {
-                faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
-            }
+            pager.faultInAll(this);
             if (wasCold && residency != null) {
                 residency.recordPromotion();
             }
@@ -1167,92 +663,6 @@ public final class Region {
         } finally {
             lock.unlockWrite(stamp);
         }
-    }
-
-    private int[] residentPages() {
-        int touchedPages = PageMap.pagesFor(touched);
-        int[] out = new int[pages.residentCount()];
-        int n = 0;
-        for (int p = 0; p < touchedPages && n < out.length; p++) {
-            if (pages.isResident(p)) {
-                out[n++] = p;
-            }
-        }
-        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
-    }
-
-    /**
-     * Forgets pages from {@code fromPage} up (after a reset, compaction or destroy): resident ones
-     * leave the budget, spilled ones free their slots. Exclusive lock held.
-     */
-    private void dropPagesFrom(int fromPage) {
-        if (pages == null) {
-            return;
-        }
-        int touchedPages = PageMap.pagesFor(touched);
-        int[] resident = new int[Math.max(0, touchedPages - fromPage)];
-        int n = 0;
-        int warmPages = PageMap.pagesFor(warmBytes);
-        for (int p = fromPage; p < touchedPages; p++) {
-            if (pages.isResident(p) && p >= warmPages) {
-                resident[n++] = p; // warm pages were never counted
-            }
-            long slot = pages.forget(p);
-            if (slot >= 0) {
-                residency.spillFile().freeRun(slot, 1);
-            }
-        }
-        releasePages(resident, n);
-    }
-
-    /**
-     * Reserves room for pages about to become resident; {@code fromSlots} if they are read back
-     * from spill slots (see {@link ResidencyManager#reserve}). Returns whether the reservation
-     * overshot the budget (then {@link ResidencyManager#settle} follows once they are resident).
-     */
-    private boolean reservePages(int[] list, int count, int protectFirst, int protectLast, boolean fromSlots) {
-        if (residency != null && count > 0) {
-            return residency.reserve(this, list, count, protectFirst, protectLast, fromSlots);
-        }
-        return false;
-    }
-
-    private void releasePages(int[] list, int count) {
-        if (residency != null && count > 0) {
-            residency.release(this, list, count);
-        }
-    }
-
-    /** Fills one page of an EXTERNAL region from its loader. Exclusive lock held. */
-    private void loadExternal(int page) {
-        long offset = (long) page << PageMap.PAGE_SHIFT;
-        long length = Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
-        if (length <= 0) {
-            return;
-        }
-        try {
-            loader.load(offset, segment.asSlice(offset, length));
-        } catch (IOException e) {
-            throw TvmException.of(
-                    ErrorCode.SPILL_IO_ERROR,
-                    "loading page " + page + " of " + this + " from " + loader.describe() + " failed: "
-                            + e.getMessage());
-        }
-    }
-
-    /** Whether evicting a page can simply drop it: an EXTERNAL page the loader can bring back. */
-    boolean reloadable(int page) {
-        return loader != null && spec.readOnly() && pages.slot(page) < 0;
-    }
-
-    /** Evicts a reloadable page without any write. Exclusive lock held. Returns whether it was resident. */
-    boolean dropReloadable(int page) {
-        if (destroyed || pinCount > 0 || !pages.isResident(page)) {
-            return false;
-        }
-        backing.discard((long) page << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE);
-        pages.clearResident(page);
-        return true;
     }
 
     /** The region's tier now. */
@@ -1266,7 +676,7 @@ public final class Region {
         if (pages != null && pages.residentCount() == 0 && pages.spilledCount() > 0) {
             return Tier.COLD;
         }
-        return tier;
+        return initialTier;
     }
 
     // ---------------------------------------------------------------- WARM and snapshots
@@ -1283,7 +693,7 @@ public final class Region {
             residency.recordPromotion();
         }
         ReservedBacking reserved = (ReservedBacking) backing;
-        long chunk = (long) ResidencyManager.EVICTION_BATCH_PAGES << PageMap.PAGE_SHIFT;
+        long chunk = (long) PageMap.STAGING_PAGES << PageMap.PAGE_SHIFT;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment copy = scratch.allocate(chunk, 4096);
             // From the top down, so [0, warmBytes) stays exactly the mapped prefix if a
@@ -1294,7 +704,7 @@ public final class Region {
                 if (pages != null) {
                     int first = PageMap.pageOf(at);
                     int count = PageMap.pagesFor(n);
-                    reservePages(PageMap.range(first, count), count, 0, PageMap.pagesFor(warmBytes) - 1, false);
+                    pager.reserve(this, PageMap.range(first, count), count, 0, PageMap.pagesFor(warmBytes) - 1, false);
                 }
                 MemorySegment.copy(segment, at, copy, 0, n);
                 reserved.remapAnonymous(at, n);
@@ -1368,7 +778,7 @@ public final class Region {
             }
         } else {
             if (pages != null) {
-                reservePages(PageMap.range(0, n), n, 0, n - 1, false);
+                pager.reserve(this, PageMap.range(0, n), n, 0, n - 1, false);
                 for (int p = 0; p < n; p++) {
                     pages.markResident(p);
                 }
@@ -1441,9 +851,7 @@ public final class Region {
                 throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
             }
             Tier before = currentTier();
-            if (pages != null && touched > 0) {
-                faultRange(0, touched, 0, PageMap.pagesFor(touched) - 1);
-            }
+            pager.faultInAll(this);
             if (pages != null) {
                 pages.markAllWritten(); // the guest writes through the raw segment from now on
             }
@@ -1484,10 +892,10 @@ public final class Region {
      * base of its imported memory for native loads. Valid while the region is pinned.
      */
     public long addressOf(long handle) {
-        lock.readLock();
+        long held = lock.readLock();
         try {
             checkLive();
-            return residentRange(handle, 0, 0);
+            return residentRange(held, handle, 0, 0);
         } finally {
             lock.tryUnlockRead();
         }
@@ -1517,7 +925,7 @@ public final class Region {
             Tier before = currentTier();
             table.releaseAll();
             allocator.reset();
-            dropPagesFrom(0);
+            pager.dropFrom(this, 0);
             if (warmBytes > 0) {
                 ((ReservedBacking) backing).remapAnonymous(0, warmBytes); // discard would revert to the file
                 warmBytes = 0;
@@ -1562,37 +970,26 @@ public final class Region {
             Tier tierBefore = currentTier();
             dewarm();
             long before = touched;
-            if (pages != null && before > 0) {
-                faultRange(0, before, 0, PageMap.pagesFor(before) - 1);
-            }
-            long cursor = 0;
-            int moved = 0;
-            long bytesMoved = 0;
-            for (long packed : table.liveSlotsByOffset()) {
-                int slot = (int) (packed & HandleCodec.MAX_SLOT);
-                long offset = packed >>> HandleCodec.SLOT_BITS;
-                long size = table.size(slot);
-                if (offset != cursor) {
-                    MemorySegment.copy(segment, offset, segment, cursor, size);
-                    table.move(slot, cursor);
-                    moved++;
-                    bytesMoved += size;
-                }
-                cursor += allocator.footprint(size);
-            }
-            allocator.compacted(cursor);
-            if (pages != null && moved > 0) {
-                pages.markAllWritten();
-            }
-            dropPagesFrom(PageMap.pagesFor(cursor));
+            pager.faultInAll(this);
+            CompactionResult result = Allocations.slide(this, before);
+            long cursor = result.touchedAfter();
+            pager.dropFrom(this, PageMap.pagesFor(cursor));
             if (before > cursor) {
                 backing.discard(cursor, before - cursor);
             }
             touched = cursor;
-            metrics.recordCompaction(bytesMoved);
+            metrics.recordCompaction(result.bytesMoved());
             tierChanged(tierBefore);
-            CompactionEvent.finish(event, ref, spec.name(), table.liveCount(), moved, bytesMoved, before, cursor);
-            return new CompactionResult(ref, moved, bytesMoved, before, cursor);
+            CompactionEvent.finish(
+                    event,
+                    ref,
+                    spec.name(),
+                    table.liveCount(),
+                    result.allocationsMoved(),
+                    result.bytesMoved(),
+                    before,
+                    cursor);
+            return result;
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -1609,7 +1006,7 @@ public final class Region {
             }
             Tier tierBefore = currentTier();
             long live = table.liveCount();
-            dropPagesFrom(0);
+            pager.dropFrom(this, 0);
             destroyed = true;
             backing.close();
             RegionLifecycleEvent.emit(

@@ -567,7 +567,7 @@ public final class RegionDirectory implements AutoCloseable {
     public void copy(long dstHandle, long dstOffset, long srcHandle, long srcOffset, long length) {
         Region src = regionOf(srcHandle);
         Region dst = regionOf(dstHandle);
-        dst.copyFrom(src, srcHandle, srcOffset, dstHandle, dstOffset, length);
+        Transfers.copy(src, srcHandle, srcOffset, dst, dstHandle, dstOffset, length);
     }
 
     public int getInt(long handle, long offset) {

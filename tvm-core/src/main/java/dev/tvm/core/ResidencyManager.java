@@ -1,10 +1,8 @@
 package dev.tvm.core;
 
-import dev.tvm.core.events.SpillEvent;
 import dev.tvm.core.residency.AccessBuffer;
 import dev.tvm.core.residency.EvictionPolicy;
 import dev.tvm.core.spill.SpillFile;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -18,8 +16,9 @@ import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
- * Keeps a directory's resident bytes under its budget by spilling cold pages to one {@link
- * SpillFile} and faulting them back in on access.
+ * Keeps a directory's resident bytes under its budget: accounts for resident pages, keeps the
+ * eviction policy, and chooses and locks the victims that its {@link Pager} writes to the spill
+ * file.
  *
  * <h2>Accounting</h2>
  *
@@ -31,9 +30,8 @@ import java.util.function.Supplier;
  *
  * <h2>Locks</h2>
  *
- * The manager's lock guards the policy and eviction. A caller enters it
- * holding the exclusive lock of at most one region (the requester); victims in other regions are
- * locked with {@code tryWriteLock} only and skipped when busy, so no lock cycle can form.
+ * The manager's lock guards the budget, the policy and eviction rounds; see {@link Region} for
+ * the whole lock protocol. Reading and writing pages is the {@link Pager}'s.
  *
  * <h2>Hot path</h2>
  *
@@ -42,8 +40,11 @@ import java.util.function.Supplier;
  * runs on the access path).
  */
 final class ResidencyManager implements AutoCloseable {
-    /** Pages evicted per round at least, so spills become large sequential writes. */
-    static final int EVICTION_BATCH_PAGES = 32;
+    /**
+     * Pages an eviction round frees at least, even when fewer are needed, so that rounds are rare
+     * and their writes large.
+     */
+    static final int MIN_EVICTION_PAGES = 32;
 
     private static final int MAX_BUSY_SKIPS = 256;
     /** How long a reservation waits for busy victims before it fails with NO_MEMORY. */
@@ -52,6 +53,7 @@ final class ResidencyManager implements AutoCloseable {
     private final long budget;
     private final long slack;
     private final SpillFile spill;
+    private final Pager pager;
     private final EvictionPolicy policy;
     private final IntFunction<Region> regionsById;
     private final Supplier<List<Region>> liveRegions;
@@ -62,19 +64,9 @@ final class ResidencyManager implements AutoCloseable {
     private final AtomicLong resident = new AtomicLong();
     private final AtomicLong peakResident = new AtomicLong();
 
-    private final LongAdder faults = new LongAdder();
-    private final LongAdder pagesFaulted = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder pagesSpilled = new LongAdder();
-    private final LongAdder pagesEvictedClean = new LongAdder();
-    private final LongAdder slotsReclaimed = new LongAdder();
-    private final LongAdder pagesWrittenBehind = new LongAdder();
-    private final LongAdder spillFailures = new LongAdder();
     private final LongAdder busySkips = new LongAdder();
-    private final LongAdder pagesDropped = new LongAdder();
     private final LongAdder demotions = new LongAdder();
     private final LongAdder promotions = new LongAdder();
-    private volatile TvmException lastSpillFailure;
     /** Whether this eviction round wrote modified pages (guarded by {@code lock}). */
     private boolean wroteDirty;
 
@@ -90,6 +82,7 @@ final class ResidencyManager implements AutoCloseable {
         this.budget = budget;
         this.slack = Math.max(4L * PageMap.PAGE_SIZE, budget / 64);
         this.spill = spill;
+        this.pager = new Pager(spill, this);
         this.policy = policy;
         this.regionsById = regionsById;
         this.liveRegions = liveRegions;
@@ -99,8 +92,14 @@ final class ResidencyManager implements AutoCloseable {
         return ((long) region.id() << 32) | (page & 0xFFFF_FFFFL);
     }
 
+    /** The spill file, for snapshots (which read spilled pages back). */
     SpillFile spillFile() {
         return spill;
+    }
+
+    /** The pager that moves this directory's pages between memory and the spill file. */
+    Pager pager() {
+        return pager;
     }
 
     /**
@@ -185,7 +184,7 @@ final class ResidencyManager implements AutoCloseable {
     }
 
     private TvmException noRoom(Region requester, long bytes) {
-        TvmException failure = lastSpillFailure;
+        TvmException failure = pager.lastSpillFailure;
         TvmException e = TvmException.of(
                 ErrorCode.NO_MEMORY,
                 "resident budget " + budget + " bytes cannot fit " + bytes + " more bytes for " + requester + ": "
@@ -240,10 +239,10 @@ final class ResidencyManager implements AutoCloseable {
     private boolean evict(Region requester, long need, int protectFirst, int protectLast) {
         spillFailedInLastRound = false;
         wroteDirty = false; // spillAll() may have set it: this round counts only its own writes
-        long target = Math.max(need, (long) EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE);
+        long target = Math.max(need, (long) MIN_EVICTION_PAGES * PageMap.PAGE_SIZE);
         Map<Region, long[]> locked = new IdentityHashMap<>(); // region -> {stamp}
         List<Long> busy = new ArrayList<>();
-        Batch batch = new Batch();
+        Pager.Batch batch = new Pager.Batch();
         long evicted = 0;
         long chosen = 0;
         int skips = 0;
@@ -270,20 +269,19 @@ final class ResidencyManager implements AutoCloseable {
                     locked.put(region, new long[] {stamp});
                 }
                 int page = (int) key;
-                if (region.reloadable(page)) {
+                if (Pager.reloadable(region, page)) {
                     // An EXTERNAL page: its loader brings it back, so it leaves without a write.
-                    if (region.dropReloadable(page)) {
+                    if (pager.dropReloadable(region, page)) {
                         resident.addAndGet(-PageMap.PAGE_SIZE);
                         evicted += PageMap.PAGE_SIZE;
                         chosen += PageMap.PAGE_SIZE;
-                        pagesDropped.increment();
                     }
                     continue;
                 }
                 if (batch.add(region, page)) {
                     chosen += PageMap.PAGE_SIZE;
                 }
-                if (batch.size == EVICTION_BATCH_PAGES) {
+                if (batch.isFull()) {
                     evicted += writeBatch(batch, requester, locked);
                 }
             }
@@ -291,7 +289,15 @@ final class ResidencyManager implements AutoCloseable {
                 evicted += writeBatch(batch, requester, locked);
             }
             if (wroteDirty) {
-                writeBehind(requester, locked, protectFirst, protectLast);
+                // Write-behind: this round had to write modified victims, so modified pages of the
+                // regions it holds are written now too, once, while the write phase lasts (see
+                // Pager#writeBehind). A page modified again is rewritten in place, so this at
+                // most doubles the write rate of a write-heavy phase.
+                List<Region> regions = new ArrayList<>(locked.keySet());
+                if (!locked.containsKey(requester)) {
+                    regions.add(requester);
+                }
+                pager.writeBehind(regions, requester, protectFirst, protectLast);
             }
             return evicted > 0;
         } finally {
@@ -304,57 +310,18 @@ final class ResidencyManager implements AutoCloseable {
         }
     }
 
-    /** Victim pages gathered for one write; every region in it is exclusively locked. */
-    final class Batch {
-        final Region[] regions = new Region[EVICTION_BATCH_PAGES];
-        final int[] pages = new int[EVICTION_BATCH_PAGES];
-        final MemorySegment[] bytes = new MemorySegment[EVICTION_BATCH_PAGES];
-        /** The page's slot if it has one (CLEAN or DIRTY), else -1. */
-        final long[] slots = new long[EVICTION_BATCH_PAGES];
-
-        final boolean[] clean = new boolean[EVICTION_BATCH_PAGES];
-        int size;
-
-        boolean isFull() {
-            return size == EVICTION_BATCH_PAGES;
-        }
-
-        boolean add(Region region, int page) {
-            MemorySegment segment = region.pageForSpill(page);
-            if (segment == null) {
-                return false;
-            }
-            regions[size] = region;
-            pages[size] = page;
-            bytes[size] = segment;
-            slots[size] = region.spillSlot(page);
-            clean[size] = region.isClean(page);
-            size++;
-            return true;
-        }
-
-        boolean contains(Region region, int page) {
-            for (int i = 0; i < size; i++) {
-                if (regions[i] == region && pages[i] == page) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
     /**
      * Evicts a batch: CLEAN pages without a write, the rest written. If the write fails, slots of
      * resident pages outside the batch are reclaimed (they stay resident, and need none) and the
      * write is tried once more; if that fails too, every written page stays resident (and in the
      * policy) and the failure is remembered. Returns bytes evicted.
      */
-    private long writeBatch(Batch batch, Region requester, Map<Region, long[]> locked) {
+    private long writeBatch(Pager.Batch batch, Region requester, Map<Region, long[]> locked) {
         try {
             return spillBatch(batch, false);
         } catch (TvmException.SpillException first) {
-            reclaimSlots(batch, requester, locked);
-            long free = spill.stats().freeSlots();
+            pager.reclaimSlots(batch, liveRegions.get(), r -> r == requester || locked.containsKey(r));
+            long free = pager.freeSlots();
             if (free > 0) {
                 // Write what the free slots hold; the rest stay resident, for a later round.
                 while (batch.size > free) {
@@ -377,178 +344,21 @@ final class ResidencyManager implements AutoCloseable {
     }
 
     /**
-     * Writes the batch's non-CLEAN pages, then commits every page to its region and empties the
-     * batch; the caller has removed or will remove the pages from the policy. On a failure the
-     * CLEAN pages are already evicted (and removed from the batch) and the others stay resident
-     * and in the batch, for a retry.
+     * Evicts the batch's CLEAN pages, then writes the others and empties the batch; the caller
+     * has removed or will remove the pages from the policy. On a failure the CLEAN pages are
+     * already evicted (and removed from the batch) and the others stay resident and in the batch,
+     * for a retry. Returns the bytes that left memory.
      */
-    private long spillBatch(Batch batch, boolean demotion) {
-        int n = batch.size;
-        int kept = 0;
-        long bytes = 0;
-        for (int i = 0; i < n; i++) {
-            if (batch.clean[i]) {
-                batch.regions[i].commitClean(batch.pages[i]);
-                bytes += PageMap.PAGE_SIZE;
-            } else {
-                batch.regions[kept] = batch.regions[i];
-                batch.pages[kept] = batch.pages[i];
-                batch.bytes[kept] = batch.bytes[i];
-                batch.slots[kept] = batch.slots[i];
-                batch.clean[kept] = false;
-                kept++;
-            }
-        }
-        batch.size = kept;
-        if (bytes > 0) {
-            resident.addAndGet(-bytes);
-            pagesEvictedClean.add(bytes >>> PageMap.PAGE_SHIFT);
-        }
-        if (kept > 0) {
-            wroteDirty = true;
-            int[] crcs = write(batch, demotion);
-            commit(batch.regions, batch.pages, batch.slots, crcs, kept);
-            resident.addAndGet(-((long) kept << PageMap.PAGE_SHIFT));
-            pagesSpilled.add(kept);
-            bytes += (long) kept << PageMap.PAGE_SHIFT;
-            evictions.increment();
-        }
-        batch.size = 0;
-        return bytes;
-    }
-
-    /**
-     * Writes a batch's pages, each to its own slot or a new one (see {@link SpillFile#writePages});
-     * a failure is counted and remembered before it propagates, and no new slot stays allocated.
-     */
-    private int[] write(Batch batch, boolean demotion) {
-        int n = batch.size;
-        SpillEvent event = SpillEvent.start(); // null unless recording
-        long[] slots = batch.slots.clone();
-        boolean ok = false;
-        try {
-            int[] crcs = spill.writePages(batch.bytes, slots, n);
-            System.arraycopy(slots, 0, batch.slots, 0, n);
-            ok = true;
-            return crcs;
-        } catch (TvmException.SpillException e) {
-            spillFailures.increment();
-            lastSpillFailure = e;
-            throw e;
-        } finally {
-            if (event != null) {
-                int[] ids = new int[n];
-                for (int i = 0; i < n; i++) {
-                    ids[i] = batch.regions[i].id();
-                }
-                SpillEvent.finish(
-                        event,
-                        demotion,
-                        ids,
-                        n,
-                        (long) n << PageMap.PAGE_SHIFT,
-                        ok && n > 0 ? slots[0] : -1,
-                        spill.path().toString(),
-                        ok);
-            }
-        }
-    }
-
-    /** Hands each region its written pages, sorted so discards coalesce. */
-    private static void commit(Region[] regions, int[] pages, long[] slotOf, int[] crcOf, int n) {
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(
-                order,
-                (a, b) -> regions[a] != regions[b]
-                        ? Integer.compare(regions[a].id(), regions[b].id())
-                        : Integer.compare(pages[a], pages[b]));
-        int[] list = new int[n];
-        long[] slots = new long[n];
-        int[] crcs = new int[n];
-        for (int i = 0; i < n; i++) {
-            list[i] = pages[order[i]];
-            slots[i] = slotOf[order[i]];
-            crcs[i] = crcOf[order[i]];
-        }
-        int start = 0;
-        for (int i = 1; i <= n; i++) {
-            if (i == n || regions[order[i]] != regions[order[start]]) {
-                regions[order[start]].commitSpilled(list, slots, crcs, start, i - start);
-                start = i;
-            }
-        }
-    }
-
-    /**
-     * Write-behind: after a round that had to write modified victims, writes up to one more batch
-     * of modified resident pages of the regions this round holds locked (lowest pages first:
-     * in a region filled front to back, the oldest) without evicting them. They become CLEAN, so
-     * when the policy evicts them later, or a read-mostly phase follows a write phase, nothing is
-     * written then: the pages a write phase leaves behind are written during that phase, once.
-     * A page modified again is rewritten in place, so this at most doubles the write rate of a
-     * write-heavy phase. A failed write leaves the pages as they were (modified, resident).
-     */
-    private void writeBehind(Region requester, Map<Region, long[]> locked, int protectFirst, int protectLast) {
-        Batch batch = new Batch();
-        List<Region> regions = new ArrayList<>(locked.keySet());
-        if (!locked.containsKey(requester)) {
-            regions.add(requester);
-        }
-        for (Region region : regions) {
-            region.collectModified(
-                    batch, region == requester ? protectFirst : 0, region == requester ? protectLast : -1);
-            if (batch.size == EVICTION_BATCH_PAGES) {
-                break;
-            }
-        }
+    private long spillBatch(Pager.Batch batch, boolean demotion) {
+        long clean = pager.evictClean(batch);
+        resident.addAndGet(-clean);
         if (batch.size == 0) {
-            return;
+            return clean;
         }
-        int[] crcs;
-        try {
-            crcs = write(batch, false);
-        } catch (TvmException.SpillException e) {
-            return; // counted and remembered by write(); the pages stay resident and modified
-        }
-        for (int i = 0; i < batch.size; i++) {
-            batch.regions[i].commitCleaned(batch.pages[i], batch.slots[i], crcs[i]);
-        }
-        pagesSpilled.add(batch.size);
-        pagesWrittenBehind.add(batch.size);
-    }
-
-    /**
-     * Under disk pressure: takes the slots of resident pages (CLEAN or DIRTY) outside {@code
-     * batch} away, so the batch's write can use them instead of growing the file; the pages stay
-     * resident and lose nothing. Regions already locked by this eviction (and the requester, whose
-     * lock the caller holds) are used as they are, others only if their lock is free. Returns the
-     * slots freed.
-     */
-    private long reclaimSlots(Batch batch, Region requester, Map<Region, long[]> locked) {
-        long want = batch.size;
-        long freed = 0;
-        for (Region region : liveRegions.get()) {
-            if (freed >= want) {
-                break;
-            }
-            boolean held = region == requester || locked.containsKey(region);
-            long stamp = held ? 0 : region.tryLockForEviction();
-            if (!held && stamp == 0) {
-                continue;
-            }
-            try {
-                freed += region.reclaimSlots(want - freed, page -> batch.contains(region, page));
-            } finally {
-                if (!held) {
-                    region.unlockAfterEviction(stamp);
-                }
-            }
-        }
-        slotsReclaimed.add(freed);
-        return freed;
+        wroteDirty = true;
+        long written = pager.writeOut(batch, demotion);
+        resident.addAndGet(-written);
+        return clean + written;
     }
 
     private boolean evictable(long key, Region requester, int protectFirst, int protectLast) {
@@ -576,25 +386,24 @@ final class ResidencyManager implements AutoCloseable {
     void spillAll(Region region, int[] pages, int count) {
         lock.lock();
         try {
-            Batch batch = new Batch();
+            Pager.Batch batch = new Pager.Batch();
             for (int i = 0; i < count; i++) {
-                if (region.reloadable(pages[i])) {
+                if (Pager.reloadable(region, pages[i])) {
                     policy.removed(key(region, pages[i]));
-                    if (region.dropReloadable(pages[i])) {
+                    if (pager.dropReloadable(region, pages[i])) {
                         resident.addAndGet(-PageMap.PAGE_SIZE);
-                        pagesDropped.increment();
                     }
                 } else {
                     batch.add(region, pages[i]);
                 }
-                if (batch.size == EVICTION_BATCH_PAGES || (i == count - 1 && batch.size > 0)) {
+                if (batch.isFull() || (i == count - 1 && batch.size > 0)) {
                     int[] list = Arrays.copyOf(batch.pages, batch.size);
                     try {
                         spillBatch(batch, true);
                     } finally {
                         // Clean pages left the batch (evicted) even if the write failed.
                         for (int page : list) {
-                            if (!region.isResidentPage(page)) {
+                            if (!region.pages.isResident(page)) {
                                 policy.removed(key(region, page));
                             }
                         }
@@ -614,31 +423,26 @@ final class ResidencyManager implements AutoCloseable {
         promotions.increment();
     }
 
-    void recordFault(int pages) {
-        faults.increment();
-        pagesFaulted.add(pages);
-    }
-
     ResidencyStats stats() {
         var s = spill.stats();
         return new ResidencyStats(
                 budget,
                 resident.get(),
                 peakResident.get(),
-                faults.sum(),
-                pagesFaulted.sum() * PageMap.PAGE_SIZE,
-                evictions.sum(),
-                pagesSpilled.sum() * PageMap.PAGE_SIZE,
-                spillFailures.sum(),
+                pager.faults.sum(),
+                pager.pagesFaulted.sum() * PageMap.PAGE_SIZE,
+                pager.batchesWritten.sum(),
+                pager.pagesSpilled.sum() * PageMap.PAGE_SIZE,
+                pager.spillFailures.sum(),
                 busySkips.sum(),
                 s.fileSize(),
                 accesses.droppedCount(),
-                pagesDropped.sum() * PageMap.PAGE_SIZE,
+                pager.pagesDropped.sum() * PageMap.PAGE_SIZE,
                 demotions.sum(),
                 promotions.sum(),
-                pagesEvictedClean.sum() * PageMap.PAGE_SIZE,
-                slotsReclaimed.sum(),
-                pagesWrittenBehind.sum() * PageMap.PAGE_SIZE);
+                pager.pagesEvictedClean.sum() * PageMap.PAGE_SIZE,
+                pager.slotsReclaimed.sum(),
+                pager.pagesWrittenBehind.sum() * PageMap.PAGE_SIZE);
     }
 
     @Override

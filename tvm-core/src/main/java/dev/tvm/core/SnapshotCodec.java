@@ -214,7 +214,7 @@ final class SnapshotCodec {
         try (SpillFile out = SpillFile.create(temp, PageMap.PAGE_SIZE);
                 Arena scratch = Arena.ofConfined()) {
             MemorySegment staging =
-                    scratch.allocate((long) ResidencyManager.EVICTION_BATCH_PAGES * PageMap.PAGE_SIZE, 4096);
+                    scratch.allocate((long) PageMap.STAGING_PAGES * PageMap.PAGE_SIZE, 4096);
             Contents contents = collector.collect(new PageWriter(out, staging));
             out.writeMetadata(encode(contents)); // forces the file
             written = true;
@@ -282,7 +282,7 @@ final class SnapshotCodec {
      * then mapped rather than read.
      */
     static void verify(SpillFile file, PageRun run, IntFunction<String> what) {
-        int batch = ResidencyManager.EVICTION_BATCH_PAGES;
+        int batch = PageMap.STAGING_PAGES;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment buffer = scratch.allocate((long) batch << PageMap.PAGE_SHIFT, 4096);
             for (int p = 0; p < run.count(); p += batch) {

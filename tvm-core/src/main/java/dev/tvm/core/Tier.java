@@ -1,6 +1,28 @@
 package dev.tvm.core;
 
-/** Where a region's bytes live. */
+/**
+ * Where a region's bytes live.
+ *
+ * <pre>
+ *                 eviction (page by page) / spill()
+ *        +-------------------------------------------------+
+ *        |                                                 v
+ *      HOT  &lt;----------- access (fault-in) / load() ---- COLD
+ *        ^
+ *        |  load() / compact() / spill() / reset(): copied into anonymous memory first
+ *        |
+ *      WARM  (restored from a snapshot: copy-on-write file mapping, OS-paged)
+ *
+ *  EXTERNAL: a read-only region whose pages come from its {@link ExternalLoader} on first
+ *            access and are dropped (not written) under pressure; it stays EXTERNAL.
+ * </pre>
+ *
+ * Invariants: a HOT region's pages are each resident or spilled ({@link PageMap}), and it is
+ * COLD exactly when it has touched pages and none is resident; a WARM region's bytes are a
+ * private file mapping and are never counted against the resident budget nor evicted; pinned
+ * regions are never spilled, compacted or destroyed; {@link Region#spill()} is the explicit
+ * demotion and {@link Region#load()} the explicit promotion.
+ */
 public enum Tier {
     /** Resident anonymous off-heap memory. */
     HOT(0),

@@ -24,10 +24,9 @@ import java.util.List;
  * the pages resident.
  *
  * <p>Thread-safe (its methods are synchronized). The queue sets no batch size: a flush writes
- * whatever was submitted since the last one, one page or many. The directory's evictor ({@code
- * dev.tvm.core.ResidencyManager}) fills a fresh queue per batch and flushes it at {@code
- * EVICTION_BATCH_PAGES} pages (32, i.e. 2 MiB of 64 KiB pages), or fewer when a round or an
- * explicit {@code Region.spill()} has fewer pages left.
+ * whatever was submitted since the last one, one page or many. A directory's pages are written by
+ * its pager ({@code dev.tvm.core.Pager}) with {@link SpillFile#writePages}, in batches of at most
+ * {@code Pager.WRITE_BATCH_PAGES} pages (32, i.e. 2 MiB of 64 KiB pages).
  */
 public final class SpillQueue {
     private final SpillFile file;
