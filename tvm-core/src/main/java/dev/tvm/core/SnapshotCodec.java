@@ -213,8 +213,7 @@ final class SnapshotCodec {
         boolean written = false;
         try (SpillFile out = SpillFile.create(temp, PageMap.PAGE_SIZE);
                 Arena scratch = Arena.ofConfined()) {
-            MemorySegment staging =
-                    scratch.allocate((long) PageMap.STAGING_PAGES * PageMap.PAGE_SIZE, 4096);
+            MemorySegment staging = scratch.allocate((long) PageMap.STAGING_PAGES * PageMap.PAGE_SIZE, 4096);
             Contents contents = collector.collect(new PageWriter(out, staging));
             out.writeMetadata(encode(contents)); // forces the file
             written = true;
