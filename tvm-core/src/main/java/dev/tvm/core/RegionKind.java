@@ -28,6 +28,8 @@ public enum RegionKind {
 
     private final int code;
     private final AllocatorKind defaultAllocator;
+    // A record of an enum and two booleans: immutable, though not annotated @Immutable.
+    @SuppressWarnings("ImmutableEnumChecker")
     private final PlacementPolicy defaultPolicy;
 
     RegionKind(int code, AllocatorKind defaultAllocator, PlacementPolicy defaultPolicy) {

@@ -249,7 +249,9 @@ public final class SpillFile implements AutoCloseable {
             int pageSize = h.getInt(12);
             int flags = h.getInt(16);
             int storedCrc = h.getInt(20);
-            int actualCrc = crc(h.array(), 0, 20);
+            byte[] covered = new byte[20];
+            h.get(0, covered);
+            int actualCrc = crc(covered, 0, covered.length);
             if (storedCrc != actualCrc) {
                 throw corrupt(
                         path, "header CRC32C mismatch: stored " + hex(storedCrc) + ", computed " + hex(actualCrc));
@@ -281,7 +283,8 @@ public final class SpillFile implements AutoCloseable {
             long metaLength = f.getLong(8);
             int metaCrc = f.getInt(16);
             long slotCount = f.getLong(20);
-            byte[] trailerMagic = Arrays.copyOfRange(f.array(), 28, 36);
+            byte[] trailerMagic = new byte[TRAILER_MAGIC.length];
+            f.get(28, trailerMagic);
             if (!Arrays.equals(trailerMagic, TRAILER_MAGIC)) {
                 throw corrupt(
                         path,
