@@ -1,14 +1,14 @@
 package dev.tvm.core;
 
 import dev.tvm.core.alloc.Allocator;
-import dev.tvm.core.memory.ReservedBacking;
-import java.io.IOException;
+import dev.tvm.core.events.CompactionEvent;
+import dev.tvm.core.events.RegionAction;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 
 /**
  * Making and freeing allocations in a region: room from its allocator, a handle from its table,
- * the reused space zeroed and the new pages made resident within the budget. The region keeps
+ * the reused space zeroed and the new pages made resident within the budget; and resetting and
+ * compacting it (which free or move all of them at once). The region keeps
  * the state (allocator, handle table, high-water mark) and the lock; every method here runs with
  * the region's exclusive lock held (see the lock protocol in {@link Region}).
  */
@@ -101,7 +101,7 @@ final class Allocations {
      */
     static long free(Region region, long handle) {
         HandleTable table = region.table;
-        int slot = region.slotOf(handle);
+        int slot = Access.slotOf(region, handle);
         long size = table.size(slot);
         long offset = table.offset(slot);
         // The handle dies first: an Error in between leaks the space, never hands it out twice.
@@ -122,35 +122,70 @@ final class Allocations {
     }
 
     /**
-     * Fills the content allocation of a file-mapped region from {@code file}: mapped
-     * copy-on-write and lazily where the backing can map files, else read in. Returns the bytes
-     * mapped (the region's WARM prefix), or 0 if they were read.
+     * The body of {@link Region#reset()} (the region is live and writable): frees every
+     * allocation at once, releases all its memory and forgets its pages.
      */
-    static long mapContent(Region region, Path file, long size) throws IOException {
-        PageMap pages = region.pages;
-        long mapped = (size + 4095) & -4096L;
-        if (region.backing instanceof ReservedBacking reserved) {
-            try (ReservedBacking.ReadOnlyFile f = ReservedBacking.ReadOnlyFile.open(file)) {
-                reserved.mapFile(0, mapped, f, 0); // the mapping outlives the descriptor
-            }
-            if (pages != null) {
-                for (int p = 0; p < PageMap.pagesFor(mapped); p++) {
-                    pages.markResident(p); // page cache, shared, not counted: see Region.warmBytes
-                }
-            }
-            return mapped;
+    static void reset(Region region) {
+        HandleTable table = region.table;
+        long count = table.liveCount();
+        long bytes = table.liveBytes();
+        Tier before = region.currentTier();
+        table.releaseAll();
+        region.allocator.reset();
+        region.pager.dropFrom(region, 0);
+        region.tiering.unmap();
+        region.backing.discard(0, region.touched());
+        region.lowerTouched(0);
+        region.metrics.recordFrees(count, bytes);
+        region.metrics.recordReset();
+        region.lifecycle(RegionAction.RESET, null, count);
+        region.tierChanged(before);
+    }
+
+    /**
+     * The body of {@link Region#compact()} (the region is live and writable): makes every page
+     * HOT and resident, slides the live allocations towards offset 0 (see {@link #slide}) and
+     * releases the freed tail.
+     *
+     * @throws TvmException.RegionPinnedException if pinned
+     * @throws TvmException.UnsupportedOperationTvmException if the allocator cannot compact
+     */
+    static CompactionResult compact(Region region) {
+        Allocator allocator = region.allocator;
+        int pinned = region.pins.count();
+        if (pinned > 0) {
+            throw new TvmException.RegionPinnedException(
+                    region + " is pinned " + pinned + " time(s); compaction would move bytes under raw addresses");
         }
-        try (FileLoader loader = FileLoader.open(file)) {
-            if (pages != null) {
-                int n = PageMap.pagesFor(size);
-                region.pager.reserve(region, PageMap.range(0, n), n, 0, n - 1, false);
-                for (int p = 0; p < n; p++) {
-                    pages.markResident(p);
-                }
-            }
-            loader.load(0, region.segment.asSlice(0, size));
+        if (!allocator.canCompact()) {
+            throw TvmException.of(
+                    ErrorCode.UNSUPPORTED,
+                    region + " uses a " + region.spec().allocator() + " allocator, which cannot be compacted");
         }
-        return 0;
+        CompactionEvent event = CompactionEvent.start();
+        Tier tierBefore = region.currentTier();
+        region.tiering.dewarm();
+        long before = region.touched();
+        region.pager.faultInAll(region);
+        CompactionResult result = slide(region, before);
+        long cursor = result.touchedAfter();
+        region.pager.dropFrom(region, PageMap.pagesFor(cursor));
+        if (before > cursor) {
+            region.backing.discard(cursor, before - cursor);
+        }
+        region.lowerTouched(cursor);
+        region.metrics.recordCompaction(result.bytesMoved());
+        region.tierChanged(tierBefore);
+        CompactionEvent.finish(
+                event,
+                region.ref(),
+                region.spec().name(),
+                region.table.liveCount(),
+                result.allocationsMoved(),
+                result.bytesMoved(),
+                before,
+                cursor);
+        return result;
     }
 
     /**
@@ -159,7 +194,7 @@ final class Allocations {
      * allocator where the packed space ends. {@code before} is the high-water mark; the caller
      * releases what lies above the returned {@link CompactionResult#touchedAfter()}.
      */
-    static CompactionResult slide(Region region, long before) {
+    private static CompactionResult slide(Region region, long before) {
         HandleTable table = region.table;
         long cursor = 0;
         int moved = 0;

@@ -14,11 +14,13 @@ import java.util.function.Predicate;
  * Moves a directory's pages between memory and its spill file: page-in (a fault reads pages back,
  * verifies their checksums and makes them resident) and page-out (a batch of victims is written
  * with one gathering write per run of slots, CLEAN pages leave without a write, write-behind
- * cleans modified pages, slots are reclaimed under disk pressure). Every paging read and write of
- * the {@link SpillFile} is here, and so are the page state transitions of paging (fault-in,
- * eviction, write-behind, slot reclaim; see the diagram in {@link PageMap}). Budget accounting, the eviction policy and the choice of victims are the {@link
- * ResidencyManager}'s; locking is the caller's: every method that takes a {@link Region} runs with
- * that region's exclusive lock held (see {@link Region} for the lock protocol).
+ * cleans modified pages, slots are reclaimed under disk pressure). Every read and write of pages
+ * in the {@link SpillFile} is here (a snapshot reads spilled pages through {@link #copyPage}), and
+ * so are the page state transitions of paging (fault-in, eviction, write-behind, slot reclaim;
+ * see the diagram in {@link PageMap}). Budget accounting, the eviction policy and the choice of
+ * victims are the {@link ResidencyManager}'s; locking is the caller's: every method that takes a
+ * {@link Region} runs with that region's exclusive lock held (see {@link Region} for the lock
+ * protocol).
  *
  * <p>One pager serves a directory with a resident budget; a directory without one gives its
  * EXTERNAL regions a pager with no spill file and no manager, which only loads pages from their
@@ -55,10 +57,6 @@ final class Pager {
     Pager(SpillFile spill, ResidencyManager residency) {
         this.spill = spill;
         this.residency = residency;
-    }
-
-    SpillFile spillFile() {
-        return spill;
     }
 
     // ---------------------------------------------------------------- page-in
@@ -193,19 +191,45 @@ final class Pager {
 
     /** Fills one page of an EXTERNAL region from its loader. */
     private static void loadExternal(Region region, int page) {
-        ExternalLoader loader = region.loader;
-        long offset = (long) page << PageMap.PAGE_SHIFT;
-        long length = Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
-        if (length <= 0) {
-            return;
-        }
         try {
-            loader.load(offset, region.segment.asSlice(offset, length));
+            readExternal(region, page, region.segment.asSlice((long) page << PageMap.PAGE_SHIFT));
         } catch (IOException e) {
             throw TvmException.of(
                     ErrorCode.SPILL_IO_ERROR,
-                    "loading page " + page + " of " + region + " from " + loader.describe() + " failed: "
+                    "loading page " + page + " of " + region + " from " + region.loader.describe() + " failed: "
                             + e.getMessage());
+        }
+    }
+
+    /** Reads one page of an EXTERNAL region from its loader to {@code dst} (nothing past the source's end). */
+    private static void readExternal(Region region, int page, MemorySegment dst) throws IOException {
+        ExternalLoader loader = region.loader;
+        long offset = (long) page << PageMap.PAGE_SHIFT;
+        long length = Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
+        if (length > 0) {
+            loader.load(offset, dst.asSlice(0, length));
+        }
+    }
+
+    /**
+     * Copies page {@code page} of {@code region} to {@code dst} wherever it is, leaving it there:
+     * resident and WARM pages from memory, spilled ones read back (and verified) from the spill
+     * file, pages never accessed as zeros (or an EXTERNAL region's bytes from its loader). For
+     * snapshots.
+     *
+     * @throws TvmException.SpillException if a spilled page cannot be read or fails its checksum
+     */
+    void copyPage(Region region, int page, MemorySegment dst) throws IOException {
+        PageMap pages = region.pages;
+        if (pages == null || pages.isResident(page)) {
+            MemorySegment.copy(region.segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
+        } else if (pages.slot(page) < 0) {
+            dst.fill((byte) 0); // a fresh page never accessed, or an external one not loaded
+            if (region.loader != null) {
+                readExternal(region, page, dst);
+            }
+        } else {
+            spill.readRun(pages.slot(page), dst, new int[] {pages.crc(page)}, 0, region + " page " + page);
         }
     }
 
@@ -241,7 +265,7 @@ final class Pager {
         int touchedPages = PageMap.pagesFor(region.touched());
         int[] resident = new int[Math.max(0, touchedPages - fromPage)];
         int n = 0;
-        int warmPages = PageMap.pagesFor(region.warmBytes());
+        int warmPages = PageMap.pagesFor(region.tiering.warmBytes());
         for (int p = fromPage; p < touchedPages; p++) {
             if (pages.isResident(p) && p >= warmPages) {
                 resident[n++] = p; // warm pages were never counted
@@ -474,7 +498,7 @@ final class Pager {
             return;
         }
         int touchedPages = PageMap.pagesFor(region.touched());
-        int warmPages = PageMap.pagesFor(region.warmBytes());
+        int warmPages = PageMap.pagesFor(region.tiering.warmBytes());
         for (int p = warmPages; p < touchedPages && !batch.isFull(); p++) {
             if (pages.isResident(p) && !pages.isClean(p) && (p < protectFirst || p > protectLast)) {
                 batch.add(region, p);

@@ -4,15 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.tvm.core.alloc.Allocator;
-import dev.tvm.core.events.CompactionEvent;
-import dev.tvm.core.events.HandleCheckFailureEvent;
 import dev.tvm.core.events.RegionAction;
 import dev.tvm.core.events.RegionLifecycleEvent;
 import dev.tvm.core.memory.Backing;
-import dev.tvm.core.memory.ReservedBacking;
-import dev.tvm.core.spill.SpillFile;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -24,7 +19,11 @@ import java.util.concurrent.locks.StampedLock;
  * allocations and its counters. Obtained from {@link RegionDirectory#create}; a {@code Region}
  * object stays usable until the region is destroyed, after which every call fails with {@link
  * ErrorCode#STALE_REGION}. Its pages move between memory and the spill file through the
- * directory's {@link Pager}; its tiers are drawn in {@link Tier}.
+ * directory's {@link Pager}; its tiers are drawn in {@link Tier}. The region holds the state and
+ * the lock; the work is done by {@link Allocations} (making, freeing, resetting, compacting),
+ * {@link Access} (handle checks, typed loads and stores, faulting a range in), {@link Transfers}
+ * (multi-page accesses and copies), {@link Tiering} (tier changes, WARM mappings, snapshot
+ * images) and {@link Pins}.
  *
  * <h2>Lock protocol (of regions, their page maps, the pager and the residency manager)</h2>
  *
@@ -41,7 +40,8 @@ import java.util.concurrent.locks.StampedLock;
  *   <li>An access that finds a page missing converts its shared hold to the exclusive lock
  *       (when it is the only reader, in place; otherwise it drops the hold, waits for the
  *       exclusive lock and checks the handle again), has the {@link Pager} fault the page in,
- *       and downgrades to shared before touching the bytes, so the page cannot leave meanwhile.
+ *       and downgrades to shared before touching the bytes, so the page cannot leave meanwhile
+ *       ({@link Access#residentRange}).
  *   <li>The {@link ResidencyManager}'s lock guards the budget, the eviction policy and eviction
  *       rounds. It is taken holding the exclusive lock of at most one region (the requester);
  *       the regions of victims are locked with {@code tryWriteLock} only, and skipped when busy,
@@ -73,7 +73,13 @@ public final class Region {
     /** See the lock protocol above. */
     final StampedLock lock = new StampedLock();
     /** Null when the directory has no resident budget: then nothing is ever spilled. */
-    private final ResidencyManager residency;
+    final ResidencyManager residency;
+
+    /** The region's tier, WARM mapping and snapshot image. */
+    final Tiering tiering;
+
+    /** The region's pins. */
+    final Pins pins = new Pins(this);
 
     /** Where the bytes of an {@link Tier#EXTERNAL} region come from; null for other regions. */
     final ExternalLoader loader;
@@ -86,19 +92,7 @@ public final class Region {
 
     // Guarded by lock (written under the write lock, read under either).
     private boolean destroyed;
-    /** Volatile so the residency manager can skip pinned victims without taking the lock. */
-    private volatile int pinCount;
-    /** Pins taken by {@link #pinDirect()} (a subset of pinCount). */
-    private int directPins;
-
     private long touched;
-    /** The tier the region was created in: HOT, or WARM for a restored or file-mapped one. */
-    private final Tier initialTier;
-    /**
-     * Bytes {@code [0, warmBytes)} are a copy-on-write mapping of a snapshot file (tier WARM):
-     * the OS pages them in and out; they are not counted against the resident budget.
-     */
-    private long warmBytes;
     /** The content allocation of an EXTERNAL region; written once before publication. */
     private long contentHandle;
 
@@ -116,7 +110,7 @@ public final class Region {
         this.backing = backing;
         this.segment = backing.segment();
         this.allocator = Allocator.create(spec.allocator(), spec.capacity(), spec.pageSize());
-        this.initialTier = spec.policy().initialTier();
+        this.tiering = new Tiering(this, residency);
     }
 
     /** The region reference: id and generation, as guests see it. */
@@ -239,7 +233,7 @@ public final class Region {
         long stamp = lock.readLock();
         try {
             checkLive();
-            return table.size(slotOf(handle));
+            return table.size(Access.slotOf(this, handle));
         } finally {
             lock.unlockRead(stamp);
         }
@@ -271,56 +265,12 @@ public final class Region {
 
     /** Little-endian i32 load at {@code offset} inside an allocation. */
     public int getInt(long handle, long offset) {
-        // Optimistic first: no lock write at all when nothing structural happens meanwhile.
-        long stamp = lock.tryOptimisticRead();
-        try {
-            long at = optimisticLocate(handle, offset, 4);
-            if (at >= 0) {
-                int v = segment.get(I32, at);
-                if (lock.validate(stamp)) {
-                    recordOptimisticRead(at, 4);
-                    return v;
-                }
-            }
-        } catch (RuntimeException raced) {
-            // torn by a concurrent writer (destroyed, moved, resized): take the locked path
-        }
-        long held = lock.readLock();
-        try {
-            checkLive();
-            int v = segment.get(I32, residentRange(held, handle, offset, 4));
-            metrics.recordRead(4);
-            return v;
-        } finally {
-            lock.tryUnlockRead();
-        }
+        return (int) Access.load(this, handle, offset, 4);
     }
 
     /** Little-endian i64 load. */
     public long getLong(long handle, long offset) {
-        // Optimistic first: no lock write at all when nothing structural happens meanwhile.
-        long stamp = lock.tryOptimisticRead();
-        try {
-            long at = optimisticLocate(handle, offset, 8);
-            if (at >= 0) {
-                long v = segment.get(I64, at);
-                if (lock.validate(stamp)) {
-                    recordOptimisticRead(at, 8);
-                    return v;
-                }
-            }
-        } catch (RuntimeException raced) {
-            // torn by a concurrent writer (destroyed, moved, resized): take the locked path
-        }
-        long held = lock.readLock();
-        try {
-            checkLive();
-            long v = segment.get(I64, residentRange(held, handle, offset, 8));
-            metrics.recordRead(8);
-            return v;
-        } finally {
-            lock.tryUnlockRead();
-        }
+        return Access.load(this, handle, offset, 8);
     }
 
     /** Little-endian f32 load. */
@@ -335,28 +285,12 @@ public final class Region {
 
     /** Little-endian i32 store. */
     public void setInt(long handle, long offset, int value) {
-        long held = lock.readLock();
-        try {
-            checkLive();
-            checkWritable();
-            segment.set(I32, writableRange(held, handle, offset, 4), value);
-            metrics.recordWrite(4);
-        } finally {
-            lock.tryUnlockRead();
-        }
+        Access.store(this, handle, offset, 4, value);
     }
 
     /** Little-endian i64 store. */
     public void setLong(long handle, long offset, long value) {
-        long held = lock.readLock();
-        try {
-            checkLive();
-            checkWritable();
-            segment.set(I64, writableRange(held, handle, offset, 8), value);
-            metrics.recordWrite(8);
-        } finally {
-            lock.tryUnlockRead();
-        }
+        Access.store(this, handle, offset, 8, value);
     }
 
     /** Little-endian f32 store. */
@@ -367,138 +301,6 @@ public final class Region {
     /** Little-endian f64 store. */
     public void setDouble(long handle, long offset, double value) {
         setLong(handle, offset, Double.doubleToRawLongBits(value));
-    }
-
-    /** Locates and faults in a range for a store, marking its pages written (CLEAN becomes DIRTY). */
-    long writableRange(long held, long handle, long offset, long length) {
-        long at = residentRange(held, handle, offset, length);
-        if (pages != null) {
-            pages.markWritten(at, length);
-        }
-        return at;
-    }
-
-    /**
-     * Checks a handle and a range inside its allocation, makes the range's pages resident and
-     * returns its start in the segment. The caller holds one shared hold of the lock ({@code
-     * held} is its stamp, or any stale stamp) and holds one when this returns or throws, so it
-     * releases with {@code tryUnlockRead}.
-     */
-    long residentRange(long held, long handle, long offset, long length) {
-        long at = locate(handle, offset, length);
-        if (pages == null) {
-            return at;
-        }
-        while (!pages.allResident(at, length)) { // once, unless the downgrade ever failed
-            at = faultHoldingRead(held, handle, offset, length, at);
-            held = 0;
-        }
-        if (length > 0 && residency != null) {
-            residency.recordAccess(this, PageMap.pageOf(at));
-        }
-        return at;
-    }
-
-    /**
-     * Faults in the range located at {@code at} under the exclusive lock and returns where it is,
-     * leaving one shared hold either way. The sole reader converts its hold in place, so the
-     * range it located stays valid and the handle is not checked again; otherwise the shared hold
-     * is dropped for the exclusive lock, and the region and handle are checked again.
-     */
-    private long faultHoldingRead(long held, long handle, long offset, long length, long at) {
-        long stamp = held == 0 ? 0 : lock.tryConvertToWriteLock(held);
-        boolean recheck = stamp == 0;
-        if (recheck) {
-            lock.tryUnlockRead();
-            stamp = lock.writeLock();
-        }
-        boolean downgraded = false;
-        try {
-            if (recheck) {
-                checkLive();
-                at = locate(handle, offset, length);
-            }
-            pager.faultIn(this, at, length, PageMap.pageOf(at), PageMap.pageOf(at + Math.max(0, length - 1)));
-            downgraded = lock.tryConvertToReadLock(stamp) != 0; // always succeeds for a write stamp
-        } finally {
-            if (!downgraded) {
-                lock.unlockWrite(stamp);
-                lock.readLock();
-            }
-        }
-        if (!downgraded) { // the range may have moved meanwhile
-            checkLive();
-            at = locate(handle, offset, length);
-        }
-        return at;
-    }
-
-    /**
-     * The lock-free half of a load: where {@code [offset, offset + length)} of a valid handle's
-     * allocation is, if it is resident, else -1 (any doubt, including state torn by a concurrent
-     * writer, sends the caller to the locked path, which validates and reports properly). Reads
-     * plain fields that only change under the exclusive lock; the caller validates its optimistic
-     * stamp after using the result, so a torn read is never acted on. Records nothing.
-     */
-    private long optimisticLocate(long handle, long offset, long length) {
-        if (destroyed || HandleCodec.regionRef(handle) != ref) {
-            return -1;
-        }
-        long at = table.tryLocate(handle, offset, length);
-        if (at < 0 || (pages != null && !pages.allResident(at, length))) {
-            return -1;
-        }
-        return at;
-    }
-
-    private void recordOptimisticRead(long at, long length) {
-        metrics.recordRead(length);
-        if (residency != null) {
-            residency.recordAccess(this, PageMap.pageOf(at));
-        }
-    }
-
-    /**
-     * Checks a handle and a range inside its allocation; returns the range's start in the
-     * region's segment. Caller holds the lock. Every refusal is counted and decoded in the
-     * message.
-     */
-    long locate(long handle, long offset, long length) {
-        int slot = slotOf(handle);
-        long size = table.size(slot);
-        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
-            metrics.recordFailure(ErrorCode.OUT_OF_BOUNDS);
-            HandleCheckFailureEvent.emit(ErrorCode.OUT_OF_BOUNDS, handle);
-            throw new TvmException.OutOfBoundsException("access [" + offset + ", " + offset + " + " + length
-                    + ") is outside the " + size + "-byte allocation of " + HandleCodec.describe(handle));
-        }
-        return table.offset(slot) + offset;
-    }
-
-    int slotOf(long handle) {
-        if (HandleCodec.regionRef(handle) != ref) {
-            ErrorCode code = HandleCodec.regionId(HandleCodec.regionRef(handle)) == id()
-                    ? (HandleCodec.regionGenOf(handle) < HandleCodec.regionGen(ref)
-                            ? ErrorCode.STALE_REGION
-                            : ErrorCode.NO_SUCH_REGION)
-                    : ErrorCode.INVALID_ARGUMENT;
-            metrics.recordFailure(code);
-            HandleCheckFailureEvent.emit(code, handle);
-            throw TvmException.of(code, HandleCodec.describe(handle) + " does not belong to " + this);
-        }
-        int slot = table.resolve(handle);
-        if (slot < 0) {
-            ErrorCode code = ErrorCode.fromCode(slot);
-            metrics.recordFailure(code);
-            HandleCheckFailureEvent.emit(code, handle);
-            throw TvmException.of(
-                    code,
-                    HandleCodec.describe(handle)
-                            + (code == ErrorCode.STALE_HANDLE
-                                    ? " was freed (use after free)"
-                                    : " was never issued (forged handle)"));
-        }
-        return slot;
     }
 
     void checkWritable() {
@@ -535,7 +337,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             contentHandle = Allocations.allocateContent(this, size);
-            warmBytes = Allocations.mapContent(this, file, size);
+            tiering.mapContent(file, size);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -555,7 +357,7 @@ public final class Region {
         }
     }
 
-    // ---------------------------------------------------------------- residency
+    // ---------------------------------------------------------------- residency and tiers
 
     /** For the residency manager: exclusive lock if free right now, else 0. */
     long tryLockForEviction() {
@@ -579,14 +381,9 @@ public final class Region {
         return lock.isReadLocked() || lock.isWriteLocked();
     }
 
-    /** Pinned, read without the lock (a hint for victim selection; eviction rechecks). */
-    boolean pinnedRelaxed() {
-        return pinCount > 0;
-    }
-
     /** Whether pages may leave memory: neither pinned nor destroyed. Exclusive lock held. */
     boolean pagesMayLeave() {
-        return !destroyed && pinCount == 0;
+        return !destroyed && pins.count() == 0;
     }
 
     /** Whether the region was destroyed, for a holder of the exclusive lock. */
@@ -604,9 +401,9 @@ public final class Region {
         touched = Math.max(touched, end);
     }
 
-    /** The length of the WARM (file-mapped, uncounted) prefix. Lock held. */
-    long warmBytes() {
-        return warmBytes;
+    /** Sets the high-water mark after the bytes above it were released (reset, compaction). Exclusive lock held. */
+    void lowerTouched(long end) {
+        touched = end;
     }
 
     /**
@@ -622,23 +419,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (residency == null || !spec.policy().spillable() || (spec.readOnly() && loader == null)) {
-                throw TvmException.of(
-                        ErrorCode.UNSUPPORTED,
-                        this
-                                + (residency == null
-                                        ? " is in a directory without a resident budget"
-                                        : " is not spillable"));
-            }
-            if (pinCount > 0) {
-                throw new TvmException.RegionPinnedException(this + " is pinned and cannot be spilled");
-            }
-            Tier before = currentTier();
-            dewarm();
-            int[] resident = Pager.residentPages(this);
-            residency.spillAll(this, resident, resident.length);
-            residency.recordDemotion();
-            tierChanged(before);
+            tiering.spill();
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -652,139 +433,15 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            boolean wasCold = pages != null && pages.spilledCount() > 0;
-            Tier before = currentTier();
-            dewarm();
-            pager.faultInAll(this);
-            if (wasCold && residency != null) {
-                residency.recordPromotion();
-            }
-            tierChanged(before);
+            tiering.load();
         } finally {
             lock.unlockWrite(stamp);
         }
     }
 
-    /** The region's tier now. */
-    private Tier currentTier() {
-        if (loader != null) {
-            return Tier.EXTERNAL;
-        }
-        if (warmBytes > 0) {
-            return Tier.WARM;
-        }
-        if (pages != null && pages.residentCount() == 0 && pages.spilledCount() > 0) {
-            return Tier.COLD;
-        }
-        return initialTier;
-    }
-
-    // ---------------------------------------------------------------- WARM and snapshots
-
-    /**
-     * Turns a WARM region HOT: copies its mapped bytes into anonymous memory, counting them
-     * against the budget (which may evict other pages). Exclusive lock held.
-     */
-    private void dewarm() {
-        if (warmBytes == 0) {
-            return;
-        }
-        if (residency != null) {
-            residency.recordPromotion();
-        }
-        ReservedBacking reserved = (ReservedBacking) backing;
-        long chunk = (long) PageMap.STAGING_PAGES << PageMap.PAGE_SHIFT;
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment copy = scratch.allocate(chunk, 4096);
-            // From the top down, so [0, warmBytes) stays exactly the mapped prefix if a
-            // reservation fails half-way.
-            while (warmBytes > 0) {
-                long at = (warmBytes - 1) / chunk * chunk;
-                long n = warmBytes - at;
-                if (pages != null) {
-                    int first = PageMap.pageOf(at);
-                    int count = PageMap.pagesFor(n);
-                    pager.reserve(this, PageMap.range(first, count), count, 0, PageMap.pagesFor(warmBytes) - 1, false);
-                }
-                MemorySegment.copy(segment, at, copy, 0, n);
-                reserved.remapAnonymous(at, n);
-                MemorySegment.copy(copy, 0, segment, at, n);
-                warmBytes = at;
-            }
-        }
-    }
-
-    /**
-     * This region's record for a directory snapshot, its pages written as one run by {@code
-     * writer}. Caller holds the exclusive lock (see {@link #lockForSnapshot}).
-     */
-    SnapshotCodec.RegionRecord snapshotLocked(SnapshotCodec.PageWriter writer) throws IOException {
-        SnapshotCodec.PageRun run = writer.write(PageMap.pagesFor(touched), this::copyPageLocked);
-        return new SnapshotCodec.RegionRecord(ref, spec, touched, run, table.state(), allocator.state());
-    }
-
-    /**
-     * Copies page {@code page} into {@code dst} wherever it is: resident and WARM pages from
-     * memory, spilled ones read back (and verified) from the directory's spill file, pages never
-     * accessed as zeros (or an external region's bytes from its loader). Exclusive lock held.
-     */
-    private void copyPageLocked(int page, MemorySegment dst) throws IOException {
-        if (pages == null || pages.isResident(page)) {
-            MemorySegment.copy(segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
-        } else if (pages.slot(page) < 0) {
-            dst.fill((byte) 0); // a fresh page never accessed, or an external one not loaded
-            long offset = (long) page << PageMap.PAGE_SHIFT;
-            long length = loader == null ? 0 : Math.min(PageMap.PAGE_SIZE, loader.size() - offset);
-            if (length > 0) {
-                loader.load(offset, dst.asSlice(0, length));
-            }
-        } else {
-            residency
-                    .spillFile()
-                    .readRun(pages.slot(page), dst, new int[] {pages.crc(page)}, 0, this + " page " + page);
-        }
-    }
-
-    /**
-     * Restores a snapshot's record into this new, empty region and makes its bytes available:
-     * mapped copy-on-write from {@code file} (tier WARM) when the backing can map files, else read
-     * in and verified (tier HOT). Called before the region is published.
-     *
-     * @throws IllegalArgumentException if the table or allocator state is inconsistent
-     */
-    void restore(
-            SnapshotCodec.RegionRecord record, SpillFile snapshot, ReservedBacking.ReadOnlyFile file, boolean verify) {
-        table.restore(record.table(), spec.capacity());
-        allocator.restore(record.allocator());
-        touched = record.touched();
-        SnapshotCodec.PageRun run = record.pages();
-        int n = run.count();
-        if (n == 0) {
-            return;
-        }
-        long bytes = (long) n << PageMap.PAGE_SHIFT;
-        snapshot.markUsed(run.firstSlot(), n);
-        if (verify && file != null) {
-            // One sequential pass over the run, checking every CRC before anything is mapped.
-            SnapshotCodec.verify(snapshot, run, i -> "snapshot of " + this + " page " + i);
-        }
-        if (backing instanceof ReservedBacking reserved && file != null) {
-            reserved.mapFile(0, bytes, file, snapshot.slotOffset(run.firstSlot()));
-            warmBytes = bytes;
-            if (pages != null) {
-                for (int p = 0; p < n; p++) {
-                    pages.markResident(p); // mapped, not counted: see warmBytes
-                }
-            }
-        } else {
-            if (pages != null) {
-                pager.reserve(this, PageMap.range(0, n), n, 0, n - 1, false);
-                for (int p = 0; p < n; p++) {
-                    pages.markResident(p);
-                }
-            }
-            snapshot.readRun(run.firstSlot(), segment.asSlice(0, bytes), run.crcs(), 0, i -> this + " page " + i);
-        }
+    /** The region's tier now. Lock held. */
+    Tier currentTier() {
+        return tiering.current();
     }
 
     /** Exclusive lock for a directory snapshot; released with {@link #unlockAfterEviction}. */
@@ -804,10 +461,8 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (!spec.policy().pinnable()) {
-                throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
-            }
-            pinCount++;
+            pins.checkPinnable();
+            pins.add(false);
             lifecycle(RegionAction.PIN, null, 0);
         } finally {
             lock.unlockWrite(stamp);
@@ -819,11 +474,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (pinCount - directPins == 0) {
-                throw new TvmException.InvalidArgumentException(
-                        this + " is not pinned" + (directPins > 0 ? " (except by direct access)" : ""));
-            }
-            pinCount--;
+            pins.remove(false);
             lifecycle(RegionAction.UNPIN, null, 0);
         } finally {
             lock.unlockWrite(stamp);
@@ -847,16 +498,13 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (!spec.policy().pinnable()) {
-                throw TvmException.of(ErrorCode.UNSUPPORTED, this + " is not pinnable by its placement policy");
-            }
+            pins.checkPinnable();
             Tier before = currentTier();
             pager.faultInAll(this);
             if (pages != null) {
                 pages.markAllWritten(); // the guest writes through the raw segment from now on
             }
-            pinCount++;
-            directPins++;
+            pins.add(true);
             tierChanged(before);
             lifecycle(RegionAction.PIN, null, 0);
             return spec.readOnly() ? segment.asReadOnly() : segment;
@@ -870,13 +518,9 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (directPins == 0) {
-                throw new TvmException.InvalidArgumentException(this + " has no direct pin");
-            }
-            directPins--;
-            pinCount--;
+            pins.remove(true);
             lifecycle(RegionAction.UNPIN, null, 0);
-            if (directPins == 0 && !spec.readOnly() && loader == null) {
+            if (pins.direct() == 0 && !spec.readOnly() && loader == null) {
                 long from = (touched + PageMap.PAGE_SIZE - 1) & -PageMap.PAGE_SIZE;
                 if (from < spec.capacity()) {
                     backing.discard(from, spec.capacity() - from); // the guest may have written there
@@ -895,7 +539,7 @@ public final class Region {
         long held = lock.readLock();
         try {
             checkLive();
-            return residentRange(held, handle, 0, 0);
+            return Access.residentRange(this, held, handle, 0, 0);
         } finally {
             lock.tryUnlockRead();
         }
@@ -905,7 +549,7 @@ public final class Region {
     public boolean isPinned() {
         long stamp = lock.readLock();
         try {
-            return pinCount > 0;
+            return pins.count() > 0;
         } finally {
             lock.unlockRead(stamp);
         }
@@ -920,22 +564,7 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            long count = table.liveCount();
-            long bytes = table.liveBytes();
-            Tier before = currentTier();
-            table.releaseAll();
-            allocator.reset();
-            pager.dropFrom(this, 0);
-            if (warmBytes > 0) {
-                ((ReservedBacking) backing).remapAnonymous(0, warmBytes); // discard would revert to the file
-                warmBytes = 0;
-            }
-            backing.discard(0, touched);
-            touched = 0;
-            metrics.recordFrees(count, bytes);
-            metrics.recordReset();
-            lifecycle(RegionAction.RESET, null, count);
-            tierChanged(before);
+            Allocations.reset(this);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -957,39 +586,7 @@ public final class Region {
         try {
             checkLive();
             checkWritable();
-            if (pinCount > 0) {
-                throw new TvmException.RegionPinnedException(
-                        this + " is pinned " + pinCount + " time(s); compaction would move bytes under raw addresses");
-            }
-            if (!allocator.canCompact()) {
-                throw TvmException.of(
-                        ErrorCode.UNSUPPORTED,
-                        this + " uses a " + spec.allocator() + " allocator, which cannot be compacted");
-            }
-            CompactionEvent event = CompactionEvent.start();
-            Tier tierBefore = currentTier();
-            dewarm();
-            long before = touched;
-            pager.faultInAll(this);
-            CompactionResult result = Allocations.slide(this, before);
-            long cursor = result.touchedAfter();
-            pager.dropFrom(this, PageMap.pagesFor(cursor));
-            if (before > cursor) {
-                backing.discard(cursor, before - cursor);
-            }
-            touched = cursor;
-            metrics.recordCompaction(result.bytesMoved());
-            tierChanged(tierBefore);
-            CompactionEvent.finish(
-                    event,
-                    ref,
-                    spec.name(),
-                    table.liveCount(),
-                    result.allocationsMoved(),
-                    result.bytesMoved(),
-                    before,
-                    cursor);
-            return result;
+            return Allocations.compact(this);
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -1000,9 +597,9 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
-            if (pinCount > 0 && !force) {
+            if (pins.count() > 0 && !force) {
                 throw new TvmException.RegionPinnedException(
-                        this + " is pinned " + pinCount + " time(s) and cannot be destroyed");
+                        this + " is pinned " + pins.count() + " time(s) and cannot be destroyed");
             }
             Tier tierBefore = currentTier();
             long live = table.liveCount();
@@ -1017,7 +614,7 @@ public final class Region {
                     tierBefore,
                     null,
                     spec.capacity(),
-                    pinCount,
+                    pins.count(),
                     live);
             if (loader != null) {
                 try {
@@ -1068,7 +665,7 @@ public final class Region {
                     spec.policy(),
                     currentTier(),
                     spec.capacity(),
-                    pinCount,
+                    pins.count(),
                     statsLocked(),
                     pages == null
                             ? Math.min(touched, spec.capacity())
@@ -1085,11 +682,19 @@ public final class Region {
      */
     void lifecycle(RegionAction action, Tier previous, long allocations) {
         RegionLifecycleEvent.emit(
-                action, ref, spec.name(), spec.kind(), currentTier(), previous, spec.capacity(), pinCount, allocations);
+                action,
+                ref,
+                spec.name(),
+                spec.kind(),
+                currentTier(),
+                previous,
+                spec.capacity(),
+                pins.count(),
+                allocations);
     }
 
     /** Emits a TIER_CHANGE event if the tier is no longer {@code before}. Lock held. */
-    private void tierChanged(Tier before) {
+    void tierChanged(Tier before) {
         if (currentTier() != before) {
             lifecycle(RegionAction.TIER_CHANGE, before, 0);
         }

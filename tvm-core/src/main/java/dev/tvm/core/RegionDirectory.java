@@ -483,7 +483,7 @@ public final class RegionDirectory implements AutoCloseable {
                     }
                     List<SnapshotCodec.RegionRecord> records = new ArrayList<>(live.size());
                     for (Region r : live) {
-                        records.add(r.snapshotLocked(pages));
+                        records.add(r.tiering.snapshot(pages));
                     }
                     return new SnapshotCodec.Contents(nextFreshId, generations.clone(), records);
                 } finally {
@@ -506,7 +506,8 @@ public final class RegionDirectory implements AutoCloseable {
                     Region region = new Region(record.ref(), record.spec(), backing, residency);
                     SLOTS.setRelease(regions, region.id(), region); // before restore: eviction may look it up
                     liveRegions++;
-                    region.restore(record, in, backing instanceof ReservedBacking ? mappedSnapshot : null, verify);
+                    region.tiering.restore(
+                            record, in, backing instanceof ReservedBacking ? mappedSnapshot : null, verify);
                     region.lifecycle(RegionAction.CREATE, null, 0); // the directory is not handed out yet
                 }
                 for (int id = 1; id < nextFreshId; id++) {

@@ -24,9 +24,10 @@ import java.util.function.Supplier;
  *
  * A page counts as resident from the moment a region's high-water mark covers it until it is
  * spilled, discarded (reset, compaction, destroy) or the region dies. The sum over regions is
- * {@link #residentBytes()}; it exceeds the budget only by pages that could not be evicted at the
- * moment they were needed because every candidate was locked by a concurrent accessor, and by at
- * most the slack (the larger of 256 KiB and 1/64 of the budget).
+ * the {@link ResidencyStats#residentBytes()} of {@link #stats()}; it exceeds the budget only by
+ * pages that could not be evicted at the moment they were needed because every candidate was
+ * locked by a concurrent accessor, and by at most the slack (the larger of 256 KiB and 1/64 of
+ * the budget).
  *
  * <h2>Locks</h2>
  *
@@ -90,11 +91,6 @@ final class ResidencyManager implements AutoCloseable {
 
     static long key(Region region, int page) {
         return ((long) region.id() << 32) | (page & 0xFFFF_FFFFL);
-    }
-
-    /** The spill file, for snapshots (which read spilled pages back). */
-    SpillFile spillFile() {
-        return spill;
     }
 
     /** The pager that moves this directory's pages between memory and the spill file. */
@@ -240,7 +236,7 @@ final class ResidencyManager implements AutoCloseable {
         spillFailedInLastRound = false;
         wroteDirty = false; // spillAll() may have set it: this round counts only its own writes
         long target = Math.max(need, (long) MIN_EVICTION_PAGES * PageMap.PAGE_SIZE);
-        Map<Region, long[]> locked = new IdentityHashMap<>(); // region -> {stamp}
+        IdentityHashMap<Region, long[]> locked = new IdentityHashMap<>(); // region -> {stamp}
         List<Long> busy = new ArrayList<>();
         Pager.Batch batch = new Pager.Batch();
         long evicted = 0;
@@ -316,7 +312,7 @@ final class ResidencyManager implements AutoCloseable {
      * write is tried once more; if that fails too, every written page stays resident (and in the
      * policy) and the failure is remembered. Returns bytes evicted.
      */
-    private long writeBatch(Pager.Batch batch, Region requester, Map<Region, long[]> locked) {
+    private long writeBatch(Pager.Batch batch, Region requester, IdentityHashMap<Region, long[]> locked) {
         try {
             return spillBatch(batch, false);
         } catch (TvmException.SpillException first) {
@@ -366,7 +362,7 @@ final class ResidencyManager implements AutoCloseable {
         if (region == null) {
             return true; // stale key: evicting it is harmless and cleans the policy
         }
-        if (!region.spec().policy().spillable() || region.pinnedRelaxed()) {
+        if (!region.spec().policy().spillable() || region.pins.heldRelaxed()) {
             return false;
         }
         if (region != requester && region.lockedRelaxed()) {

@@ -54,8 +54,8 @@ final class Transfers {
             try {
                 source.checkLive();
                 target.checkLive();
-                long from = source.locate(srcHandle, srcOffset, length);
-                long to = target.locate(dstHandle, dstOffset, length);
+                long from = Access.locate(source, srcHandle, srcOffset, length);
+                long to = Access.locate(target, dstHandle, dstOffset, length);
                 if ((source.pages != null && !source.pages.allResident(from, length))
                         || (target.pages != null && !target.pages.allResident(to, length))) {
                     return false;
@@ -159,8 +159,8 @@ final class Transfers {
             do {
                 long n = stepLength(region, handle, offset + done, length - done);
                 long at = store
-                        ? region.writableRange(held, handle, offset + done, n)
-                        : region.residentRange(held, handle, offset + done, n);
+                        ? Access.writableRange(region, held, handle, offset + done, n)
+                        : Access.residentRange(region, held, handle, offset + done, n);
                 step.apply(at, done, n);
                 done += n;
             } while (done < length);
@@ -186,7 +186,7 @@ final class Transfers {
      * before any byte moves. Lock held (shared).
      */
     private static long stepLength(Region region, long handle, long offset, long length) {
-        long at = region.locate(handle, offset, length);
+        long at = Access.locate(region, handle, offset, length);
         if (region.pages == null || length <= STEP_BYTES || region.pages.allResident(at, length)) {
             return length;
         }
