@@ -163,7 +163,7 @@ final class BenchCommand implements Callable<Integer> {
         ProgressBar bar = ProgressBar.counting(err, "bench", plan.cells().size(), interactive, "cells");
         List<BenchResult> results = new ArrayList<>();
         List<Cell> jvmCells =
-                plan.cells().stream().filter(c -> plan.isJvm(c.engine())).toList();
+                plan.cells().stream().filter(c -> c.engine().onJvm()).toList();
         if (!jvmCells.isEmpty()) {
             long cap = jvmCells.size();
             long[] seen = {0};
@@ -341,7 +341,7 @@ final class BenchCommand implements Callable<Integer> {
         static List<BenchResult> runJvm(BenchPlan plan, Consumer<String> progress, long interpreterMax) {
             List<EngineId> jvmEngines = new ArrayList<>();
             for (EngineId e : EngineId.values()) {
-                if (plan.isJvm(e) && !plan.on(e).isEmpty()) {
+                if (e.onJvm() && !plan.on(e).isEmpty()) {
                     jvmEngines.add(e);
                 }
             }

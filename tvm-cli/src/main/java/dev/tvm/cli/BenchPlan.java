@@ -23,24 +23,6 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
     record Cell(Workload workload, long sizeBytes, Variant variant, EngineId engine) {}
 
     /**
-     * What each engine can run: Chicory has no memory64, GraalWasm runs only memory64 here, V8 has
-     * no TVM host (tvm imports, imported regions), the plain Java loop is its own engine.
-     */
-    static final Map<EngineId, List<Variant>> VARIANTS = new EnumMap<>(Map.of(
-            EngineId.CHICORY_COMPILER,
-            List.of(Variant.M32, Variant.M32_BYTE_BUFFER, Variant.TVM_HOST, Variant.TVM_MM, Variant.TVM_GUEST),
-            EngineId.CHICORY_INTERPRETER,
-            List.of(Variant.M32, Variant.M32_BYTE_BUFFER, Variant.TVM_HOST, Variant.TVM_MM, Variant.TVM_GUEST),
-            EngineId.GRAALWASM,
-            List.of(Variant.M64),
-            EngineId.JVM,
-            List.of(Variant.JAVA_SEGMENT),
-            EngineId.NODE,
-            List.of(Variant.M32, Variant.M64, Variant.TVM_GUEST),
-            EngineId.CHROMIUM,
-            List.of(Variant.M32, Variant.M64, Variant.TVM_GUEST)));
-
-    /**
      * Seconds per cell the plan assumes, for the estimate printed up front: V8 from the harness's
      * budget below plus setup and (Chromium) a fresh page; the JVM engines from JMH's fork,
      * warm-up and iterations, which {@code JvmMatrix} sets. Estimates, not limits.
@@ -62,7 +44,7 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
         variants = variants == null ? null : List.copyOf(variants);
     }
 
-    /** Every engine × workload × size × variant the engine can run, filtered by the selection. */
+    /** Every engine × workload × size × variant the engine runs ({@link EngineId#variants()}), filtered by the selection. */
     static BenchPlan of(
             List<Workload> workloads,
             List<Long> sizes,
@@ -76,7 +58,7 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
                 // --quick is a smoke run: each class at its smallest size only, unless sizes are given
                 List<Long> own = quick ? w.sizes().subList(0, 1) : w.sizes();
                 for (long size : sizes == null ? own : sizes) {
-                    for (Variant v : VARIANTS.get(e)) {
+                    for (Variant v : e.variants()) {
                         if (variants == null || variants.contains(v)) {
                             cells.add(new Cell(w, size, v, e));
                         }
@@ -94,10 +76,6 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
     /** For the JVM runner: how many of each workload's own sizes, smallest first (0: all). */
     int smallestSizes() {
         return sizes == null && quick ? 1 : 0;
-    }
-
-    boolean isJvm(EngineId e) {
-        return e != EngineId.NODE && e != EngineId.CHROMIUM;
     }
 
     V8Budget v8Budget() {
