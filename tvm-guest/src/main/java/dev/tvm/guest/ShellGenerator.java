@@ -49,6 +49,9 @@ public final class ShellGenerator {
     static final int H_REGION_COUNT = 16;
     static final int H_FAILURES = 24; // i64
     static final int POOL_TOP = 64; // i64 per pool
+    /** Bytes of a pool's bump pointer at POOL_TOP (an i64). */
+    static final int POOL_TOP_BYTES = 8;
+
     static final int REG_BASE = 4096; // 64 bytes per region id, id 0 unused
     static final int R_GEN = 0;
     static final int R_POOL = 4;
@@ -76,6 +79,17 @@ public final class ShellGenerator {
     static final int SLOT_RECORD_BYTES = 16;
     /** The generation of every region: the shell never destroys a region, so never reissues an id. */
     static final int REGION_GEN = 1;
+    /** Alignment of region capacities and of allocations. */
+    static final int ALLOC_ALIGN = 8;
+    /**
+     * A free block (FREE_LIST regions, in the pool) is {@code [size i32, next i32]}; {@code next} is
+     * the next block's offset + 1, 0 at the end of the list.
+     */
+    static final int FB_NEXT = 4;
+    /** A fitting free block is split only if the rest is at least this big; else it is handed out whole. */
+    static final int MIN_SPLIT = 16;
+    /** The generation of a slot used for the first time. */
+    static final int FIRST_SLOT_GEN = 1;
     /** The header's magic, "TVMS" little-endian. */
     static final int MAGIC = 0x534d5654;
 
@@ -640,9 +654,15 @@ public final class ShellGenerator {
         c.i32Const(maxRegions).i32GtU().if_();
         failI32(c, ErrorCode.TOO_MANY_REGIONS);
         c.end();
-        c.localGet(2).i64ExtendI32U().i64Const(7).i64Add().i64Const(-8).i64And().localSet(cap);
+        c.localGet(2)
+                .i64ExtendI32U()
+                .i64Const(ALLOC_ALIGN - 1)
+                .i64Add()
+                .i64Const(-ALLOC_ALIGN)
+                .i64And()
+                .localSet(cap);
         c.localGet(0)
-                .i32Const(8)
+                .i32Const(POOL_TOP_BYTES)
                 .i32Mul()
                 .i32Const(POOL_TOP)
                 .i32Add()
@@ -682,7 +702,7 @@ public final class ShellGenerator {
         c.end();
         c.end();
         c.localGet(0)
-                .i32Const(8)
+                .i32Const(POOL_TOP_BYTES)
                 .i32Mul()
                 .i32Const(POOL_TOP)
                 .i32Add()
@@ -814,7 +834,13 @@ public final class ShellGenerator {
                 .if_();
         allocFail(c, ErrorCode.TOO_MANY_HANDLES);
         c.end();
-        c.localGet(1).i64Const(7).i64Add().i64Const(-8).i64And().i32WrapI64().localSet(need);
+        c.localGet(1)
+                .i64Const(ALLOC_ALIGN - 1)
+                .i64Add()
+                .i64Const(-ALLOC_ALIGN)
+                .i64And()
+                .i32WrapI64()
+                .localSet(need);
         c.localGet(rec).i32Load(meta, R_POOL).localSet(pool);
         c.localGet(rec).i32Load(meta, R_BASE).localSet(base);
         c.i32Const(-1).localSet(off);
@@ -834,7 +860,7 @@ public final class ShellGenerator {
                 .localTee(bsize);
         c.localGet(need).i32GeU().if_();
         //   fits: split from the end if the rest can still hold a block header, else unlink
-        c.localGet(bsize).localGet(need).i32Sub().i32Const(16).i32GeU().if_();
+        c.localGet(bsize).localGet(need).i32Sub().i32Const(MIN_SPLIT).i32GeU().if_();
         c.localGet(pool)
                 .localGet(base)
                 .localGet(cur)
@@ -856,7 +882,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(cur)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .call(fPoolLoadI32)
                 .call(fPoolStoreI32);
@@ -866,7 +892,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(cur)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .call(fPoolLoadI32)
                 .i32Store(meta, 0);
@@ -874,7 +900,7 @@ public final class ShellGenerator {
         c.end();
         c.br(2); // out of the loop and block
         c.end();
-        c.localGet(base).localGet(cur).i32Add().i32Const(4).i32Add().localSet(prev);
+        c.localGet(base).localGet(cur).i32Add().i32Const(FB_NEXT).i32Add().localSet(prev);
         c.i32Const(1).localSet(prevInPool);
         c.localGet(pool).localGet(prev).call(fPoolLoadI32).localSet(cur);
         c.br(0);
@@ -915,7 +941,7 @@ public final class ShellGenerator {
         c.localGet(rec).localGet(slot).i32Const(1).i32Add().i32Store(meta, R_SLOT_COUNT);
         slotRecord(c, rid, slot);
         c.localSet(srec);
-        c.i32Const(1).localSet(gen);
+        c.i32Const(FIRST_SLOT_GEN).localSet(gen);
         c.end();
         c.localGet(srec).localGet(off).i32Store(meta, S_OFF);
         c.localGet(srec).localGet(1).i32WrapI64().i32Store(meta, S_SIZE);
@@ -1031,7 +1057,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(prevOff)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .call(fPoolLoadI32);
         c.localSet(cur);
@@ -1060,7 +1086,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(cur)
                 .i32Add()
-                .i32Const(3)
+                .i32Const(FB_NEXT - 1) // cur is the offset + 1
                 .i32Add()
                 .call(fPoolLoadI32);
         c.localSet(cur);
@@ -1097,7 +1123,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(off)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .localGet(cur);
         c.call(fPoolStoreI32);
@@ -1107,7 +1133,12 @@ public final class ShellGenerator {
         c.localGet(prevOff).i32Const(-1).i32Eq().if_();
         c.localGet(rec).localGet(link).i32Store(meta, R_FREE_BLOCK);
         c.else_();
-        c.localGet(pool).localGet(base).localGet(prevOff).i32Add().i32Const(4).i32Add();
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(prevOff)
+                .i32Add()
+                .i32Const(FB_NEXT)
+                .i32Add();
         c.localGet(link).call(fPoolStoreI32);
         c.end();
     }
