@@ -30,31 +30,15 @@ import java.util.stream.Collectors;
  */
 public enum EngineId {
     /** Chicory's compiler (wasm to JVM bytecode). */
-    CHICORY_COMPILER(
-            "chicory-compiler",
-            Harness.JMH,
-            "Chicory has no memory64, rejected at parse time",
-            M32,
-            M32_BYTE_BUFFER,
-            TVM_HOST,
-            TVM_MM,
-            TVM_GUEST),
+    CHICORY_COMPILER("chicory-compiler", Harness.JMH, Shared.CHICORY_LIMITATION, Shared.CHICORY_VARIANTS),
     /** Chicory's interpreter. */
-    CHICORY_INTERPRETER(
-            "chicory-interpreter",
-            Harness.JMH,
-            "Chicory has no memory64, rejected at parse time",
-            M32,
-            M32_BYTE_BUFFER,
-            TVM_HOST,
-            TVM_MM,
-            TVM_GUEST),
+    CHICORY_INTERPRETER("chicory-interpreter", Harness.JMH, Shared.CHICORY_LIMITATION, Shared.CHICORY_VARIANTS),
     /** GraalWasm with the Graal compiler, in its own JVM; memory64 only. */
     GRAALWASM("graalwasm", Harness.GRAAL, "the memory64 files only: Chicory runs the memory32 ones", M64),
     /** Node's V8. */
-    NODE("node", Harness.V8, "V8 has no TVM host: no tvm imports, no imported regions", M32, M64, TVM_GUEST),
+    NODE("node", Harness.V8, Shared.V8_LIMITATION, Shared.V8_VARIANTS),
     /** Chromium's V8, in a page. */
-    CHROMIUM("chromium", Harness.V8, "V8 has no TVM host: no tvm imports, no imported regions", M32, M64, TVM_GUEST),
+    CHROMIUM("chromium", Harness.V8, Shared.V8_LIMITATION, Shared.V8_VARIANTS),
     /** Plain Java (the JAVA_SEGMENT variant). */
     JVM("jvm", Harness.JMH, "a plain Java loop, no wasm", JAVA_SEGMENT);
 
@@ -66,6 +50,14 @@ public enum EngineId {
         GRAAL,
         /** {@code engines/bench.mjs} on Node or in Chromium. */
         V8
+    }
+
+    /** What two engines share (a holder class: enum constants cannot read the enum's own statics). */
+    private static final class Shared {
+        static final Variant[] CHICORY_VARIANTS = {M32, M32_BYTE_BUFFER, TVM_HOST, TVM_MM, TVM_GUEST};
+        static final String CHICORY_LIMITATION = "Chicory has no memory64, rejected at parse time";
+        static final Variant[] V8_VARIANTS = {M32, M64, TVM_GUEST};
+        static final String V8_LIMITATION = "V8 has no TVM host: no tvm imports, no imported regions";
     }
 
     private final String id;

@@ -155,6 +155,11 @@ public final class WasmBinary {
         return -1;
     }
 
+    /** Whether {@code id} is a section id this format knows (custom included). */
+    public static boolean isKnownSection(int id) {
+        return id == SECTION_CUSTOM || sectionOrder(id) > 0;
+    }
+
     /** The spec's name of section {@code id}, or {@code "unknown <id>"}. */
     public static String sectionName(int id) {
         return id >= 0 && id < SECTION_NAMES.length ? SECTION_NAMES[id] : "unknown " + id;
