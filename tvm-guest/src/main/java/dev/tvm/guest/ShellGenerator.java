@@ -763,21 +763,21 @@ public final class ShellGenerator {
 
     /** Pushes the region generation of the handle in i64 local {@code handle}. */
     private static Code regionGenOf(Code c, int handle) {
-        return c.localGet(handle)
-                .i64Const(HandleCodec.REGION_REF_SHIFT)
-                .i64ShrU()
-                .i32WrapI64()
-                .i32Const(HandleCodec.MAX_REGION_GEN)
-                .i32And();
+        return handleField(c, handle, HandleCodec.REGION_REF_SHIFT, HandleCodec.MAX_REGION_GEN);
     }
 
     /** Pushes the slot index of the handle in i64 local {@code handle}. */
     private static Code slotOf(Code c, int handle) {
+        return handleField(c, handle, HandleCodec.SLOT_SHIFT, HandleCodec.MAX_SLOT);
+    }
+
+    /** Pushes {@code (handle >>> shift) & max} as an i32, for a field below the top one. */
+    private static Code handleField(Code c, int handle, int shift, int max) {
         return c.localGet(handle)
-                .i64Const(HandleCodec.SLOT_SHIFT)
+                .i64Const(shift)
                 .i64ShrU()
                 .i32WrapI64()
-                .i32Const(HandleCodec.MAX_SLOT)
+                .i32Const(max)
                 .i32And();
     }
 
