@@ -36,9 +36,10 @@ public final class ShellGenerator {
     /** Pages per pool memory at most (4 GiB). */
     public static final int MAX_PAGES = 65536;
 
-    /** Allocator codes for {@code region_create}, as in the raw ABI's flags. */
+    /** Allocator code of a bump region for {@code region_create}, as in the raw ABI's flags. */
     public static final int BUMP = 1;
 
+    /** Allocator code of a free-list region (first fit, coalescing) for {@code region_create}. */
     public static final int FREE_LIST = 2;
 
     // Metadata memory layout (all little-endian).
@@ -117,6 +118,7 @@ public final class ShellGenerator {
         this.slotsPerRegion = b.slotsPerRegion;
     }
 
+    /** A builder with the defaults: 1 pool, 1 initial and 16384 maximum pages, 64 regions, 4096 slots. */
     public static Builder builder() {
         return new Builder();
     }
@@ -168,6 +170,7 @@ public final class ShellGenerator {
             return value;
         }
 
+        /** The generator; {@link IllegalArgumentException} if the options do not fit together. */
         public ShellGenerator build() {
             if (initialPages > maximumPages) {
                 throw new IllegalArgumentException(
@@ -193,6 +196,7 @@ public final class ShellGenerator {
         return scratchBase(maxRegions, slots) + SCRATCH_SIZE;
     }
 
+    /** The number of pool memories. */
     public int pools() {
         return pools;
     }

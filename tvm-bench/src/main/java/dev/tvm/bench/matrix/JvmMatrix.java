@@ -30,7 +30,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * Runs the JVM side of the matrix: each Chicory and java-segment cell as its own JMH run of {@link
  * MatrixBench} (through JMH's {@link Runner}, forks with {@code --enable-native-access=ALL-UNNAMED}),
  * and the m64 cells in one GraalWasm JVM ({@link GraalMatrix}). Cells that cannot run come back as
- * {@link BenchResult}s with a zero score and a note saying why.
+ * {@link BenchResult}s without a score and with a note saying why. Which engine runs which variant
+ * is {@link EngineId}'s table.
  */
 public final class JvmMatrix {
     private JvmMatrix() {}

@@ -31,6 +31,7 @@ public record Selection(
     /** The default interpreter size limit: 64 MiB. */
     public static final long DEFAULT_INTERPRETER_MAX = 64L << 20;
 
+    /** Copies the lists. */
     public Selection {
         workloads = List.copyOf(workloads);
         sizes = List.copyOf(sizes);

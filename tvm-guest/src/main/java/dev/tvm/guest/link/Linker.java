@@ -83,6 +83,7 @@ public final class Linker {
         this.memoryAlias = b.memoryAlias;
     }
 
+    /** A builder with the default shell module and export prefix. */
     public static Builder builder() {
         return new Builder();
     }
@@ -116,6 +117,7 @@ public final class Linker {
             return this;
         }
 
+        /** The linker. */
         public Linker build() {
             return new Linker(this);
         }
