@@ -13,6 +13,8 @@ import java.lang.invoke.MethodHandle;
  * from an {@code Arena}, so they measure the system call itself without depending on tvm-core's
  * internal backing.
  */
+// The baseline releases pages with madvise, as tvm-core does: a native downcall is the point.
+@SuppressWarnings("restricted")
 final class PageRelease {
     /** {@code MADV_DONTNEED} on Linux. */
     private static final int MADV_DONTNEED = 4;

@@ -28,6 +28,8 @@ import java.util.stream.Collectors;
  * jvm                  JMH      java-segment
  * </pre>
  */
+// Its one collection field is an EnumSet copy that never escapes (variants() returns a copy).
+@SuppressWarnings("ImmutableEnumChecker")
 public enum EngineId {
     /** Chicory's compiler (wasm to JVM bytecode). */
     CHICORY_COMPILER("chicory-compiler", Harness.JMH, Shared.CHICORY_LIMITATION, Shared.CHICORY_VARIANTS),

@@ -112,7 +112,7 @@ public final class JvmMatrix {
         Path checksumFile = null;
         try {
             checksumFile = Files.createTempFile("tvm-bench-checksum-", ".txt");
-            long heapMiB = Math.max(2048, (3 * c.size >> 20) + 1024);
+            long heapMiB = Math.max(2048, ((3 * c.size) >> 20) + 1024);
             Options opt = new OptionsBuilder()
                     .include(MatrixBench.class.getName().replace(".", "\\.") + "\\.pass$")
                     .param("workload", c.workload.id())
@@ -245,7 +245,7 @@ public final class JvmMatrix {
                 "-XX:+EnableJVMCI", // JVMCI for Truffle only: -XX:+UseJVMCICompiler stays off (C2 remains the JIT)
                 "--enable-native-access=ALL-UNNAMED,org.graalvm.truffle",
                 "--sun-misc-unsafe-memory-access=allow", // truffle-runtime uses sun.misc.Unsafe
-                "-Xmx" + Math.max(2048, (2 * maxSize >> 20) + 1024) + "m",
+                "-Xmx" + Math.max(2048, ((2 * maxSize) >> 20) + 1024) + "m",
                 "--module-path",
                 modulePath(dir.resolve("modules")),
                 "--upgrade-module-path",

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -205,7 +206,7 @@ public final class BenchRun {
 
     private static Map<String, String> meta(BenchPlan plan, Path root, String command) {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("date", LocalDateTime.now().withNano(0).toString());
+        m.put("date", LocalDateTime.now(ZoneId.systemDefault()).withNano(0).toString());
         m.put("command", command);
         m.put("budget", plan.quick() ? "quick" : "full");
         m.put("seed", Long.toString(plan.seed()));
@@ -234,7 +235,8 @@ public final class BenchRun {
 
     /** {@code bench-results/matrix-<date>-<time>} under the working directory. */
     public static Path defaultOut() {
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmmss"));
+        String stamp =
+                LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmmss"));
         return Path.of("bench-results", "matrix-" + stamp);
     }
 

@@ -67,7 +67,6 @@ final class ModuleParser {
                             : "unsupported binary version " + version);
         }
         int lastOrder = 0;
-        int functionCount = -1;
         while (r.pos() < bytes.length) {
             r.limit(bytes.length);
             r.section("section header");
@@ -106,7 +105,6 @@ final class ModuleParser {
                     for (int i = 0; i < n; i++) {
                         m.functions.add(typeIndex(r, m));
                     }
-                    functionCount = n;
                 }
                 case SECTION_TABLE -> {
                     int n = r.count("table", 2);
@@ -337,7 +335,7 @@ final class ModuleParser {
             int index = r.u32();
             long count;
             switch (kind) {
-                case FUNC -> count = m.importCounts[FUNC] + m.functions.size();
+                case FUNC -> count = (long) m.importCounts[FUNC] + m.functions.size();
                 case TABLE -> count = m.tableCount();
                 case MEMORY -> count = m.memoryCount();
                 case GLOBAL -> count = m.globalCount();
