@@ -5,8 +5,7 @@ import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionKind;
 import dev.tvm.core.RegionSpec;
-import dev.tvm.core.alloc.Allocator;
-import dev.tvm.core.alloc.FreeListAllocator;
+import dev.tvm.core.RegionStats;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,19 +23,21 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Allocator costs, with and without the handle layer.
+ * Allocation costs through the public API, per {@link AllocatorKind} (a region of each kind).
  *
  * <ul>
  *   <li>{@code regionAllocFree}: {@link Region#allocate} then {@link RegionDirectory#free} of the
- *       same handle, per {@link AllocatorKind}: exclusive lock, handle-table issue and release,
- *       zeroing of the reused bytes, counters, plus the allocator.
- *   <li>{@code rawAllocFree}: the same pair on a bare {@link Allocator} (offsets only, no handles,
- *       no lock, no zeroing): the allocator's own share.
- *   <li>{@code regionMix}/{@code rawMix}: steady state for FREE_LIST and SLAB: {@code live}
- *       allocations of random sizes (16..512 bytes, 8-byte steps) are kept; each operation frees a
- *       random one and allocates a new one of a new random size in its place. Victims and sizes
- *       are precomputed (64 Ki entries, cycled). One operation = one free + one allocate.
+ *       same handle: exclusive lock, handle-table issue and release, zeroing of the reused bytes,
+ *       counters, plus the allocator.
+ *   <li>{@code regionMix}: steady state for FREE_LIST and SLAB: {@code live} allocations of random
+ *       sizes (16..512 bytes, 8-byte steps) are kept; each operation frees a random one and
+ *       allocates a new one of a new random size in its place. Victims and sizes are precomputed
+ *       (64 Ki entries, cycled). One operation = one free + one allocate.
  * </ul>
+ *
+ * <p>The bare allocators' own share ({@code rawAllocFree}, {@code rawMix} in {@code
+ * bench-results/issue-2}) is not measured here any more: the allocators are tvm-core internals,
+ * which tvm-bench does not use.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -64,7 +65,7 @@ public class AllocatorBench {
         }
     }
 
-    /** One region and one bare allocator of the same kind, both empty. */
+    /** One empty region of the allocator kind. */
     @State(Scope.Thread)
     public static class Pair {
         @Param({"BUMP", "FREE_LIST", "SLAB", "PAGE"})
@@ -76,14 +77,12 @@ public class AllocatorBench {
 
         RegionDirectory dir;
         Region region;
-        Allocator allocator;
 
         @Setup(Level.Trial)
         public void setup() {
             dir = RegionDirectory.builder().build();
             region = dir.create(
                     RegionSpec.of(regionKindFor(kind)).withAllocator(kind).withCapacity(CAPACITY));
-            allocator = Allocator.create(kind, CAPACITY, RegionSpec.DEFAULT_PAGE_SIZE);
         }
 
         @TearDown(Level.Trial)
@@ -92,7 +91,7 @@ public class AllocatorBench {
         }
     }
 
-    /** Steady state: {@code live} allocations of random sizes, in a region and in a bare allocator. */
+    /** Steady state: {@code live} allocations of random sizes in a region. */
     @State(Scope.Thread)
     public static class Mix {
         static final int STEPS = 1 << 16;
@@ -105,11 +104,8 @@ public class AllocatorBench {
 
         RegionDirectory dir;
         Region region;
-        Allocator allocator;
 
         long[] handles;
-        long[] offsets;
-        long[] sizes;
 
         int[] victims;
         long[] newSizes;
@@ -120,15 +116,10 @@ public class AllocatorBench {
             dir = RegionDirectory.builder().build();
             region = dir.create(
                     RegionSpec.of(regionKindFor(kind)).withAllocator(kind).withCapacity(CAPACITY));
-            allocator = Allocator.create(kind, CAPACITY, RegionSpec.DEFAULT_PAGE_SIZE);
             SplittableRandom random = new SplittableRandom(42);
             handles = new long[live];
-            offsets = new long[live];
-            sizes = new long[live];
             for (int i = 0; i < live; i++) {
-                sizes[i] = randomSize(random);
-                handles[i] = region.allocate(sizes[i]);
-                offsets[i] = allocator.allocate(sizes[i]);
+                handles[i] = region.allocate(randomSize(random));
             }
             victims = new int[STEPS];
             newSizes = new long[STEPS];
@@ -140,17 +131,11 @@ public class AllocatorBench {
             for (int i = 0; i < STEPS; i++) {
                 int v = victims[i];
                 region.free(handles[v]);
-                allocator.free(offsets[v], sizes[v]);
-                sizes[v] = newSizes[i];
-                handles[v] = region.allocate(sizes[v]);
-                offsets[v] = allocator.allocate(sizes[v]);
+                handles[v] = region.allocate(newSizes[i]);
             }
-            if (allocator instanceof FreeListAllocator) {
-                FreeListAllocator f = (FreeListAllocator) allocator;
-                System.out.println("# steady state of the bare FREE_LIST allocator: " + f.freeBlocks()
-                        + " free blocks, largest " + f.largestFreeBlock() + " bytes, " + f.usedBytes()
-                        + " bytes used");
-            }
+            RegionStats stats = region.stats();
+            System.out.println("# steady state of the " + kind + " region: " + stats.liveBytes() + " live bytes in "
+                    + stats.usedBytes() + " bytes used, " + stats.touchedBytes() + " bytes touched");
         }
 
         private static long randomSize(SplittableRandom random) {
@@ -172,13 +157,6 @@ public class AllocatorBench {
         return h;
     }
 
-    @Benchmark
-    public long rawAllocFree(Pair s) {
-        long offset = s.allocator.allocate(s.size);
-        s.allocator.free(offset, s.size);
-        return offset;
-    }
-
     // ------------------------------------------------------------------ steady-state mix
 
     @Benchmark
@@ -190,18 +168,5 @@ public class AllocatorBench {
         long h = s.region.allocate(s.newSizes[i]);
         s.handles[v] = h;
         return h;
-    }
-
-    @Benchmark
-    public long rawMix(Mix s) {
-        int i = s.step;
-        s.step = (i + 1) & (Mix.STEPS - 1);
-        int v = s.victims[i];
-        s.allocator.free(s.offsets[v], s.sizes[v]);
-        long size = s.newSizes[i];
-        long offset = s.allocator.allocate(size);
-        s.offsets[v] = offset;
-        s.sizes[v] = size;
-        return offset;
     }
 }

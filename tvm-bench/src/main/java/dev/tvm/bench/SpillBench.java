@@ -5,7 +5,6 @@ import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionKind;
 import dev.tvm.core.RegionSpec;
 import dev.tvm.core.ResidencyStats;
-import dev.tvm.core.memory.ReservedBacking;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -65,8 +64,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *       setup: a cross-check that the {@code Level.Invocation} setups do not distort the two scores
  *       above (its rate should be close to {@code 1 / (1/spill + 1/fault)}).
  *   <li>{@code plainWrite}, {@code plainRead}, {@code plainRoundTrip}: the same bytes with {@code
- *       FileChannel.write/read(ByteBuffer, position)} from/to an off-heap segment (an anonymous
- *       mapping like a region's, already touched), into a file in the same directory as the spill
+ *       FileChannel.write/read(ByteBuffer, position)} from/to an off-heap segment (from an {@code
+ *       Arena}: at 64 MiB, glibc serves it with an anonymous mapping like a region's; already
+ *       touched), into a file in the same directory as the spill
  *       file. ByteBuffers are created once and rewound, as a careful implementation would.
  *   <li>{@code plainReadDiscarded}: diagnostic. {@code plainRead} into memory that an untimed
  *       invocation setup gave back with {@code madvise(MADV_DONTNEED)}, which is what a fault reads
@@ -133,7 +133,10 @@ public class SpillBench {
 
         private Path plainPath;
         FileChannel plain;
-        ReservedBacking plainBacking;
+        /** The plain side's memory: page-aligned, off-heap, fully touched. */
+        private Arena plainArena;
+
+        MemorySegment plainMemory;
         /** One buffer per write/read: {@value #PAGES} 64 KiB slices, or one 64 MiB slice. */
         ByteBuffer[] plainBuffers;
         /** File offset of each buffer: the spill file's slot layout (page i at 64 KiB * (1 + i)). */
@@ -178,8 +181,9 @@ public class SpillBench {
 
             plainPath = Files.createTempFile(benchDir, "tvm-bench-plain-", ".bin");
             plain = FileChannel.open(plainPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            plainBacking = ReservedBacking.reserve(BYTES);
-            MemorySegment buffer = plainBacking.segment();
+            plainArena = Arena.ofShared();
+            plainMemory = plainArena.allocate(BYTES, PageRelease.PAGE_ALIGNMENT);
+            MemorySegment buffer = plainMemory;
             MemorySegment.copy(pattern, 0, buffer, 0, BYTES); // touches every page
             plainBuffers = new ByteBuffer[count];
             plainOffsets = new long[count];
@@ -224,7 +228,7 @@ public class SpillBench {
                 dir.close();
                 plain.close();
                 Files.deleteIfExists(plainPath);
-                plainBacking.close();
+                plainArena.close();
                 patternArena.close();
             }
         }
@@ -291,7 +295,7 @@ public class SpillBench {
     public static class Discarded extends Env {
         @Setup(Level.Invocation)
         public void discardPlainBuffer() {
-            plainBacking.discard(0, BYTES);
+            PageRelease.release(plainMemory);
         }
     }
 
@@ -358,26 +362,23 @@ public class SpillBench {
      */
     @State(Scope.Thread)
     public static class Parts {
-        ReservedBacking backing;
         MemorySegment src;
         private Arena arena;
         MemorySegment staging;
 
         @Setup(Level.Trial)
         public void setup() {
-            backing = ReservedBacking.reserve(BYTES);
-            src = backing.segment();
+            arena = Arena.ofShared();
+            src = arena.allocate(BYTES, PageRelease.PAGE_ALIGNMENT);
             SplittableRandom random = new SplittableRandom(42);
             for (long i = 0; i < BYTES; i += 8) {
                 src.set(ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong());
             }
-            arena = Arena.ofShared();
-            staging = arena.allocate(32L * PAGE, 4096); // the residency manager's staging buffer
+            staging = arena.allocate(32L * PAGE, PageRelease.PAGE_ALIGNMENT); // the residency manager's staging buffer
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            backing.close();
             arena.close();
         }
     }
@@ -418,7 +419,7 @@ public class SpillBench {
     @OperationsPerInvocation(PAGES)
     public void partDiscard(PartsResident p) {
         for (int i = 0; i < PAGES; i++) {
-            p.backing.discard((long) i * PAGE, PAGE);
+            PageRelease.release(p.src.asSlice((long) i * PAGE, PAGE));
         }
     }
 
@@ -430,7 +431,7 @@ public class SpillBench {
     @OperationsPerInvocation(PAGES)
     public void partDiscardBatch(PartsResident p) {
         for (int i = 0; i < PAGES; i += 32) {
-            p.backing.discard((long) i * PAGE, 32L * PAGE);
+            PageRelease.release(p.src.asSlice((long) i * PAGE, 32L * PAGE));
         }
     }
 }

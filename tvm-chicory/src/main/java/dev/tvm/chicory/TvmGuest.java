@@ -105,6 +105,7 @@ public final class TvmGuest implements AutoCloseable {
             return this;
         }
 
+        /** Instantiates the guest with these options. */
         public TvmGuest build() {
             TvmImports tvm = TvmImports.builder(directory).withQuota(quota).build();
             WasiPreview1 wasi = wasiOptions == null

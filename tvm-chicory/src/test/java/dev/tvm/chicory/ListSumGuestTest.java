@@ -17,8 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * linked lists through handles with the three allocation modes, on both engines.
  */
 class ListSumGuestTest {
-    private static final int ALLOC = 0;
-    private static final int BATCH = 1;
+    /** build_list's third mode (0: one alloc per node, 1: a batch alloc, 2: one lease). */
     private static final int LEASE = 2;
 
     @ParameterizedTest(name = "{0} mode {1}")

@@ -383,7 +383,7 @@ final class RawAbiModel implements AutoCloseable {
     private long pickPtr(Choices c) {
         switch (c.nextInt(0, 9)) {
             case 0:
-                return GUEST_MEMORY - c.nextInt(0, 64);
+                return (long) GUEST_MEMORY - c.nextInt(0, 64);
             case 1:
                 return c.nextInt(Integer.MIN_VALUE, Integer.MAX_VALUE);
             default:
@@ -536,7 +536,7 @@ final class RawAbiModel implements AutoCloseable {
         }
     }
 
-    private void issue(int g, long h, MRegion r, long size, String what) {
+    private void issue(long h, MRegion r, long size, String what) {
         if (HandleCodec.regionRef(h) != r.ref) {
             escape(what + " returned " + HandleCodec.describe(h) + " in another region");
             return;
@@ -569,7 +569,7 @@ final class RawAbiModel implements AutoCloseable {
                 escape(what + " succeeded");
                 return;
             }
-            issue(g, h, regions.get((int) ref), size, what);
+            issue(h, regions.get((int) ref), size, what);
         } else {
             int code = (int) call(g, "last_error");
             // A positive size is valid as far as the model knows; whether the region has room it does not.
@@ -613,7 +613,7 @@ final class RawAbiModel implements AutoCloseable {
             byte[] raw = memory(g).readBytes((int) out, 8 * count);
             ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < count; i++) {
-                issue(g, b.getLong(), regions.get((int) ref), size, what);
+                issue(b.getLong(), regions.get((int) ref), size, what);
             }
         } else {
             judge(g, what, result, allowed);

@@ -211,7 +211,7 @@ class TvmImportsTest {
     @EnumSource(Engine.class)
     void bulkReadAndWriteRoundTripThroughGuestMemory(Engine engine) {
         try (TvmGuest g = guest(engine)) {
-            roundTrip(g, g.instance());
+            roundTrip(g.instance());
         }
     }
 
@@ -228,11 +228,11 @@ class TvmImportsTest {
                 builder.withMachineFactory(engine.machineFactory(module));
             }
             Instance instance = builder.build();
-            roundTrip(null, instance);
+            roundTrip(instance);
         }
     }
 
-    private void roundTrip(TvmGuest g, Instance instance) {
+    private void roundTrip(Instance instance) {
         var create = instance.export("abi_region_create");
         int region = (int) create.apply(BLOB_ARENA, 1 << 22, 0)[0];
         int size = 200_000; // spans several 64 KiB staging chunks

@@ -1,40 +1,25 @@
 package dev.tvm.cli;
 
-import dev.tvm.bench.matrix.BenchResult;
 import dev.tvm.bench.matrix.EngineId;
-import dev.tvm.bench.matrix.JvmMatrix;
 import dev.tvm.bench.matrix.MatrixCells;
-import dev.tvm.bench.matrix.Selection;
 import dev.tvm.bench.matrix.Variant;
 import dev.tvm.bench.matrix.Workload;
-import dev.tvm.bench.report.MachineInfo;
-import dev.tvm.bench.report.Report;
-import dev.tvm.bench.report.ResultsFile;
-import dev.tvm.cli.BenchPlan.Cell;
-import java.io.IOException;
+import dev.tvm.bench.run.BenchPlan;
+import dev.tvm.bench.run.BenchRun;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tvm bench}: the benchmark matrix of issue 6. Runs the JVM engines through {@code JvmMatrix}
- * (JMH) and Node and Chromium through {@code engines/bench.mjs}, one engine after the other on the
- * same machine so ratios compare like with like, then writes {@code results.json}, {@code
- * report.md} and the plots into the output directory.
+ * {@code tvm bench}: the benchmark matrix of issue 6. Parses the options into a {@link BenchPlan},
+ * prints it and has tvm-bench's {@link BenchRun} measure it (JVM engines through JMH, Node and
+ * Chromium through {@code engines/bench.mjs}) and write {@code results.json}, {@code report.md} and
+ * the plots into the output directory, with a progress bar on the way.
  */
 @Command(
         name = "bench",
@@ -44,19 +29,6 @@ import picocli.CommandLine.Option;
             "results.json, report.md (ratios to M32, targets) and PNG plots into --out."
         })
 final class BenchCommand implements Callable<Integer> {
-    /** The note of a planned JVM cell that the JVM runner returned no result for. */
-    static final String NO_JVM_RESULT = "no result from the JVM runner (JvmMatrix)";
-
-    /** What measures the cells; tests inject a fake, the command line uses the real runners. */
-    interface Runners {
-        /** All JVM cells of the plan (Chicory, GraalWasm, plain Java); one progress line per finished cell. */
-        List<BenchResult> runJvm(BenchPlan plan, Consumer<String> progress) throws Exception;
-
-        /** The plan's cells on Node or Chromium; {@code each} sees every result as it arrives. */
-        List<BenchResult> runV8(EngineId engine, BenchPlan plan, Path outDir, Consumer<BenchResult> each)
-                throws Exception;
-    }
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -124,14 +96,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--plan", description = "Print the plan and exit without measuring.")
     boolean planOnly;
 
-    private final Runners runners;
+    private final BenchRun.Runners runners;
 
     BenchCommand() {
         this(null);
     }
 
-    /** With {@code runners} null, the real ones (JvmMatrix, engines/bench.mjs). */
-    BenchCommand(Runners runners) {
+    /** With {@code runners} null, the real ones ({@link BenchRun#realRunners}). */
+    BenchCommand(BenchRun.Runners runners) {
         this.runners = runners;
     }
 
@@ -154,83 +126,24 @@ final class BenchCommand implements Callable<Integer> {
             err.println("bench: the selection has no cells");
             return 2;
         }
-        Path repo = root != null ? root : findRoot();
-        Path dir = out != null ? out : defaultOut();
-        Files.createDirectories(dir);
-        Runners r = runners != null ? runners : new RealRunners(repo, err, interpreterMax);
-
-        boolean interactive = ProgressBar.terminal();
-        ProgressBar bar = ProgressBar.counting(err, "bench", plan.cells().size(), interactive, "cells");
-        List<BenchResult> results = new ArrayList<>();
-        List<Cell> jvmCells =
-                plan.cells().stream().filter(c -> plan.isJvm(c.engine())).toList();
-        if (!jvmCells.isEmpty()) {
-            long cap = jvmCells.size();
-            long[] seen = {0};
-            List<BenchResult> jvm = r.runJvm(plan, msg -> {
-                if (seen[0] < cap) {
-                    seen[0]++;
-                    bar.advance(1);
-                }
-            });
-            results.addAll(jvm);
-            bar.advance(cap - seen[0]);
-            results.addAll(missingCells(jvmCells, jvm, NO_JVM_RESULT));
-        }
-        for (EngineId e : List.of(EngineId.NODE, EngineId.CHROMIUM)) {
-            List<Cell> cells = plan.on(e);
-            if (cells.isEmpty()) {
-                continue;
-            }
-            long cap = cells.size();
-            long[] seen = {0};
-            List<BenchResult> v8 = r.runV8(e, plan, dir, res -> {
-                if (seen[0] < cap) {
-                    seen[0]++;
-                    bar.advance(1);
-                }
-            });
-            bar.advance(cap - seen[0]);
-            results.addAll(v8);
-            results.addAll(missingCells(cells, v8, "no result from engines/bench.mjs"));
-        }
+        Path repo = root != null ? root : BenchRun.findRoot();
+        Path dir = out != null ? out : BenchRun.defaultOut();
+        BenchRun.Runners r = runners != null ? runners : BenchRun.realRunners(repo, interpreterMax);
+        ProgressBar bar = ProgressBar.counting(err, "bench", plan.cells().size(), ProgressBar.terminal(), "cells");
+        BenchRun.Outcome outcome = BenchRun.run(plan, r, repo, dir, command(), bar::advance);
         bar.finish();
-
-        ResultsFile file = new ResultsFile(meta(plan, repo), results);
-        Path report = Report.writeAll(file, dir);
-        long measured =
-                results.stream().filter(x -> Double.isFinite(x.nsPerOp())).count();
-        stdout.println("measured " + measured + " of " + results.size() + " cells; wrote " + report + ", "
-                + dir.resolve("results.json") + " and the plots");
+        stdout.println(
+                "measured " + outcome.measured() + " of " + outcome.results().size() + " cells; wrote "
+                        + outcome.report() + ", " + outcome.resultsFile() + " and the plots");
         return 0;
     }
 
-    /** Planned cells the runner returned nothing for, as missing results, so the report shows them. */
-    static List<BenchResult> missingCells(List<Cell> planned, List<BenchResult> got, String note) {
-        Set<String> have = new HashSet<>();
-        for (BenchResult b : got) {
-            have.add(key(b.workload(), b.sizeBytes(), b.variant(), engineId(b.engine())));
-        }
-        List<BenchResult> out = new ArrayList<>();
-        for (Cell c : planned) {
-            if (!have.contains(key(
-                    c.workload().id(),
-                    c.sizeBytes(),
-                    c.variant().id(),
-                    c.engine().id()))) {
-                out.add(V8Runner.missing(c, c.engine().id(), note));
-            }
-        }
-        return out;
-    }
-
-    private static String key(String w, long size, String v, String e) {
-        return w + "|" + size + "|" + v + "|" + e;
-    }
-
-    private static String engineId(String label) {
-        int space = label.indexOf(' ');
-        return space < 0 ? label : label.substring(0, space);
+    /** The command line as typed, for the results' metadata. */
+    private String command() {
+        // The parse result holds the whole command line ("bench --quick") when run as tvm's subcommand.
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        boolean hasName = !args.isEmpty() && args.get(0).equals("bench");
+        return "tvm " + (hasName ? "" : "bench ") + String.join(" ", args);
     }
 
     BenchPlan plan() {
@@ -244,11 +157,6 @@ final class BenchCommand implements Callable<Integer> {
         List<EngineId> es = engines == null
                 ? List.of(EngineId.values())
                 : engines.stream().map(EngineId::byId).toList();
-        if (seed != MatrixCells.SEED && es.stream().anyMatch(e -> e != EngineId.NODE && e != EngineId.CHROMIUM)) {
-            // the JVM cells are set up with MatrixCells.SEED; checksums compare across engines
-            throw new IllegalArgumentException(
-                    "--seed " + seed + " needs --engines node,chromium: the JVM runner uses seed " + MatrixCells.SEED);
-        }
         return BenchPlan.of(ws, ss, vs, es, quick, seed);
     }
 
@@ -257,113 +165,6 @@ final class BenchCommand implements Callable<Integer> {
             return Sizes.parse(text);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--sizes " + text + ": " + e.getMessage(), e);
-        }
-    }
-
-    private Map<String, String> meta(BenchPlan plan, Path repo) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("date", LocalDateTime.now().withNano(0).toString());
-        // The parse result holds the whole command line ("bench --quick") when run as tvm's subcommand.
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        boolean hasName = !args.isEmpty() && args.get(0).equals("bench");
-        m.put("command", "tvm " + (hasName ? "" : "bench ") + String.join(" ", args));
-        m.put("budget", plan.quick() ? "quick" : "full");
-        m.put("seed", Long.toString(plan.seed()));
-        String commit = gitCommit(repo);
-        if (commit != null) {
-            m.put("commit", commit);
-        }
-        m.putAll(MachineInfo.collect());
-        return m;
-    }
-
-    private static String gitCommit(Path repo) {
-        try {
-            Process p = new ProcessBuilder("git", "-C", repo.toString(), "describe", "--always", "--dirty")
-                    .redirectErrorStream(true)
-                    .start();
-            String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return p.waitFor() == 0 && !s.isEmpty() ? s : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    private static Path defaultOut() {
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmmss"));
-        return Path.of("bench-results", "matrix-" + stamp);
-    }
-
-    /** The nearest ancestor of the working directory, else of the jar, that has engines/bench.mjs. */
-    static Path findRoot() {
-        List<Path> starts = new ArrayList<>();
-        starts.add(Path.of("").toAbsolutePath());
-        try {
-            starts.add(Path.of(BenchCommand.class
-                    .getProtectionDomain()
-                    .getCodeSource()
-                    .getLocation()
-                    .toURI()));
-        } catch (Exception e) {
-            // no code source (unusual class loader): the working directory must do
-        }
-        for (Path start : starts) {
-            for (Path p = start; p != null; p = p.getParent()) {
-                if (Files.isRegularFile(p.resolve("engines/bench.mjs"))) {
-                    return p;
-                }
-            }
-        }
-        return Path.of("").toAbsolutePath();
-    }
-
-    /** JMH for the JVM engines, engines/bench.mjs for V8. */
-    private static final class RealRunners implements Runners {
-        private final Path root;
-        private final PrintWriter err;
-
-        private final long interpreterMax;
-
-        RealRunners(Path root, PrintWriter err, long interpreterMax) {
-            this.root = root;
-            this.err = err;
-            this.interpreterMax = interpreterMax;
-        }
-
-        @Override
-        public List<BenchResult> runJvm(BenchPlan plan, Consumer<String> progress) {
-            return runJvm(plan, progress, interpreterMax);
-        }
-
-        static List<BenchResult> runJvm(BenchPlan plan, Consumer<String> progress, long interpreterMax) {
-            List<EngineId> jvmEngines = new ArrayList<>();
-            for (EngineId e : EngineId.values()) {
-                if (plan.isJvm(e) && !plan.on(e).isEmpty()) {
-                    jvmEngines.add(e);
-                }
-            }
-            List<Workload> ws =
-                    plan.cells().stream().map(Cell::workload).distinct().toList();
-            // JvmMatrix reports one line per finished cell (the progress bar counts them)
-            return JvmMatrix.run(
-                    new Selection(
-                            ws,
-                            plan.sizes() == null ? List.of() : plan.sizes(),
-                            plan.smallestSizes(),
-                            plan.variants() == null ? List.of(Variant.values()) : plan.variants(),
-                            jvmEngines,
-                            plan.quick(),
-                            interpreterMax),
-                    progress);
-        }
-
-        @Override
-        public List<BenchResult> runV8(EngineId engine, BenchPlan plan, Path outDir, Consumer<BenchResult> each)
-                throws Exception {
-            return new V8Runner(root, outDir).run(engine, plan.on(engine), plan.v8Budget(), plan.seed(), each);
         }
     }
 

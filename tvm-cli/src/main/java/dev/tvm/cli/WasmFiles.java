@@ -7,6 +7,7 @@ import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExportSection;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.Import;
+import dev.tvm.guest.wasm.WasmBinary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,22 +24,6 @@ import java.util.Set;
  * is not a module, which imports a module needs that nobody provides, which functions it exports.
  */
 final class WasmFiles {
-    private static final String[] SECTIONS = {
-        "custom",
-        "type",
-        "import",
-        "function",
-        "table",
-        "memory",
-        "global",
-        "export",
-        "start",
-        "element",
-        "code",
-        "data",
-        "data count",
-        "tag"
-    };
     private static final int MAX_LISTED = 20;
 
     private WasmFiles() {}
@@ -88,8 +73,9 @@ final class WasmFiles {
         if (text.startsWith("(module") || text.startsWith("(component")) {
             return "it is WebAssembly text (.wat); compile it to a binary first, e.g. with wat2wasm";
         }
-        if (bytes.length < 8) {
-            return "only " + bytes.length + " bytes, shorter than the 8-byte wasm header";
+        if (bytes.length < WasmBinary.PREAMBLE_BYTES) {
+            return "only " + bytes.length + " bytes, shorter than the " + WasmBinary.PREAMBLE_BYTES
+                    + "-byte wasm header";
         }
         if (bytes[0] != 0 || bytes[1] != 'a' || bytes[2] != 's' || bytes[3] != 'm') {
             return String.format(
@@ -106,14 +92,14 @@ final class WasmFiles {
                     : "unsupported binary version "
                             + String.format(Locale.ROOT, "%02x %02x %02x %02x", bytes[4], bytes[5], bytes[6], bytes[7]);
         }
-        int pos = 8;
+        int pos = WasmBinary.PREAMBLE_BYTES;
         while (pos < bytes.length) {
             int start = pos;
             int id = bytes[pos++] & 0xFF;
-            String name = id < SECTIONS.length ? SECTIONS[id] : null;
-            if (name == null) {
+            if (!WasmBinary.isKnownSection(id)) {
                 return "unknown section id " + id + " at offset " + start;
             }
+            String name = WasmBinary.sectionName(id);
             long size = 0;
             int shift = 0;
             while (true) {

@@ -9,7 +9,9 @@ import dev.tvm.bench.matrix.EngineId;
 import dev.tvm.bench.matrix.Variant;
 import dev.tvm.bench.matrix.Workload;
 import dev.tvm.bench.report.ResultsFile;
-import dev.tvm.cli.BenchPlan.Cell;
+import dev.tvm.bench.run.BenchPlan;
+import dev.tvm.bench.run.BenchPlan.Cell;
+import dev.tvm.bench.run.BenchRun;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -25,7 +27,7 @@ class BenchCommandTest {
     private record Result(int exit, String out, String err) {}
 
     /** Records what it was asked to run and answers every cell with made-up timings (tests only). */
-    private static final class FakeRunners implements BenchCommand.Runners {
+    private static final class FakeRunners implements BenchRun.Runners {
         BenchPlan jvmPlan;
         final List<EngineId> v8Engines = new ArrayList<>();
 
@@ -34,7 +36,7 @@ class BenchCommandTest {
             jvmPlan = plan;
             List<BenchResult> out = new ArrayList<>();
             for (Cell c : plan.cells()) {
-                if (!plan.isJvm(c.engine()) || c.variant() == Variant.TVM_HOST) {
+                if (!c.engine().onJvm() || c.variant() == Variant.TVM_HOST) {
                     continue; // tvm-host left out: the command must report it as missing
                 }
                 out.add(result(c, c.engine().id(), c.variant() == Variant.TVM_MM ? 900 : 1000));
@@ -60,7 +62,7 @@ class BenchCommandTest {
         }
     }
 
-    private static Result run(BenchCommand.Runners runners, String... args) {
+    private static Result run(BenchRun.Runners runners, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new BenchCommand(runners));
@@ -172,29 +174,17 @@ class BenchCommandTest {
                 .findFirst()
                 .orElseThrow();
         assertTrue(Double.isNaN(host.nsPerOp()));
-        assertEquals(BenchCommand.NO_JVM_RESULT, host.note());
+        assertEquals(BenchRun.NO_JVM_RESULT, host.note());
 
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(
                 md.contains("| seq-sum | 16 KiB | tvm-mm 0.90x | tvm-guest 1.00x | 1.10x | tvm-guest 1.00x | 1.10x |"),
                 md);
         assertTrue(md.contains("- **met**: TVM-MM faster than M32"), md);
-        assertTrue(md.contains(BenchCommand.NO_JVM_RESULT + " — 1 cell: tvm-host@chicory-compiler seq-sum 16 KiB"), md);
+        assertTrue(md.contains(BenchRun.NO_JVM_RESULT + " — 1 cell: tvm-host@chicory-compiler seq-sum 16 KiB"), md);
         for (String png : List.of(
                 "ratio-chicory-compiler.png", "ratio-node.png", "ratio-chromium.png", "v8-tvm-guest-vs-m64.png")) {
             assertTrue(Files.size(out.resolve(png)) > 1000, png);
         }
-    }
-
-    @Test
-    void missingCellsAreTheOnesTheRunnerDidNotAnswer() {
-        List<Cell> planned = List.of(
-                new Cell(Workload.SEQ_SUM, 1024, Variant.M32, EngineId.NODE),
-                new Cell(Workload.SEQ_SUM, 1024, Variant.M64, EngineId.NODE));
-        List<BenchResult> got = List.of(new BenchResult("seq-sum", 1024, "m32", "node 24.9.0", 1, 0, 1, "1", ""));
-        List<BenchResult> missing = BenchCommand.missingCells(planned, got, "why");
-        assertEquals(
-                List.of(new BenchResult("seq-sum", 1024, "m64", "node", Double.NaN, Double.NaN, 0, "", "why")),
-                missing);
     }
 }

@@ -5,7 +5,7 @@ package dev.tvm.core;
  * the project shifts or masks these values. The layout is also part of the guest ABI ({@code
  * docs/raw-abi.md}), so code that runs in wasm does its own shifting with the same numbers: the
  * shells tvm-guest's {@code ShellGenerator} emits decode and encode handles in generated wasm
- * (taking its limits from the constants here), {@code guests/include/tvm.h}'s {@code
+ * (taking every shift, mask and limit from the constants here), {@code guests/include/tvm.h}'s {@code
  * tvm_handle_region} shifts by 36, and hand-written test guests mask handles to forge them.
  * Changing the layout here changes the ABI and all of those with it.
  *
@@ -57,20 +57,31 @@ public final class HandleCodec {
     /** The null handle and null region reference. */
     public static final long NULL = 0L;
 
-    private static final int SLOT_GEN_SHIFT = 0;
-    private static final int SLOT_SHIFT = SLOT_GEN_BITS;
-    private static final int REGION_REF_SHIFT = SLOT_GEN_BITS + SLOT_BITS;
+    /**
+     * Shift of the slot generation in a handle. The shifts are for code that decodes handles itself
+     * (the generated wasm shells): a field is {@code (value >>> shift) & MAX_field}; the region id
+     * is the top field, so {@code handle >>> REGION_ID_SHIFT} needs no mask.
+     */
+    public static final int SLOT_GEN_SHIFT = 0;
+    /** Shift of the slot index in a handle. */
+    public static final int SLOT_SHIFT = SLOT_GEN_BITS;
+    /** Shift of the region reference (and of the region generation) in a handle. */
+    public static final int REGION_REF_SHIFT = SLOT_GEN_BITS + SLOT_BITS;
+    /** Shift of the region id in a handle. */
+    public static final int REGION_ID_SHIFT = REGION_REF_SHIFT + REGION_GEN_BITS;
+    /** Shift of the region id in a region reference. */
+    public static final int REF_REGION_ID_SHIFT = REGION_GEN_BITS;
 
     private HandleCodec() {}
 
     /** Packs a region id and generation into a region reference. */
     public static int regionRef(int regionId, int regionGen) {
-        return (regionId << REGION_GEN_BITS) | regionGen;
+        return (regionId << REF_REGION_ID_SHIFT) | regionGen;
     }
 
     /** The id part of a region reference. */
     public static int regionId(int regionRef) {
-        return (regionRef >>> REGION_GEN_BITS) & MAX_REGION_ID;
+        return (regionRef >>> REF_REGION_ID_SHIFT) & MAX_REGION_ID;
     }
 
     /** The generation part of a region reference. */
@@ -101,7 +112,7 @@ public final class HandleCodec {
 
     /** The region id a handle belongs to. */
     public static int regionIdOf(long handle) {
-        return (int) (handle >>> (REGION_REF_SHIFT + REGION_GEN_BITS));
+        return (int) (handle >>> REGION_ID_SHIFT);
     }
 
     /** The region generation a handle was issued under. */

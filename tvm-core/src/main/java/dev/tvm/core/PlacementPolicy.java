@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param spillable whether the region's bytes may be written out to disk under memory pressure
  */
 public record PlacementPolicy(Tier initialTier, boolean pinnable, boolean spillable) {
+    /** Checks that the tier is given. */
     public PlacementPolicy {
         Objects.requireNonNull(initialTier, "initialTier");
     }

@@ -170,6 +170,7 @@ public final class RegionDirectory implements AutoCloseable {
             return this;
         }
 
+        /** A new, open directory with these options. */
         public RegionDirectory build() {
             return new RegionDirectory(this);
         }
@@ -571,34 +572,42 @@ public final class RegionDirectory implements AutoCloseable {
         Transfers.copy(src, srcHandle, srcOffset, dst, dstHandle, dstOffset, length);
     }
 
+    /** {@link Region#getInt} in the handle's region. */
     public int getInt(long handle, long offset) {
         return regionOf(handle).getInt(handle, offset);
     }
 
+    /** {@link Region#getLong} in the handle's region. */
     public long getLong(long handle, long offset) {
         return regionOf(handle).getLong(handle, offset);
     }
 
+    /** {@link Region#getFloat} in the handle's region. */
     public float getFloat(long handle, long offset) {
         return regionOf(handle).getFloat(handle, offset);
     }
 
+    /** {@link Region#getDouble} in the handle's region. */
     public double getDouble(long handle, long offset) {
         return regionOf(handle).getDouble(handle, offset);
     }
 
+    /** {@link Region#setInt} in the handle's region. */
     public void setInt(long handle, long offset, int value) {
         regionOf(handle).setInt(handle, offset, value);
     }
 
+    /** {@link Region#setLong} in the handle's region. */
     public void setLong(long handle, long offset, long value) {
         regionOf(handle).setLong(handle, offset, value);
     }
 
+    /** {@link Region#setFloat} in the handle's region. */
     public void setFloat(long handle, long offset, float value) {
         regionOf(handle).setFloat(handle, offset, value);
     }
 
+    /** {@link Region#setDouble} in the handle's region. */
     public void setDouble(long handle, long offset, double value) {
         regionOf(handle).setDouble(handle, offset, value);
     }

@@ -16,12 +16,19 @@ package dev.tvm.core;
  * </pre>
  */
 public enum RegionKind {
+    /** A general mutable heap (free list), compactable; stays resident. */
     HOT_HEAP(0, AllocatorKind.FREE_LIST, new PlacementPolicy(Tier.HOT, true, false)),
+    /** Many small fixed-size objects (slab); may spill. */
     OBJECT_ARENA(1, AllocatorKind.SLAB, new PlacementPolicy(Tier.HOT, true, true)),
+    /** Append-only byte blobs (bump), reset as a whole; may spill. */
     BLOB_ARENA(2, AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, true)),
+    /** Page-granular storage (pages); spills page by page, never pinned. */
     PAGE_STORE(3, AllocatorKind.PAGE, new PlacementPolicy(Tier.HOT, false, true)),
+    /** Per-request temporaries (bump), reset often; stays resident. */
     SCRATCH(4, AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, false)),
+    /** Compiled artefacts (bump), rarely freed; stays resident. */
     CODE_CACHE(5, AllocatorKind.BUMP, new PlacementPolicy(Tier.HOT, true, false)),
+    /** Small long-lived state shared with the host (free list); stays resident. */
     DEVICE_STATE(6, AllocatorKind.FREE_LIST, new PlacementPolicy(Tier.HOT, true, false));
 
     private static final RegionKind[] VALUES = values();

@@ -112,26 +112,32 @@ public final class RegionSpec {
         return readOnly;
     }
 
+    /** What the region holds. */
     public RegionKind kind() {
         return kind;
     }
 
+    /** The region's size in bytes, at most 4 GiB. */
     public long capacity() {
         return capacity;
     }
 
+    /** How the region allocates. */
     public AllocatorKind allocator() {
         return allocator;
     }
 
+    /** Where the region starts and whether it may be pinned or spilled. */
     public PlacementPolicy policy() {
         return policy;
     }
 
+    /** The PAGE allocator's page size in bytes. */
     public int pageSize() {
         return pageSize;
     }
 
+    /** A name for humans (metrics, messages); empty if none. */
     public String name() {
         return name;
     }

@@ -40,6 +40,7 @@ public record RegionStats(
         long resets,
         Map<ErrorCode, Long> handleFailures) {
 
+    /** Copies the failure counts, so the stats never change. */
     public RegionStats {
         handleFailures = Map.copyOf(handleFailures);
     }

@@ -67,6 +67,7 @@ public class TvmException extends RuntimeException {
     public static final class InvalidArgumentException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public InvalidArgumentException(String message) {
             super(ErrorCode.INVALID_ARGUMENT, message);
         }
@@ -76,6 +77,7 @@ public class TvmException extends RuntimeException {
     public static final class NoSuchRegionException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this code (one of this kind's) and message. */
         public NoSuchRegionException(ErrorCode code, String message) {
             super(code, message);
         }
@@ -85,6 +87,7 @@ public class TvmException extends RuntimeException {
     public static final class InvalidHandleException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this code (one of this kind's) and message. */
         public InvalidHandleException(ErrorCode code, String message) {
             super(code, message);
         }
@@ -94,6 +97,7 @@ public class TvmException extends RuntimeException {
     public static final class OutOfBoundsException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public OutOfBoundsException(String message) {
             super(ErrorCode.OUT_OF_BOUNDS, message);
         }
@@ -103,6 +107,7 @@ public class TvmException extends RuntimeException {
     public static final class CapacityExceededException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this code (one of this kind's) and message. */
         public CapacityExceededException(ErrorCode code, String message) {
             super(code, message);
         }
@@ -112,6 +117,7 @@ public class TvmException extends RuntimeException {
     public static final class AccessDeniedException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public AccessDeniedException(String message) {
             super(ErrorCode.ACCESS_DENIED, message);
         }
@@ -121,6 +127,7 @@ public class TvmException extends RuntimeException {
     public static final class RegionPinnedException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public RegionPinnedException(String message) {
             super(ErrorCode.PINNED, message);
         }
@@ -130,6 +137,7 @@ public class TvmException extends RuntimeException {
     public static final class UnsupportedOperationTvmException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public UnsupportedOperationTvmException(String message) {
             super(ErrorCode.UNSUPPORTED, message);
         }
@@ -139,6 +147,7 @@ public class TvmException extends RuntimeException {
     public static final class GuestOutOfBoundsException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public GuestOutOfBoundsException(String message) {
             super(ErrorCode.GUEST_OUT_OF_BOUNDS, message);
         }
@@ -148,6 +157,7 @@ public class TvmException extends RuntimeException {
     public static final class DirectoryClosedException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public DirectoryClosedException(String message) {
             super(ErrorCode.CLOSED, message);
         }
@@ -160,6 +170,7 @@ public class TvmException extends RuntimeException {
     public static final class SpillException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this code, message and cause. */
         public SpillException(ErrorCode code, String message, Throwable cause) {
             super(code, message, cause);
         }
@@ -169,6 +180,7 @@ public class TvmException extends RuntimeException {
     public static final class ReadOnlyException extends TvmException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this message. */
         public ReadOnlyException(String message) {
             super(ErrorCode.READ_ONLY, message);
         }

@@ -4,6 +4,8 @@ import static dev.tvm.guest.wasm.ValType.F32;
 import static dev.tvm.guest.wasm.ValType.F64;
 import static dev.tvm.guest.wasm.ValType.I32;
 import static dev.tvm.guest.wasm.ValType.I64;
+import static dev.tvm.guest.wasm.WasmBinary.PAGE_BYTES;
+import static dev.tvm.guest.wasm.WasmBinary.PAGE_SHIFT;
 
 import dev.tvm.core.ErrorCode;
 import dev.tvm.core.HandleCodec;
@@ -11,6 +13,7 @@ import dev.tvm.guest.wasm.Code;
 import dev.tvm.guest.wasm.FuncType;
 import dev.tvm.guest.wasm.ModuleBuilder;
 import dev.tvm.guest.wasm.ValType;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -24,7 +27,8 @@ import java.util.function.IntConsumer;
  * }</pre>
  *
  * <p>Handles use {@link HandleCodec}'s layout unchanged ({@code region id 16 | region gen 12 | slot
- * 24 | slot gen 12}); region generations are always 1 because the shell has no region destroy yet.
+ * 24 | slot gen 12}), every shift and mask taken from its constants; region generations are always 1
+ * because the shell has no region destroy yet.
  */
 public final class ShellGenerator {
     /** Most pools a shell may have. */
@@ -32,9 +36,10 @@ public final class ShellGenerator {
     /** Pages per pool memory at most (4 GiB). */
     public static final int MAX_PAGES = 65536;
 
-    /** Allocator codes for {@code region_create}, as in the raw ABI's flags. */
+    /** Allocator code of a bump region for {@code region_create}, as in the raw ABI's flags. */
     public static final int BUMP = 1;
 
+    /** Allocator code of a free-list region (first fit, coalescing) for {@code region_create}. */
     public static final int FREE_LIST = 2;
 
     // Metadata memory layout (all little-endian).
@@ -45,6 +50,9 @@ public final class ShellGenerator {
     static final int H_REGION_COUNT = 16;
     static final int H_FAILURES = 24; // i64
     static final int POOL_TOP = 64; // i64 per pool
+    /** Bytes of a pool's bump pointer at POOL_TOP (an i64). */
+    static final int POOL_TOP_BYTES = 8;
+
     static final int REG_BASE = 4096; // 64 bytes per region id, id 0 unused
     static final int R_GEN = 0;
     static final int R_POOL = 4;
@@ -62,7 +70,30 @@ public final class ShellGenerator {
     static final int S_SIZE = 4;
     static final int S_BLOCK = 8;
     static final int S_GEN = 12;
+    /** Flag in a slot record's S_GEN word: the slot holds a live allocation; the bits below it are the generation. */
     static final int LIVE = 0x10000;
+    /** Mask of the generation in a slot record's S_GEN word. */
+    static final int SLOT_GEN_MASK = LIVE - 1;
+    /** Bytes of a region record in the meta memory. */
+    static final int REGION_RECORD_BYTES = 64;
+    /** Bytes of a slot record in the meta memory. */
+    static final int SLOT_RECORD_BYTES = 16;
+    /** The generation of every region: the shell never destroys a region, so never reissues an id. */
+    static final int REGION_GEN = 1;
+    /** Alignment of region capacities and of allocations. */
+    static final int ALLOC_ALIGN = 8;
+    /**
+     * A free block (FREE_LIST regions, in the pool) is {@code [size i32, next i32]}; {@code next} is
+     * the next block's offset + 1, 0 at the end of the list.
+     */
+    static final int FB_NEXT = 4;
+    /** A fitting free block is split only if the rest is at least this big; else it is handed out whole. */
+    static final int MIN_SPLIT = 16;
+    /** The generation of a slot used for the first time. */
+    static final int FIRST_SLOT_GEN = 1;
+    /** The header's magic, "TVMS" little-endian. */
+    static final int MAGIC = 0x534d5654;
+
     static final int SCRATCH_SIZE = 65536;
 
     /**
@@ -87,6 +118,7 @@ public final class ShellGenerator {
         this.slotsPerRegion = b.slotsPerRegion;
     }
 
+    /** A builder with the defaults: 1 pool, 1 initial and 16384 maximum pages, 64 regions, 4096 slots. */
     public static Builder builder() {
         return new Builder();
     }
@@ -138,6 +170,7 @@ public final class ShellGenerator {
             return value;
         }
 
+        /** The generator; {@link IllegalArgumentException} if the options do not fit together. */
         public ShellGenerator build() {
             if (initialPages > maximumPages) {
                 throw new IllegalArgumentException(
@@ -152,24 +185,25 @@ public final class ShellGenerator {
     }
 
     static long slotBase(int maxRegions) {
-        return (REG_BASE + (maxRegions + 1L) * 64 + 15) & ~15L;
+        return (REG_BASE + (maxRegions + 1L) * REGION_RECORD_BYTES + 15) & ~15L;
     }
 
     static long scratchBase(int maxRegions, int slots) {
-        return (slotBase(maxRegions) + (long) maxRegions * slots * 16 + 65535) & ~65535L;
+        return (slotBase(maxRegions) + (long) maxRegions * slots * SLOT_RECORD_BYTES + PAGE_BYTES - 1) & -PAGE_BYTES;
     }
 
     static long metaBytes(int maxRegions, int slots) {
         return scratchBase(maxRegions, slots) + SCRATCH_SIZE;
     }
 
+    /** The number of pool memories. */
     public int pools() {
         return pools;
     }
 
     /** The metadata memory's size in pages. */
     public int metaPages() {
-        return (int) ((metaBytes(maxRegions, slotsPerRegion) + 65535) >>> 16);
+        return (int) ((metaBytes(maxRegions, slotsPerRegion) + PAGE_BYTES - 1) >>> PAGE_SHIFT);
     }
 
     // ------------------------------------------------------------------ generation
@@ -332,7 +366,7 @@ public final class ShellGenerator {
 
         // Header, so a host can read the configuration from the meta memory.
         byte[] header = new byte[16];
-        putInt(header, H_MAGIC, 0x534d5654); // "TVMS"
+        putInt(header, H_MAGIC, MAGIC);
         putInt(header, H_POOLS, pools);
         putInt(header, H_MAX_REGIONS, maxRegions);
         putInt(header, H_SLOTS, slotsPerRegion);
@@ -408,39 +442,27 @@ public final class ShellGenerator {
         int sg = c.local(I32);
         int hg = c.local(I32);
         int size = c.local(I64);
-        c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localTee(rid).i32Eqz();
+        regionIdOf(c, 0).localTee(rid).i32Eqz();
         c.if_();
         failI64(c, ErrorCode.FORGED_HANDLE);
         c.end();
         c.localGet(rid).i32Const(maxRegions).i32GtU().if_();
         failI64(c, ErrorCode.NO_SUCH_REGION);
         c.end();
-        c.localGet(rid).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localSet(rec);
+        toRegionRecord(c.localGet(rid)).localSet(rec);
         c.localGet(rec).i32Load(meta, R_GEN).i32Eqz().if_();
         failI64(c, ErrorCode.NO_SUCH_REGION);
         c.end();
         c.localGet(rec).i32Load(meta, R_GEN);
-        c.localGet(0).i64Const(36).i64ShrU().i32WrapI64().i32Const(0xfff).i32And();
+        regionGenOf(c, 0);
         c.i32Ne().if_();
         failI64(c, ErrorCode.STALE_REGION);
         c.end();
-        c.localGet(0)
-                .i64Const(12)
-                .i64ShrU()
-                .i32WrapI64()
-                .i32Const(0xffffff)
-                .i32And()
-                .localTee(slot);
+        slotOf(c, 0).localTee(slot);
         c.localGet(rec).i32Load(meta, R_SLOT_COUNT).i32GeU().if_();
         failI64(c, ErrorCode.FORGED_HANDLE);
         c.end();
-        c.localGet(0)
-                .i32WrapI64()
-                .i32Const(0xfff)
-                .i32And()
-                .localTee(hg)
-                .i32Eqz()
-                .if_();
+        slotGenOf(c, 0).localTee(hg).i32Eqz().if_();
         failI64(c, ErrorCode.FORGED_HANDLE);
         c.end();
         slotRecord(c, rid, slot);
@@ -451,7 +473,7 @@ public final class ShellGenerator {
                 .i32Const(LIVE)
                 .i32And()
                 .i32Eqz();
-        c.localGet(sg).i32Const(0xffff).i32And().localGet(hg).i32Ne();
+        c.localGet(sg).i32Const(SLOT_GEN_MASK).i32And().localGet(hg).i32Ne();
         c.i32Or().if_();
         failI64(c, ErrorCode.STALE_HANDLE);
         c.end();
@@ -484,8 +506,12 @@ public final class ShellGenerator {
 
     /** Pushes the meta address of slot {@code slot} of region {@code rid} (both i32 locals). */
     private void slotRecord(Code c, int rid, int slot) {
-        c.localGet(rid).i32Const(1).i32Sub().i32Const(slotsPerRegion * 16).i32Mul();
-        c.localGet(slot).i32Const(16).i32Mul().i32Add();
+        c.localGet(rid)
+                .i32Const(1)
+                .i32Sub()
+                .i32Const(slotsPerRegion * SLOT_RECORD_BYTES)
+                .i32Mul();
+        c.localGet(slot).i32Const(SLOT_RECORD_BYTES).i32Mul().i32Add();
         c.i32Const(slotTableBase()).i32Add();
     }
 
@@ -632,19 +658,25 @@ public final class ShellGenerator {
         c.i32Const(maxRegions).i32GtU().if_();
         failI32(c, ErrorCode.TOO_MANY_REGIONS);
         c.end();
-        c.localGet(2).i64ExtendI32U().i64Const(7).i64Add().i64Const(-8).i64And().localSet(cap);
+        c.localGet(2)
+                .i64ExtendI32U()
+                .i64Const(ALLOC_ALIGN - 1)
+                .i64Add()
+                .i64Const(-ALLOC_ALIGN)
+                .i64And()
+                .localSet(cap);
         c.localGet(0)
-                .i32Const(8)
+                .i32Const(POOL_TOP_BYTES)
                 .i32Mul()
                 .i32Const(POOL_TOP)
                 .i32Add()
                 .i64Load(meta, 0)
                 .localTee(top);
         c.localGet(cap).i64Add().localTee(end);
-        c.i64Const((long) maximumPages << 16)
+        c.i64Const((long) maximumPages << PAGE_SHIFT)
                 .i64GtU()
                 .localGet(end)
-                .i64Const(0xffff_ffffL)
+                .i64Const(0xffff_ffffL) // a pool address is an i32
                 .i64GtU()
                 .i32Or();
         c.if_();
@@ -652,13 +684,18 @@ public final class ShellGenerator {
         c.end();
         // grow the pool if the region reaches past its current size
         c.localGet(0).call(fPoolSize).localSet(have);
-        c.localGet(end).i64Const(65535).i64Add().i64Const(16).i64ShrU().i32WrapI64();
+        c.localGet(end)
+                .i64Const(PAGE_BYTES - 1)
+                .i64Add()
+                .i64Const(PAGE_SHIFT)
+                .i64ShrU()
+                .i32WrapI64();
         c.localGet(have).i32GtU().if_();
         c.localGet(0)
                 .localGet(end)
-                .i64Const(65535)
+                .i64Const(PAGE_BYTES - 1)
                 .i64Add()
-                .i64Const(16)
+                .i64Const(PAGE_SHIFT)
                 .i64ShrU()
                 .i32WrapI64()
                 .localGet(have)
@@ -669,50 +706,96 @@ public final class ShellGenerator {
         c.end();
         c.end();
         c.localGet(0)
-                .i32Const(8)
+                .i32Const(POOL_TOP_BYTES)
                 .i32Mul()
                 .i32Const(POOL_TOP)
                 .i32Add()
                 .localGet(end)
                 .i64Store(meta, 0);
         c.i32Const(H_REGION_COUNT).localGet(id).i32Store(meta, 0);
-        c.localGet(id).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localSet(rec);
-        c.localGet(rec).i32Const(1).i32Store(meta, R_GEN);
+        toRegionRecord(c.localGet(id)).localSet(rec);
+        c.localGet(rec).i32Const(REGION_GEN).i32Store(meta, R_GEN);
         c.localGet(rec).localGet(0).i32Store(meta, R_POOL);
         c.localGet(rec).localGet(1).i32Store(meta, R_ALLOC);
         c.localGet(rec).localGet(top).i32WrapI64().i32Store(meta, R_BASE);
         c.localGet(rec).localGet(cap).i32WrapI64().i32Store(meta, R_CAPACITY);
-        c.localGet(id).i32Const(12).i32Shl().i32Const(1).i32Or();
+        // the region reference: HandleCodec.regionRef(id, REGION_GEN)
+        c.localGet(id)
+                .i32Const(HandleCodec.REF_REGION_ID_SHIFT)
+                .i32Shl()
+                .i32Const(REGION_GEN)
+                .i32Or();
     }
 
-    /** Pushes the region record address for region reference in local {@code ref}, or fails (i64). */
-    private void regionRecord(Code c, int ref, int rec, boolean i64Result) {
+    /**
+     * Sets local {@code rec} to the record address of the region named by the region reference in
+     * local {@code ref} (its id in local {@code id}, which may be {@code rec}), or emits {@code
+     * fail} for an id out of range, a region never created or a stale generation.
+     */
+    private void regionRecord(Code c, int ref, int id, int rec, Consumer<ErrorCode> fail) {
         // id 1..max, gen must match
-        c.localGet(ref).i32Const(12).i32ShrU().localTee(rec).i32Eqz();
-        c.localGet(rec).i32Const(maxRegions).i32GtU().i32Or().if_();
-        fail(c, ErrorCode.NO_SUCH_REGION, i64Result);
+        c.localGet(ref)
+                .i32Const(HandleCodec.REF_REGION_ID_SHIFT)
+                .i32ShrU()
+                .localTee(id)
+                .i32Eqz();
+        c.localGet(id).i32Const(maxRegions).i32GtU().i32Or().if_();
+        fail.accept(ErrorCode.NO_SUCH_REGION);
         c.end();
-        c.localGet(rec).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localTee(rec);
+        toRegionRecord(c.localGet(id)).localTee(rec);
         c.i32Load(meta, R_GEN).i32Eqz().if_();
-        fail(c, ErrorCode.NO_SUCH_REGION, i64Result);
+        fail.accept(ErrorCode.NO_SUCH_REGION);
         c.end();
         c.localGet(rec)
                 .i32Load(meta, R_GEN)
                 .localGet(ref)
-                .i32Const(0xfff)
+                .i32Const(HandleCodec.MAX_REGION_GEN)
                 .i32And()
                 .i32Ne()
                 .if_();
-        fail(c, ErrorCode.STALE_REGION, i64Result);
+        fail.accept(ErrorCode.STALE_REGION);
         c.end();
     }
 
-    private void fail(Code c, ErrorCode code, boolean i64Result) {
-        if (i64Result) {
-            failI64(c, code);
-        } else {
-            failI32(c, code);
-        }
+    /** Pushes the region id of the handle in i64 local {@code handle} (its top bits: no mask). */
+    private static Code regionIdOf(Code c, int handle) {
+        return c.localGet(handle)
+                .i64Const(HandleCodec.REGION_ID_SHIFT)
+                .i64ShrU()
+                .i32WrapI64();
+    }
+
+    /** Pushes the region generation of the handle in i64 local {@code handle}. */
+    private static Code regionGenOf(Code c, int handle) {
+        return handleField(c, handle, HandleCodec.REGION_REF_SHIFT, HandleCodec.MAX_REGION_GEN);
+    }
+
+    /** Pushes the slot index of the handle in i64 local {@code handle}. */
+    private static Code slotOf(Code c, int handle) {
+        return handleField(c, handle, HandleCodec.SLOT_SHIFT, HandleCodec.MAX_SLOT);
+    }
+
+    /** Pushes {@code (handle >>> shift) & max} as an i32, for a field below the top one. */
+    private static Code handleField(Code c, int handle, int shift, int max) {
+        return c.localGet(handle)
+                .i64Const(shift)
+                .i64ShrU()
+                .i32WrapI64()
+                .i32Const(max)
+                .i32And();
+    }
+
+    /** Pushes the slot generation of the handle in i64 local {@code handle} (the bottom field: no shift). */
+    private static Code slotGenOf(Code c, int handle) {
+        return c.localGet(handle)
+                .i32WrapI64()
+                .i32Const(HandleCodec.MAX_SLOT_GEN)
+                .i32And();
+    }
+
+    /** Turns the region id on the stack into the meta address of its region record. */
+    private static Code toRegionRecord(Code c) {
+        return c.i32Const(REGION_RECORD_BYTES).i32Mul().i32Const(REG_BASE).i32Add();
     }
 
     /**
@@ -735,24 +818,7 @@ public final class ShellGenerator {
         int gen = c.local(I32);
         int rid = c.local(I32);
         // region lookup; failures return 0
-        Code fails = c;
-        fails.localGet(0).i32Const(12).i32ShrU().localTee(rid).i32Eqz();
-        c.localGet(rid).i32Const(maxRegions).i32GtU().i32Or().if_();
-        allocFail(c, ErrorCode.NO_SUCH_REGION);
-        c.end();
-        c.localGet(rid).i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localTee(rec);
-        c.i32Load(meta, R_GEN).i32Eqz().if_();
-        allocFail(c, ErrorCode.NO_SUCH_REGION);
-        c.end();
-        c.localGet(rec)
-                .i32Load(meta, R_GEN)
-                .localGet(0)
-                .i32Const(0xfff)
-                .i32And()
-                .i32Ne()
-                .if_();
-        allocFail(c, ErrorCode.STALE_REGION);
-        c.end();
+        regionRecord(c, 0, rid, rec, code -> allocFail(c, code));
         c.localGet(1).i64Eqz();
         c.localGet(1)
                 .localGet(rec)
@@ -772,7 +838,13 @@ public final class ShellGenerator {
                 .if_();
         allocFail(c, ErrorCode.TOO_MANY_HANDLES);
         c.end();
-        c.localGet(1).i64Const(7).i64Add().i64Const(-8).i64And().i32WrapI64().localSet(need);
+        c.localGet(1)
+                .i64Const(ALLOC_ALIGN - 1)
+                .i64Add()
+                .i64Const(-ALLOC_ALIGN)
+                .i64And()
+                .i32WrapI64()
+                .localSet(need);
         c.localGet(rec).i32Load(meta, R_POOL).localSet(pool);
         c.localGet(rec).i32Load(meta, R_BASE).localSet(base);
         c.i32Const(-1).localSet(off);
@@ -792,7 +864,7 @@ public final class ShellGenerator {
                 .localTee(bsize);
         c.localGet(need).i32GeU().if_();
         //   fits: split from the end if the rest can still hold a block header, else unlink
-        c.localGet(bsize).localGet(need).i32Sub().i32Const(16).i32GeU().if_();
+        c.localGet(bsize).localGet(need).i32Sub().i32Const(MIN_SPLIT).i32GeU().if_();
         c.localGet(pool)
                 .localGet(base)
                 .localGet(cur)
@@ -814,7 +886,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(cur)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .call(fPoolLoadI32)
                 .call(fPoolStoreI32);
@@ -824,7 +896,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(cur)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .call(fPoolLoadI32)
                 .i32Store(meta, 0);
@@ -832,7 +904,7 @@ public final class ShellGenerator {
         c.end();
         c.br(2); // out of the loop and block
         c.end();
-        c.localGet(base).localGet(cur).i32Add().i32Const(4).i32Add().localSet(prev);
+        c.localGet(base).localGet(cur).i32Add().i32Const(FB_NEXT).i32Add().localSet(prev);
         c.i32Const(1).localSet(prevInPool);
         c.localGet(pool).localGet(prev).call(fPoolLoadI32).localSet(cur);
         c.br(0);
@@ -873,7 +945,7 @@ public final class ShellGenerator {
         c.localGet(rec).localGet(slot).i32Const(1).i32Add().i32Store(meta, R_SLOT_COUNT);
         slotRecord(c, rid, slot);
         c.localSet(srec);
-        c.i32Const(1).localSet(gen);
+        c.i32Const(FIRST_SLOT_GEN).localSet(gen);
         c.end();
         c.localGet(srec).localGet(off).i32Store(meta, S_OFF);
         c.localGet(srec).localGet(1).i32WrapI64().i32Store(meta, S_SIZE);
@@ -882,9 +954,13 @@ public final class ShellGenerator {
         bump64(c, rec, R_LIVE_ALLOCS, () -> c.i64Const(1));
         bump64(c, rec, R_LIVE_BYTES, () -> c.localGet(1));
         bump64(c, rec, R_ALLOCS, () -> c.i64Const(1));
-        // handle = ref << 36 | slot << 12 | gen
-        c.localGet(0).i64ExtendI32U().i64Const(36).i64Shl();
-        c.localGet(slot).i64ExtendI32U().i64Const(12).i64Shl().i64Or();
+        // handle = HandleCodec.handle(ref, slot, gen)
+        c.localGet(0).i64ExtendI32U().i64Const(HandleCodec.REGION_REF_SHIFT).i64Shl();
+        c.localGet(slot)
+                .i64ExtendI32U()
+                .i64Const(HandleCodec.SLOT_SHIFT)
+                .i64Shl()
+                .i64Or();
         c.localGet(gen).i64ExtendI32U().i64Or();
     }
 
@@ -909,15 +985,8 @@ public final class ShellGenerator {
         int gen = c.local(I32);
         c.localGet(0).i64Const(0).i64Const(0);
         checkOrReturn(c, r, false);
-        c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localTee(rid);
-        c.i32Const(64).i32Mul().i32Const(REG_BASE).i32Add().localSet(rec);
-        c.localGet(0)
-                .i64Const(12)
-                .i64ShrU()
-                .i32WrapI64()
-                .i32Const(0xffffff)
-                .i32And()
-                .localSet(slot);
+        toRegionRecord(regionIdOf(c, 0).localTee(rid)).localSet(rec);
+        slotOf(c, 0).localSet(slot);
         slotRecord(c, rid, slot);
         c.localSet(srec);
         // free-list regions keep the block on an address-ordered list, merged with its neighbours
@@ -948,7 +1017,7 @@ public final class ShellGenerator {
         // next generation; a slot whose generation is exhausted is retired, never reused
         c.localGet(srec)
                 .i32Load(meta, S_GEN)
-                .i32Const(0xffff)
+                .i32Const(SLOT_GEN_MASK)
                 .i32And()
                 .i32Const(1)
                 .i32Add()
@@ -992,7 +1061,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(prevOff)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .call(fPoolLoadI32);
         c.localSet(cur);
@@ -1021,7 +1090,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(cur)
                 .i32Add()
-                .i32Const(3)
+                .i32Const(FB_NEXT - 1) // cur is the offset + 1
                 .i32Add()
                 .call(fPoolLoadI32);
         c.localSet(cur);
@@ -1058,7 +1127,7 @@ public final class ShellGenerator {
                 .localGet(base)
                 .localGet(off)
                 .i32Add()
-                .i32Const(4)
+                .i32Const(FB_NEXT)
                 .i32Add()
                 .localGet(cur);
         c.call(fPoolStoreI32);
@@ -1068,7 +1137,12 @@ public final class ShellGenerator {
         c.localGet(prevOff).i32Const(-1).i32Eq().if_();
         c.localGet(rec).localGet(link).i32Store(meta, R_FREE_BLOCK);
         c.else_();
-        c.localGet(pool).localGet(base).localGet(prevOff).i32Add().i32Const(4).i32Add();
+        c.localGet(pool)
+                .localGet(base)
+                .localGet(prevOff)
+                .i32Add()
+                .i32Const(FB_NEXT)
+                .i32Add();
         c.localGet(link).call(fPoolStoreI32);
         c.end();
     }
@@ -1079,14 +1153,8 @@ public final class ShellGenerator {
         checkOrReturn(c, r, true);
         int rid = c.local(I32);
         int slot = c.local(I32);
-        c.localGet(0).i64Const(48).i64ShrU().i32WrapI64().localSet(rid);
-        c.localGet(0)
-                .i64Const(12)
-                .i64ShrU()
-                .i32WrapI64()
-                .i32Const(0xffffff)
-                .i32And()
-                .localSet(slot);
+        regionIdOf(c, 0).localSet(rid);
+        slotOf(c, 0).localSet(slot);
         slotRecord(c, rid, slot);
         c.i64Load32U(meta, S_SIZE);
     }
@@ -1156,7 +1224,12 @@ public final class ShellGenerator {
         checkOrReturn(c, a, false);
         // ptr + len <= guest memory bytes, in 64-bit arithmetic so nothing wraps
         c.localGet(ptr).i64ExtendI32U().localGet(len).i64Add();
-        c.memorySize(guestMemory).i64ExtendI32U().i64Const(16).i64Shl().i64GtU().if_();
+        c.memorySize(guestMemory)
+                .i64ExtendI32U()
+                .i64Const(PAGE_SHIFT)
+                .i64Shl()
+                .i64GtU()
+                .if_();
         failI32(c, ErrorCode.OUT_OF_BOUNDS);
         c.end();
         c.globalGet(gPool);
@@ -1252,7 +1325,7 @@ public final class ShellGenerator {
      */
     private void genRegionStat(Code c) {
         int rec = c.local(I32);
-        regionRecord(c, 0, rec, true);
+        regionRecord(c, 0, rec, rec, code -> failI64(c, code));
         int[] i32Fields = {R_POOL, R_ALLOC, R_CAPACITY};
         for (int f = 0; f < 3; f++) {
             c.localGet(1).i32Const(f).i32Eq().if_();

@@ -159,7 +159,7 @@ public final class GraalMatrix {
                 for (int i = 0; i < 5 || (i < 10_000 && System.nanoTime() - twinStart < 300_000_000L); i++) {
                     long t0 = System.nanoTime();
                     twin.run();
-                    twinNs = Math.min(twinNs, System.nanoTime() - t0);
+                    twinNs = Math.min(twinNs, (double) (System.nanoTime() - t0));
                 }
             }
             if (checksum != expected) {

@@ -30,7 +30,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * Runs the JVM side of the matrix: each Chicory and java-segment cell as its own JMH run of {@link
  * MatrixBench} (through JMH's {@link Runner}, forks with {@code --enable-native-access=ALL-UNNAMED}),
  * and the m64 cells in one GraalWasm JVM ({@link GraalMatrix}). Cells that cannot run come back as
- * {@link BenchResult}s with a zero score and a note saying why.
+ * {@link BenchResult}s without a score and with a note saying why. Which engine runs which variant
+ * is {@link EngineId}'s table.
  */
 public final class JvmMatrix {
     private JvmMatrix() {}
@@ -76,28 +77,23 @@ public final class JvmMatrix {
         return out;
     }
 
+    /** The cells of {@code v} at {@code size} on the selected engines that {@link EngineId} says run it. */
     private static void cells(Selection sel, Workload w, long size, Variant v, List<Cell> jmh, List<Cell> graal) {
-        if (v == Variant.JAVA_SEGMENT) { // one plain-Java cell, whatever engines were chosen
-            jmh.add(new Cell(w, size, v, EngineId.JVM, null));
-            return;
-        }
         for (EngineId e : sel.engines()) {
-            switch (e) {
-                case CHICORY_COMPILER, CHICORY_INTERPRETER -> {
-                    String why = MatrixCells.unsupported(v, e);
-                    if (why == null && e == EngineId.CHICORY_INTERPRETER && size > sel.interpreterMaxBytes()) {
-                        why = "interpreter restricted to sizes up to " + human(sel.interpreterMaxBytes())
-                                + " (it runs 50-100x slower than the compiler)";
-                    }
+            if (!e.runs(v)) {
+                continue;
+            }
+            switch (e.harness()) {
+                case JMH -> {
+                    String why = e == EngineId.CHICORY_INTERPRETER && size > sel.interpreterMaxBytes()
+                            ? "interpreter restricted to sizes up to " + human(sel.interpreterMaxBytes())
+                                    + " (it runs 50-100x slower than the compiler)"
+                            : null;
                     jmh.add(new Cell(w, size, v, e, why));
                 }
-                case GRAALWASM -> {
-                    if (v == Variant.M64) {
-                        graal.add(new Cell(w, size, v, e, null));
-                    }
-                }
-                default -> {
-                    // jvm is java-segment's engine; node and chromium belong to the V8 harness
+                case GRAAL -> graal.add(new Cell(w, size, v, e, null));
+                case V8 -> {
+                    // engines/bench.mjs runs these, not the JVM
                 }
             }
         }
@@ -116,7 +112,7 @@ public final class JvmMatrix {
         Path checksumFile = null;
         try {
             checksumFile = Files.createTempFile("tvm-bench-checksum-", ".txt");
-            long heapMiB = Math.max(2048, (3 * c.size >> 20) + 1024);
+            long heapMiB = Math.max(2048, ((3 * c.size) >> 20) + 1024);
             Options opt = new OptionsBuilder()
                     .include(MatrixBench.class.getName().replace(".", "\\.") + "\\.pass$")
                     .param("workload", c.workload.id())
@@ -249,7 +245,7 @@ public final class JvmMatrix {
                 "-XX:+EnableJVMCI", // JVMCI for Truffle only: -XX:+UseJVMCICompiler stays off (C2 remains the JIT)
                 "--enable-native-access=ALL-UNNAMED,org.graalvm.truffle",
                 "--sun-misc-unsafe-memory-access=allow", // truffle-runtime uses sun.misc.Unsafe
-                "-Xmx" + Math.max(2048, (2 * maxSize >> 20) + 1024) + "m",
+                "-Xmx" + Math.max(2048, ((2 * maxSize) >> 20) + 1024) + "m",
                 "--module-path",
                 modulePath(dir.resolve("modules")),
                 "--upgrade-module-path",

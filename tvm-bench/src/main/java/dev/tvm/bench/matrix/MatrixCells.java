@@ -40,34 +40,15 @@ public final class MatrixCells {
 
     private MatrixCells() {}
 
-    /** Why {@code variant} cannot run on {@code engine}, or null when it can. */
-    public static String unsupported(Variant variant, EngineId engine) {
-        if (variant == Variant.JAVA_SEGMENT) {
-            return engine == EngineId.JVM ? null : "java-segment runs on the jvm engine only";
-        }
-        if (engine == EngineId.JVM) {
-            return "the jvm engine runs java-segment only";
-        }
-        if (variant == Variant.M64) {
-            return engine == EngineId.GRAALWASM
-                    ? null
-                    : "Chicory has no memory64 (rejected at parse time); m64 runs on graalwasm";
-        }
-        if (engine == EngineId.GRAALWASM) {
-            return "graalwasm runs the m64 files only";
-        }
-        if (engine != EngineId.CHICORY_COMPILER && engine != EngineId.CHICORY_INTERPRETER) {
-            return "not a JVM engine";
-        }
-        return null;
-    }
-
     /**
-     * Opens a cell. {@code bytes} is the size {@link MatrixCell#setup} will be called with: it sizes
+     * Opens a cell of an engine with the {@link EngineId.Harness#JMH JMH} harness; a combination
+     * {@link EngineId} does not list is an {@link IllegalArgumentException}. {@code bytes} is the size {@link MatrixCell#setup} will be called with: it sizes
      * the TVM-MM region and the TVM-host resident budget (SPILL only).
      */
     public static MatrixCell open(Workload workload, Variant variant, EngineId engine, long bytes) {
-        String why = unsupported(variant, engine);
+        String why = engine.harness() != EngineId.Harness.JMH
+                ? engine.id() + " does not run in this JVM (" + engine.harness() + " harness)"
+                : engine.whyNot(variant);
         if (why != null) {
             throw new IllegalArgumentException(workload.id() + "/" + variant.id() + "/" + engine.id() + ": " + why);
         }

@@ -2,18 +2,19 @@ package dev.tvm.bench.matrix;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * What {@link JvmMatrix#run} measures: every combination of the listed workloads, sizes, variants and
- * engines, with impossible cells reported as skipped rather than run.
+ * JVM engines that {@link EngineId} says an engine runs; interpreter cells above {@code
+ * interpreterMaxBytes} are reported as skipped rather than run.
  *
  * @param workloads workload classes
  * @param sizes sizes in bytes, for every workload; empty: each workload's own {@link Workload#sizes()}
  * @param smallestSizes with {@code sizes} empty, only this many of each workload's own sizes,
  *     smallest first (0: all)
  * @param variants memory models
- * @param engines JVM engines ({@code chicory-compiler}, {@code chicory-interpreter}, {@code jvm} for
- *     java-segment, {@code graalwasm} for m64); others are skipped with a note
+ * @param engines engines; those of the V8 harness are left out (engines/bench.mjs runs them)
  * @param quick quick JMH settings (1 fork, 3 x 0.25 s warmup, 3 x 0.25 s measurement) instead of
  *     full ones (1 fork, 3 x 0.5 s warmup, 5 x 0.5 s measurement)
  * @param interpreterMaxBytes the interpreter runs sizes up to this only (it is 50-100x slower); larger
@@ -30,6 +31,7 @@ public record Selection(
     /** The default interpreter size limit: 64 MiB. */
     public static final long DEFAULT_INTERPRETER_MAX = 64L << 20;
 
+    /** Copies the lists. */
     public Selection {
         workloads = List.copyOf(workloads);
         sizes = List.copyOf(sizes);
@@ -44,7 +46,7 @@ public record Selection(
                 List.of(),
                 0,
                 List.of(Variant.values()),
-                List.of(EngineId.CHICORY_COMPILER, EngineId.CHICORY_INTERPRETER, EngineId.JVM, EngineId.GRAALWASM),
+                Stream.of(EngineId.values()).filter(EngineId::onJvm).toList(),
                 quick,
                 DEFAULT_INTERPRETER_MAX);
     }

@@ -3,6 +3,8 @@ package dev.tvm.bench.matrix;
 import java.util.List;
 
 /** The workload classes of the matrix, with their identifiers and default sizes. */
+// sizes are List.of(...) constants: unmodifiable.
+@SuppressWarnings("ImmutableEnumChecker")
 public enum Workload {
     /** Sum every i64 of one array, in order. */
     SEQ_SUM("seq-sum", Sizes.STANDARD),

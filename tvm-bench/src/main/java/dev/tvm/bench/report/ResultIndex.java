@@ -48,7 +48,9 @@ final class ResultIndex {
     private static int workloadOrder(String id) {
         for (Workload w : Workload.values()) {
             if (w.id().equals(id)) {
-                return w.ordinal();
+                @SuppressWarnings("EnumOrdinal") // reports list workloads in declaration order
+                int order = w.ordinal();
+                return order;
             }
         }
         return Integer.MAX_VALUE;

@@ -37,7 +37,7 @@ class MatrixChecksumTest {
         List<String> mismatches = new ArrayList<>();
         for (Variant v : Variant.values()) {
             for (EngineId e : List.of(EngineId.CHICORY_COMPILER, EngineId.CHICORY_INTERPRETER, EngineId.JVM)) {
-                if (MatrixCells.unsupported(v, e) != null) {
+                if (!e.runs(v)) {
                     continue;
                 }
                 long[] got = run(w, v, e, bytes);

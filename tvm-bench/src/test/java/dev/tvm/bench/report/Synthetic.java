@@ -13,15 +13,18 @@ final class Synthetic {
 
     private final List<BenchResult> results = new ArrayList<>();
 
+    /** One workload at one size. */
+    record Pair(Workload workload, long size) {}
+
     /** The 8 comparable classes × 3 sizes = 24 pairs, in order. */
-    static List<long[]> pairs24() {
-        List<long[]> out = new ArrayList<>();
+    static List<Pair> pairs24() {
+        List<Pair> out = new ArrayList<>();
         for (Workload w : Workload.values()) {
             if (w == Workload.SPILL) {
                 continue;
             }
             for (long size : w.sizes()) {
-                out.add(new long[] {w.ordinal(), size});
+                out.add(new Pair(w, size));
             }
         }
         return out;
@@ -48,9 +51,8 @@ final class Synthetic {
 
     /** Every comparable pair on {@code e}: M32 at 1000 ns and {@code v} at {@code ratio} × that. */
     Synthetic everywhere(EngineId e, Variant v, double ratio) {
-        for (long[] p : pairs24()) {
-            Workload w = Workload.values()[(int) p[0]];
-            add(w, p[1], v, e, M32_NS * ratio);
+        for (Pair p : pairs24()) {
+            add(p.workload(), p.size(), v, e, M32_NS * ratio);
         }
         return this;
     }

@@ -82,10 +82,10 @@ class TargetsTest {
 
     private static TargetOutcome graalOutcome(int wins) {
         var s = new Synthetic();
-        List<long[]> pairs = Synthetic.pairs24();
+        List<Synthetic.Pair> pairs = Synthetic.pairs24();
         for (int i = 0; i < pairs.size(); i++) {
-            Workload w = Workload.values()[(int) pairs.get(i)[0]];
-            long size = pairs.get(i)[1];
+            Workload w = pairs.get(i).workload();
+            long size = pairs.get(i).size();
             s.add(w, size, Variant.M64, EngineId.GRAALWASM, 1000);
             s.add(w, size, Variant.TVM_HOST, EngineId.CHICORY_COMPILER, i < wins ? 900 : 1100);
         }
@@ -140,10 +140,10 @@ class TargetsTest {
     @Test
     void v8GuestVsM64PerEngine() {
         var s = new Synthetic();
-        List<long[]> pairs = Synthetic.pairs24();
+        List<Synthetic.Pair> pairs = Synthetic.pairs24();
         for (int i = 0; i < pairs.size(); i++) {
-            Workload w = Workload.values()[(int) pairs.get(i)[0]];
-            long size = pairs.get(i)[1];
+            Workload w = pairs.get(i).workload();
+            long size = pairs.get(i).size();
             s.add(w, size, Variant.M64, EngineId.NODE, 1000);
             s.add(w, size, Variant.TVM_GUEST, EngineId.NODE, i < 20 ? 1000 : 1200); // equal is "no slower"
             s.add(w, size, Variant.M64, EngineId.CHROMIUM, 1000);

@@ -18,6 +18,7 @@ public final class AbiContext {
     /** {@code cabi_realloc(old_ptr, old_size, align, new_size) -> ptr}. */
     @FunctionalInterface
     public interface Realloc {
+        /** Resizes {@code oldPtr} (0: a new block) to {@code newSize} bytes aligned to {@code align}; returns the new pointer. */
         int realloc(int oldPtr, int oldSize, int align, int newSize);
     }
 

@@ -57,6 +57,7 @@ public final class CanonicalAbi {
      */
     public record CoreSignature(
             List<CoreType> params, List<CoreType> results, boolean paramsInMemory, boolean resultInMemory) {
+        /** Copies the lists, so a signature never changes. */
         public CoreSignature {
             params = List.copyOf(params);
             results = List.copyOf(results);

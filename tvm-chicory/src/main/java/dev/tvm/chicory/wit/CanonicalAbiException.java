@@ -11,10 +11,12 @@ import com.dylibso.chicory.runtime.WasmRuntimeException;
 public final class CanonicalAbiException extends WasmRuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** A trap with this reason. */
     public CanonicalAbiException(String message) {
         super("canonical ABI trap: " + message);
     }
 
+    /** A trap with this reason, caused by {@code cause}. */
     public CanonicalAbiException(String message, Throwable cause) {
         super("canonical ABI trap: " + message, cause);
     }

@@ -10,9 +10,13 @@ import com.dylibso.chicory.wasm.types.ValType;
  * the low 32 bits, {@code f64} the double's raw bits.
  */
 public enum CoreType {
+    /** A 32-bit integer. */
     I32,
+    /** A 64-bit integer. */
     I64,
+    /** A 32-bit float. */
     F32,
+    /** A 64-bit float. */
     F64;
 
     /** The Chicory value type. */

@@ -62,10 +62,12 @@ public final class FunctionAbi {
         return new FunctionAbi(Objects.requireNonNull(function, "function"), Objects.requireNonNull(direction));
     }
 
+    /** The WIT function this ABI lowers. */
     public WitFunction function() {
         return function;
     }
 
+    /** Whether the guest imports the function (lower) or exports it (lift). */
     public CanonicalAbi.Direction direction() {
         return direction;
     }

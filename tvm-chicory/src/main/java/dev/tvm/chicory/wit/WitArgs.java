@@ -13,6 +13,7 @@ public final class WitArgs {
     private final WitFunction function;
     private final List<Object> values;
 
+    /** The arguments {@code values} of a call of {@code function}. */
     public WitArgs(WitFunction function, List<Object> values) {
         this.function = function;
         this.values = values;
@@ -28,10 +29,12 @@ public final class WitArgs {
         return values;
     }
 
+    /** How many arguments. */
     public int size() {
         return values.size();
     }
 
+    /** The argument at {@code index}, as its Java value. */
     public Object get(int index) {
         return values.get(index);
     }
@@ -41,10 +44,12 @@ public final class WitArgs {
         return (Long) values.get(index);
     }
 
+    /** A {@code bool} argument. */
     public boolean bool(int index) {
         return (Boolean) values.get(index);
     }
 
+    /** A {@code string} argument. */
     public String string(int index) {
         return (String) values.get(index);
     }
@@ -54,6 +59,7 @@ public final class WitArgs {
         return (byte[]) values.get(index);
     }
 
+    /** A {@code list<T>} argument (other than {@code list<u8>}), its elements as Java values. */
     @SuppressWarnings("unchecked")
     public List<Object> list(int index) {
         return (List<Object>) values.get(index);

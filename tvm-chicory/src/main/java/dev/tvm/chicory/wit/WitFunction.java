@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param result the result type, or null for a function without result
  */
 public record WitFunction(String name, List<Param> params, WitType result) {
+    /** Checks the name and copies the parameters. */
     public WitFunction {
         Objects.requireNonNull(name, "name");
         params = List.copyOf(params);
@@ -18,6 +19,7 @@ public record WitFunction(String name, List<Param> params, WitType result) {
 
     /** A named parameter. */
     public record Param(String name, WitType type) {
+        /** Checks that name and type are given. */
         public Param {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");

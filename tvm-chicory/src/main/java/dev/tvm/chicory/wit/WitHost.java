@@ -108,6 +108,7 @@ public final class WitHost {
             return this;
         }
 
+        /** The host with these bindings. */
         public WitHost build() {
             return new WitHost(this);
         }

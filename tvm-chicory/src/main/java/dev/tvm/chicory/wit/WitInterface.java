@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param functions the functions, in declaration order
  */
 public record WitInterface(String name, Map<String, WitType> types, List<WitFunction> functions) {
+    /** Checks the name and copies the types and functions, keeping their order. */
     public WitInterface {
         Objects.requireNonNull(name, "name");
         types = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(types));

@@ -20,6 +20,7 @@ public record WitPackage(
         String version,
         Map<String, WitInterface> interfaces,
         Map<String, World> worlds) {
+    /** Checks the names and copies the maps, keeping their order. */
     public WitPackage {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(name, "name");
@@ -35,6 +36,7 @@ public record WitPackage(
      * @param exports exported interface names
      */
     public record World(String name, List<String> imports, List<String> exports) {
+        /** Copies the lists. */
         public World {
             imports = List.copyOf(imports);
             exports = List.copyOf(exports);

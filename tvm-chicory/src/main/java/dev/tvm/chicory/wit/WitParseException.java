@@ -4,6 +4,7 @@ package dev.tvm.chicory.wit;
 public final class WitParseException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** A parse error described by {@code message} (it names the line and column). */
     public WitParseException(String message) {
         super(message);
     }

@@ -35,18 +35,31 @@ public sealed interface WitType {
 
     /** The scalar types. */
     enum Primitive implements WitType {
+        /** {@code bool}. */
         BOOL("bool"),
+        /** {@code u8}. */
         U8("u8"),
+        /** {@code u16}. */
         U16("u16"),
+        /** {@code u32}. */
         U32("u32"),
+        /** {@code u64}. */
         U64("u64"),
+        /** {@code s8}. */
         S8("s8"),
+        /** {@code s16}. */
         S16("s16"),
+        /** {@code s32}. */
         S32("s32"),
+        /** {@code s64}. */
         S64("s64"),
+        /** {@code f32}. */
         F32("f32"),
+        /** {@code f64}. */
         F64("f64"),
+        /** {@code char}. */
         CHAR("char"),
+        /** {@code string}. */
         STRING("string");
 
         private final String wit;
@@ -77,6 +90,7 @@ public sealed interface WitType {
 
     /** {@code list<T>}. */
     record ListType(WitType element) implements WitType {
+        /** Checks the components (lists and maps are copied). */
         public ListType {
             Objects.requireNonNull(element, "element");
         }
@@ -89,6 +103,7 @@ public sealed interface WitType {
 
     /** {@code option<T>}: a variant {@code none | some(T)}. */
     record OptionType(WitType inner) implements WitType {
+        /** Checks the components (lists and maps are copied). */
         public OptionType {
             Objects.requireNonNull(inner, "inner");
         }
@@ -112,6 +127,7 @@ public sealed interface WitType {
 
     /** {@code tuple<A, B, ...>}: a record with fields named 0, 1, ... */
     record TupleType(List<WitType> elements) implements WitType {
+        /** Checks the components (lists and maps are copied). */
         public TupleType {
             elements = List.copyOf(elements);
         }
@@ -128,6 +144,7 @@ public sealed interface WitType {
 
     /** A named field of a record. */
     record Field(String name, WitType type) {
+        /** Checks the components (lists and maps are copied). */
         public Field {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");
@@ -136,6 +153,7 @@ public sealed interface WitType {
 
     /** A case of a variant; {@code type} is null for a case without payload. */
     record Case(String name, WitType type) {
+        /** Checks the components (lists and maps are copied). */
         public Case {
             Objects.requireNonNull(name, "name");
         }
@@ -143,6 +161,7 @@ public sealed interface WitType {
 
     /** {@code record name { fields }}. */
     record RecordType(String name, List<Field> fields) implements WitType {
+        /** Checks the components (lists and maps are copied). */
         public RecordType {
             fields = List.copyOf(fields);
         }
@@ -155,6 +174,7 @@ public sealed interface WitType {
 
     /** {@code variant name { cases }}. */
     record VariantType(String name, List<Case> cases) implements WitType {
+        /** Checks the components (lists and maps are copied). */
         public VariantType {
             cases = List.copyOf(cases);
             if (cases.isEmpty()) {
@@ -180,6 +200,7 @@ public sealed interface WitType {
 
     /** {@code enum name { cases }}: a variant whose cases carry no payload. */
     record EnumType(String name, List<String> cases) implements WitType {
+        /** Checks the components (lists and maps are copied). */
         public EnumType {
             cases = List.copyOf(cases);
             if (cases.isEmpty()) {
@@ -195,6 +216,7 @@ public sealed interface WitType {
 
     /** {@code flags name { flags }}: a bit set, flag i is bit i. At most 32 flags. */
     record FlagsType(String name, List<String> flags) implements WitType {
+        /** Checks the components (lists and maps are copied). */
         public FlagsType {
             flags = List.copyOf(flags);
             if (flags.size() > 32) {

@@ -7,6 +7,7 @@ import java.util.Objects;
  * without payload).
  */
 public record WitVariant(String caseName, Object payload) {
+    /** Checks that the case is named. */
     public WitVariant {
         Objects.requireNonNull(caseName, "caseName");
     }

@@ -222,7 +222,7 @@ class HostileAbuseTest {
             // The edges themselves are fine, and the guest keeps running after its traps.
             int le = 0;
             for (int i = 3; i >= 0; i--) {
-                le = (le << 8) | ((252 + i) * 7 + 3) & 0xFF;
+                le = (le << 8) | (((252 + i) * 7 + 3) & 0xFF);
             }
             assertEquals(le, (int) g.call("load32_at", victim, 252)[0]);
             g.call("load_at", victim, 248);

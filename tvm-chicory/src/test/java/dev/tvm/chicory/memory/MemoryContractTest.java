@@ -178,7 +178,7 @@ abstract class MemoryContractTest {
         m.writeI32(0, 0x7FA0_0001); // a signalling NaN payload must survive
         assertEquals(0x7FA0_0001, (int) m.readF32(0));
         m.writeI32(4, 0xBF80_0000); // -1.0f: sign-extended like Chicory's memories
-        assertEquals((long) 0xBF80_0000, m.readF32(4));
+        assertEquals(0xFFFF_FFFF_BF80_0000L, m.readF32(4));
         m.writeLong(8, 0x7FF0_0000_0000_0001L);
         assertEquals(0x7FF0_0000_0000_0001L, m.readF64(8));
     }

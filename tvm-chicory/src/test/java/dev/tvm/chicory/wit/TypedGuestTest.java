@@ -46,16 +46,14 @@ class TypedGuestTest {
 
     /** One typed guest instance over a directory. */
     private static final class Guest implements AutoCloseable {
-        final RegionDirectory dir;
         final TypedImports typed;
         final Instance instance;
 
         Guest(Engine engine, RegionDirectory dir) {
-            this(engine, dir, TypedImports.builder(dir).build(), SegmentMemory.factory());
+            this(engine, TypedImports.builder(dir).build(), SegmentMemory.factory());
         }
 
-        Guest(Engine engine, RegionDirectory dir, TypedImports typed, Function<MemoryLimits, Memory> memories) {
-            this.dir = dir;
+        Guest(Engine engine, TypedImports typed, Function<MemoryLimits, Memory> memories) {
             this.typed = typed;
             WasmModule module = TestGuests.module(GUEST);
             Instance.Builder b = Instance.builder(module)
@@ -385,7 +383,7 @@ class TypedGuestTest {
     void aSharedTableServesBothPaths(Engine engine) {
         try (RegionDirectory dir = RegionDirectory.builder().build();
                 TvmImports raw = TvmImports.builder(dir).build();
-                Guest g = new Guest(engine, dir, TypedImports.builder(raw).build(), SegmentMemory.factory())) {
+                Guest g = new Guest(engine, TypedImports.builder(raw).build(), SegmentMemory.factory())) {
             long ref = g.call("typed_create_named", RegionKind.BLOB_ARENA.code(), 1 << 16, 0);
             assertTrue(raw.holds((int) ref), "created on the typed path, held on the raw one");
             assertEquals(0, raw(raw, "pin", ref));
@@ -398,13 +396,14 @@ class TypedGuestTest {
 
     @ParameterizedTest
     @EnumSource(Engine.class)
+    @SuppressWarnings("try") // the tenant is closed early on purpose, to see what closing does
     void oneTenantGivesBothPathsOneLastErrorAndOneLifetime(Engine engine) {
         try (RegionDirectory dir = RegionDirectory.builder().build();
                 Tenant tenant = Tenant.builder(dir).build()) {
             TvmImports raw = TvmImports.of(tenant);
             long ref;
-            try (Guest g = new Guest(engine, dir, TypedImports.builder(tenant).build(), SegmentMemory.factory())) {
-                ref = g.call("typed_create_named", RegionKind.BLOB_ARENA.ordinal(), 1 << 16, 0);
+            try (Guest g = new Guest(engine, TypedImports.builder(tenant).build(), SegmentMemory.factory())) {
+                ref = g.call("typed_create_named", RegionKind.BLOB_ARENA.code(), 1 << 16, 0);
                 assertEquals(List.of((int) ref), tenant.createdRegions(), "created on the typed path, the tenant's");
                 assertEquals(ErrorCode.FORGED_HANDLE.code(), raw(raw, "size_of", HandleCodec.NULL));
                 assertEquals(ErrorCode.FORGED_HANDLE.code(), g.call("typed_last_error"), "a raw failure, seen typed");
@@ -451,7 +450,7 @@ class TypedGuestTest {
     @EnumSource(Engine.class)
     void worksOnChicorysOwnMemoryToo(Engine engine) {
         try (RegionDirectory dir = RegionDirectory.builder().build();
-                Guest g = new Guest(engine, dir, TypedImports.builder(dir).build(), ByteArrayMemory::new)) {
+                Guest g = new Guest(engine, TypedImports.builder(dir).build(), ByteArrayMemory::new)) {
             assertEquals(0, g.call("typed_selftest"));
             long handle = g.call("typed_kept_handle");
             assertArrayEquals("kept by the typed guest".getBytes(StandardCharsets.UTF_8), bytes(dir, handle, 0, 23));

@@ -248,7 +248,7 @@ final class CodeRewriter {
     private void prefixedSimd(int at) {
         int sub = r.u32();
         Leb128.writeU32(o, sub);
-        if (sub >= 0 && sub <= 11 || sub == 92 || sub == 93) {
+        if ((sub >= 0 && sub <= 11) || sub == 92 || sub == 93) {
             memarg();
         } else if (sub == 12 || sub == 13) {
             o.writeBytes(r.take(16));
@@ -271,7 +271,7 @@ final class CodeRewriter {
                 throw r.errorAt(at, "atomic.fence takes a 0x00 byte, not " + b);
             }
             o.write(0);
-        } else if (sub >= 0 && sub <= 2 || sub >= 0x10 && sub <= 0x4e) {
+        } else if ((sub >= 0 && sub <= 2) || (sub >= 0x10 && sub <= 0x4e)) {
             memarg();
         } else {
             throw r.errorAt(at, "unknown atomic opcode " + Integer.toUnsignedString(sub));

@@ -4,6 +4,28 @@ import static dev.tvm.guest.link.ParsedModule.FUNC;
 import static dev.tvm.guest.link.ParsedModule.GLOBAL;
 import static dev.tvm.guest.link.ParsedModule.MEMORY;
 import static dev.tvm.guest.link.ParsedModule.TABLE;
+import static dev.tvm.guest.wasm.WasmBinary.DATA_ACTIVE;
+import static dev.tvm.guest.wasm.WasmBinary.DATA_ACTIVE_MEMORY;
+import static dev.tvm.guest.wasm.WasmBinary.DATA_PASSIVE;
+import static dev.tvm.guest.wasm.WasmBinary.FUNC_TYPE_FORM;
+import static dev.tvm.guest.wasm.WasmBinary.OP_CALL;
+import static dev.tvm.guest.wasm.WasmBinary.OP_END;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_CODE;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_CUSTOM;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_DATA;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_DATA_COUNT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_ELEMENT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_EXPORT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_FUNCTION;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_GLOBAL;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_IMPORT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_MEMORY;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_START;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_TABLE;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_TAG;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_TYPE;
+import static dev.tvm.guest.wasm.WasmBinary.TAG_EXCEPTION;
+import static dev.tvm.guest.wasm.WasmBinary.writePreamble;
 
 import dev.tvm.guest.ShellGenerator;
 import dev.tvm.guest.link.ParsedModule.Data;
@@ -61,6 +83,7 @@ public final class Linker {
         this.memoryAlias = b.memoryAlias;
     }
 
+    /** A builder with the default shell module and export prefix. */
     public static Builder builder() {
         return new Builder();
     }
@@ -94,6 +117,7 @@ public final class Linker {
             return this;
         }
 
+        /** The linker. */
         public Linker build() {
             return new Linker(this);
         }
@@ -272,7 +296,7 @@ public final class Linker {
 
         private byte[] write() {
             ByteArrayOutputStream out = new ByteArrayOutputStream(g.reader.bytes().length + s.reader.bytes().length);
-            out.writeBytes(new byte[] {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00});
+            writePreamble(out);
             int guestStart = g.start < 0 ? -1 : gm.map(Remap.FUNC, g.start, g.reader, -1);
             int shellStart = s.start < 0 ? -1 : sm.map(Remap.FUNC, s.start, s.reader, -1);
             boolean synthStart = guestStart >= 0 && shellStart >= 0;
@@ -292,7 +316,7 @@ public final class Linker {
             if (synthStart) {
                 types.funcType(new FuncSig(new byte[0], new byte[0]));
             }
-            section(out, 1, types);
+            section(out, SECTION_TYPE, types);
 
             if (!keptImports.isEmpty()) {
                 Buf imports = new Buf();
@@ -303,7 +327,7 @@ public final class Linker {
                     imports.write(im.kind());
                     imports.writeBytes(im.desc()); // guest type indices are unchanged
                 }
-                section(out, 2, imports);
+                section(out, SECTION_IMPORT, imports);
             }
 
             int definedFunctions = g.functions.size() + s.functions.size() + (synthStart ? 1 : 0);
@@ -317,7 +341,7 @@ public final class Linker {
                 if (synthStart) {
                     funcs.u32(syntheticStartType);
                 }
-                section(out, 3, funcs);
+                section(out, SECTION_FUNCTION, funcs);
             }
 
             if (!g.tables.isEmpty() || !s.tables.isEmpty()) {
@@ -325,7 +349,7 @@ public final class Linker {
                 tables.u32(g.tables.size() + s.tables.size());
                 g.tables.forEach(tables::writeBytes);
                 s.tables.forEach(tables::writeBytes);
-                section(out, 4, tables);
+                section(out, SECTION_TABLE, tables);
             }
 
             List<byte[]> memories = new ArrayList<>();
@@ -339,21 +363,21 @@ public final class Linker {
                 Buf mems = new Buf();
                 mems.u32(memories.size());
                 memories.forEach(mems::writeBytes);
-                section(out, 5, mems);
+                section(out, SECTION_MEMORY, mems);
             }
 
             if (!g.tags.isEmpty() || !s.tags.isEmpty()) {
                 Buf tags = new Buf();
                 tags.u32(g.tags.size() + s.tags.size());
                 for (int t : g.tags) {
-                    tags.write(0);
+                    tags.write(TAG_EXCEPTION);
                     tags.u32(t);
                 }
                 for (int t : s.tags) {
-                    tags.write(0);
+                    tags.write(TAG_EXCEPTION);
                     tags.u32(t + g.types.size());
                 }
-                section(out, 13, tags);
+                section(out, SECTION_TAG, tags);
             }
 
             if (!g.globals.isEmpty() || !s.globals.isEmpty()) {
@@ -361,7 +385,7 @@ public final class Linker {
                 globals.u32(g.globals.size() + s.globals.size());
                 writeGlobals(globals, g, gm);
                 writeGlobals(globals, s, sm);
-                section(out, 6, globals);
+                section(out, SECTION_GLOBAL, globals);
             }
 
             writeExports(out);
@@ -372,7 +396,7 @@ public final class Linker {
                         synthStart
                                 ? keptFuncImports + g.functions.size() + s.functions.size()
                                 : Math.max(guestStart, shellStart));
-                section(out, 8, start);
+                section(out, SECTION_START, start);
                 if (synthStart) {
                     notes.add("both inputs have a start function: a new one calls the shell's, then the guest's");
                 }
@@ -383,13 +407,13 @@ public final class Linker {
                 elems.u32(g.elems.size() + s.elems.size());
                 writeElems(elems, g, gm);
                 writeElems(elems, s, sm);
-                section(out, 9, elems);
+                section(out, SECTION_ELEMENT, elems);
             }
 
             if (g.dataCount >= 0 || s.dataCount >= 0) {
                 Buf dc = new Buf();
                 dc.u32(g.data.size() + s.data.size());
-                section(out, 12, dc);
+                section(out, SECTION_DATA_COUNT, dc);
             }
 
             Buf code = new Buf();
@@ -399,16 +423,16 @@ public final class Linker {
             if (synthStart) {
                 Buf body = new Buf();
                 body.u32(0); // no locals
-                body.write(0x10);
+                body.write(OP_CALL);
                 body.u32(shellStart);
-                body.write(0x10);
+                body.write(OP_CALL);
                 body.u32(guestStart);
-                body.write(0x0b);
+                body.write(OP_END);
                 code.u32(body.size());
                 body.appendTo(code);
             }
             if (definedFunctions > 0) {
-                section(out, 10, code);
+                section(out, SECTION_CODE, code);
             }
 
             if (!g.data.isEmpty() || !s.data.isEmpty()) {
@@ -416,7 +440,7 @@ public final class Linker {
                 data.u32(g.data.size() + s.data.size());
                 writeData(data, g, gm);
                 writeData(data, s, sm);
-                section(out, 11, data);
+                section(out, SECTION_DATA, data);
             }
 
             writeCustoms(out);
@@ -474,15 +498,15 @@ public final class Linker {
         private void writeData(Buf out, ParsedModule p, Remap map) {
             p.reader.section("data");
             for (Data d : p.data) {
-                if (d.mode() == 1) {
-                    out.u32(1);
+                if (d.mode() == DATA_PASSIVE) {
+                    out.u32(DATA_PASSIVE);
                 } else {
                     int memory = map.map(
                             Remap.MEMORY, d.memory(), p.reader, d.bytes().start());
                     if (memory == 0) {
-                        out.u32(0);
+                        out.u32(DATA_ACTIVE);
                     } else {
-                        out.u32(2);
+                        out.u32(DATA_ACTIVE_MEMORY);
                         out.u32(memory);
                     }
                     CodeRewriter.rewriteConstExpr(p.reader, d.offset(), map, out);
@@ -542,7 +566,7 @@ public final class Linker {
                 b.write(ki[0]);
                 b.u32(ki[1]);
             });
-            section(out, 7, b);
+            section(out, SECTION_EXPORT, b);
         }
 
         private int guestIndex(int kind, int index) {
@@ -597,7 +621,7 @@ public final class Linker {
         Buf b = new Buf();
         b.name(name);
         b.writeBytes(payload);
-        section(out, 0, b);
+        section(out, SECTION_CUSTOM, b);
     }
 
     private static void section(ByteArrayOutputStream out, int id, Buf contents) {
@@ -619,7 +643,7 @@ public final class Linker {
         }
 
         void funcType(FuncSig t) {
-            write(0x60);
+            write(FUNC_TYPE_FORM);
             u32(t.params().length);
             writeBytes(t.params());
             u32(t.results().length);

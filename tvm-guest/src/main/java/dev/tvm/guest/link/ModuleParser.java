@@ -5,6 +5,29 @@ import static dev.tvm.guest.link.ParsedModule.GLOBAL;
 import static dev.tvm.guest.link.ParsedModule.MEMORY;
 import static dev.tvm.guest.link.ParsedModule.TABLE;
 import static dev.tvm.guest.link.ParsedModule.TAG;
+import static dev.tvm.guest.wasm.WasmBinary.DATA_ACTIVE;
+import static dev.tvm.guest.wasm.WasmBinary.DATA_ACTIVE_MEMORY;
+import static dev.tvm.guest.wasm.WasmBinary.DATA_PASSIVE;
+import static dev.tvm.guest.wasm.WasmBinary.FUNC_TYPE_FORM;
+import static dev.tvm.guest.wasm.WasmBinary.MAGIC;
+import static dev.tvm.guest.wasm.WasmBinary.PREAMBLE_BYTES;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_CODE;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_CUSTOM;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_DATA;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_DATA_COUNT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_ELEMENT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_EXPORT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_FUNCTION;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_GLOBAL;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_IMPORT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_MEMORY;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_START;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_TABLE;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_TAG;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_TYPE;
+import static dev.tvm.guest.wasm.WasmBinary.VERSION;
+import static dev.tvm.guest.wasm.WasmBinary.sectionName;
+import static dev.tvm.guest.wasm.WasmBinary.sectionOrder;
 
 import dev.tvm.guest.link.ParsedModule.Span;
 import java.util.ArrayList;
@@ -18,74 +41,25 @@ import java.util.List;
  * them instruction by instruction when the merged module is written.
  */
 final class ModuleParser {
-    private static final String[] SECTION_NAMES = {
-        "custom",
-        "type",
-        "import",
-        "function",
-        "table",
-        "memory",
-        "global",
-        "export",
-        "start",
-        "element",
-        "code",
-        "data",
-        "data count",
-        "tag"
-    };
-
-    /** Position of each section id in the required order (data count 12 sits before code 10). */
-    private static int orderOf(int id) {
-        switch (id) {
-            case 1:
-                return 1;
-            case 2:
-                return 2;
-            case 3:
-                return 3;
-            case 4:
-                return 4;
-            case 5:
-                return 5;
-            case 13:
-                return 6; // tag: after memory, before global
-            case 6:
-                return 7;
-            case 7:
-                return 8;
-            case 8:
-                return 9;
-            case 9:
-                return 10;
-            case 12:
-                return 11;
-            case 10:
-                return 12;
-            case 11:
-                return 13;
-            default:
-                return -1;
-        }
-    }
-
-    static String sectionName(int id) {
-        return id >= 0 && id < SECTION_NAMES.length ? SECTION_NAMES[id] : "unknown " + id;
-    }
-
     private ModuleParser() {}
+
+    /** A fixed-width little-endian u32 (the preamble's fields). */
+    private static int u32le(WasmReader r) {
+        return r.u8() | r.u8() << 8 | r.u8() << 16 | r.u8() << 24;
+    }
 
     static ParsedModule parse(String input, byte[] bytes) {
         WasmReader r = new WasmReader(input, bytes);
         ParsedModule m = new ParsedModule(r);
-        if (bytes.length < 8) {
-            throw r.error("not a WebAssembly module: " + bytes.length + " bytes, a module has at least 8");
+        if (bytes.length < PREAMBLE_BYTES) {
+            throw r.error(
+                    "not a WebAssembly module: " + bytes.length + " bytes, a module has at least " + PREAMBLE_BYTES);
         }
-        if (r.u8() != 0x00 || r.u8() != 0x61 || r.u8() != 0x73 || r.u8() != 0x6d) {
+        if (u32le(r) != MAGIC) {
             throw r.errorAt(0, "not a WebAssembly module: bad magic (expected \\0asm)");
         }
-        int version = r.u8() | r.u8() << 8 | r.u8() << 16 | r.u8() << 24;
-        if (version != 1) {
+        int version = u32le(r);
+        if (version != VERSION) {
             throw r.errorAt(
                     4,
                     version == 0x000d0001 || (version & 0xffff) == 0x0d
@@ -93,7 +67,6 @@ final class ModuleParser {
                             : "unsupported binary version " + version);
         }
         int lastOrder = 0;
-        int functionCount = -1;
         while (r.pos() < bytes.length) {
             r.limit(bytes.length);
             r.section("section header");
@@ -109,8 +82,8 @@ final class ModuleParser {
             int end = r.pos() + size;
             r.limit(end);
             r.section(sectionName(id));
-            if (id != 0) {
-                int order = orderOf(id);
+            if (id != SECTION_CUSTOM) {
+                int order = sectionOrder(id);
                 if (order < 0) {
                     throw r.errorAt(idAt, "unknown section id " + id);
                 }
@@ -120,39 +93,38 @@ final class ModuleParser {
                 lastOrder = order;
             }
             switch (id) {
-                case 0 -> {
+                case SECTION_CUSTOM -> {
                     String name = r.name();
                     m.customs.add(new ParsedModule.Custom(name, new Span(r.pos(), end), idAt));
                     r.pos(end);
                 }
-                case 1 -> types(r, m);
-                case 2 -> imports(r, m);
-                case 3 -> {
+                case SECTION_TYPE -> types(r, m);
+                case SECTION_IMPORT -> imports(r, m);
+                case SECTION_FUNCTION -> {
                     int n = r.count("function", 1);
                     for (int i = 0; i < n; i++) {
                         m.functions.add(typeIndex(r, m));
                     }
-                    functionCount = n;
                 }
-                case 4 -> {
+                case SECTION_TABLE -> {
                     int n = r.count("table", 2);
                     for (int i = 0; i < n; i++) {
                         m.tables.add(tableType(r));
                     }
                 }
-                case 5 -> {
+                case SECTION_MEMORY -> {
                     int n = r.count("memory", 2);
                     for (int i = 0; i < n; i++) {
                         m.memories.add(memType(r));
                     }
                 }
-                case 13 -> {
+                case SECTION_TAG -> {
                     int n = r.count("tag", 2);
                     for (int i = 0; i < n; i++) {
                         m.tags.add(tagType(r, m));
                     }
                 }
-                case 6 -> {
+                case SECTION_GLOBAL -> {
                     int n = r.count("global", 3);
                     for (int i = 0; i < n; i++) {
                         int at = r.pos();
@@ -164,17 +136,17 @@ final class ModuleParser {
                         m.globals.add(new ParsedModule.Global(new byte[] {(byte) vt, (byte) mut}, constExpr(r)));
                     }
                 }
-                case 7 -> exports(r, m);
-                case 8 -> {
+                case SECTION_EXPORT -> exports(r, m);
+                case SECTION_START -> {
                     int at = r.pos();
                     m.start = r.u32();
                     if (Integer.toUnsignedLong(m.start) >= m.importCounts[FUNC] + m.functions.size()) {
                         throw r.errorAt(at, "start function " + Integer.toUnsignedString(m.start) + " does not exist");
                     }
                 }
-                case 9 -> elements(r, m);
-                case 12 -> m.dataCount = r.u32();
-                case 10 -> {
+                case SECTION_ELEMENT -> elements(r, m);
+                case SECTION_DATA_COUNT -> m.dataCount = r.u32();
+                case SECTION_CODE -> {
                     int n = r.count("function body", 2);
                     if (n != m.functions.size()) {
                         throw r.error("code section has " + n + " bodies for " + m.functions.size() + " functions");
@@ -189,7 +161,7 @@ final class ModuleParser {
                         r.pos(r.pos() + size1);
                     }
                 }
-                case 11 -> datas(r, m);
+                case SECTION_DATA -> datas(r, m);
                 default -> throw r.errorAt(idAt, "unknown section id " + id);
             }
             if (r.pos() != end) {
@@ -222,7 +194,7 @@ final class ModuleParser {
         for (int i = 0; i < n; i++) {
             int at = r.pos();
             int form = r.u8();
-            if (form != 0x60) {
+            if (form != FUNC_TYPE_FORM) {
                 throw r.errorAt(
                         at,
                         String.format(
@@ -363,7 +335,7 @@ final class ModuleParser {
             int index = r.u32();
             long count;
             switch (kind) {
-                case FUNC -> count = m.importCounts[FUNC] + m.functions.size();
+                case FUNC -> count = (long) m.importCounts[FUNC] + m.functions.size();
                 case TABLE -> count = m.tableCount();
                 case MEMORY -> count = m.memoryCount();
                 case GLOBAL -> count = m.globalCount();
@@ -457,15 +429,15 @@ final class ModuleParser {
             int memory = 0;
             Span offset = null;
             switch (flags) {
-                case 0 -> offset = constExpr(r);
-                case 1 -> {}
-                case 2 -> {
+                case DATA_ACTIVE -> offset = constExpr(r);
+                case DATA_PASSIVE -> {}
+                case DATA_ACTIVE_MEMORY -> {
                     memory = r.u32();
                     offset = constExpr(r);
                 }
                 default -> throw r.errorAt(at, "data segment flags " + Integer.toUnsignedString(flags) + " unknown");
             }
-            if (flags != 1 && Integer.toUnsignedLong(memory) >= m.memoryCount()) {
+            if (flags != DATA_PASSIVE && Integer.toUnsignedLong(memory) >= m.memoryCount()) {
                 throw r.errorAt(
                         at,
                         "data segment " + i + " names memory " + Integer.toUnsignedString(memory) + ", the module has "
@@ -476,7 +448,11 @@ final class ModuleParser {
                 throw r.error("data segment " + i + " of " + Integer.toUnsignedString(len) + " bytes, " + r.remaining()
                         + " left in the section");
             }
-            m.data.add(new ParsedModule.Data(flags == 1 ? 1 : 0, memory, offset, new Span(r.pos(), r.pos() + len)));
+            m.data.add(new ParsedModule.Data(
+                    flags == DATA_PASSIVE ? DATA_PASSIVE : DATA_ACTIVE,
+                    memory,
+                    offset,
+                    new Span(r.pos(), r.pos() + len)));
             r.pos(r.pos() + len);
         }
     }

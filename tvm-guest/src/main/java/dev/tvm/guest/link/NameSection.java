@@ -1,5 +1,10 @@
 package dev.tvm.guest.link;
 
+import static dev.tvm.guest.wasm.WasmBinary.NAME_FUNCTIONS;
+import static dev.tvm.guest.wasm.WasmBinary.NAME_LABELS;
+import static dev.tvm.guest.wasm.WasmBinary.NAME_LOCALS;
+import static dev.tvm.guest.wasm.WasmBinary.NAME_MEMORIES;
+
 import dev.tvm.guest.link.ParsedModule.Custom;
 import dev.tvm.guest.link.ParsedModule.Export;
 import java.util.Map;
@@ -41,16 +46,16 @@ final class NameSection {
         Map<Integer, String> functions = new TreeMap<>();
         Linker.Buf locals = new Linker.Buf();
         Linker.Buf labels = new Linker.Buf();
-        if (subsections.containsKey(1)) {
-            readNameMap(r, subsections.get(1), (i, name, at) -> {
+        if (subsections.containsKey(NAME_FUNCTIONS)) {
+            readNameMap(r, subsections.get(NAME_FUNCTIONS), (i, name, at) -> {
                 int merged = gm.map(Remap.FUNC, i, r, at);
                 if (merged < shellBase) {
                     functions.put(merged, name);
                 }
             });
         }
-        remapIndirect(r, subsections.get(2), gm, shellBase, locals);
-        remapIndirect(r, subsections.get(3), gm, shellBase, labels);
+        remapIndirect(r, subsections.get(NAME_LOCALS), gm, shellBase, locals);
+        remapIndirect(r, subsections.get(NAME_LABELS), gm, shellBase, labels);
         for (int j = 0; j < s.functionCount(); j++) {
             functions.put(shellBase + j, SHELL_PREFIX + "#" + j);
         }
@@ -58,17 +63,17 @@ final class NameSection {
             if (c.name().equals("name")) {
                 Map<Integer, byte[]> shellSubsections = new TreeMap<>();
                 read(s.reader, c, shellSubsections);
-                if (shellSubsections.containsKey(1)) {
+                if (shellSubsections.containsKey(NAME_FUNCTIONS)) {
                     readNameMap(
                             s.reader,
-                            shellSubsections.get(1),
+                            shellSubsections.get(NAME_FUNCTIONS),
                             (j, name, at) -> functions.put(sm.map(Remap.FUNC, j, s.reader, at), SHELL_PREFIX + name));
                 }
             }
         }
         Map<Integer, String> memories = new TreeMap<>();
-        if (subsections.containsKey(6)) {
-            readNameMap(r, subsections.get(6), (i, name, at) -> memories.put(i, name));
+        if (subsections.containsKey(NAME_MEMORIES)) {
+            readNameMap(r, subsections.get(NAME_MEMORIES), (i, name, at) -> memories.put(i, name));
         }
         for (Export e : s.exports) {
             if (e.kind() == ParsedModule.FUNC) {
@@ -77,14 +82,14 @@ final class NameSection {
                 memories.put(sm.map(Remap.MEMORY, e.index(), s.reader, -1), SHELL_PREFIX + e.name());
             }
         }
-        subsections.put(1, nameMap(functions));
-        if (subsections.containsKey(2)) {
-            subsections.put(2, locals.toByteArray());
+        subsections.put(NAME_FUNCTIONS, nameMap(functions));
+        if (subsections.containsKey(NAME_LOCALS)) {
+            subsections.put(NAME_LOCALS, locals.toByteArray());
         }
-        if (subsections.containsKey(3)) {
-            subsections.put(3, labels.toByteArray());
+        if (subsections.containsKey(NAME_LABELS)) {
+            subsections.put(NAME_LABELS, labels.toByteArray());
         }
-        subsections.put(6, nameMap(memories));
+        subsections.put(NAME_MEMORIES, nameMap(memories));
         Linker.Buf out = new Linker.Buf();
         subsections.forEach((id, contents) -> {
             out.write(id);

@@ -1,5 +1,6 @@
 package dev.tvm.guest.link;
 
+import dev.tvm.guest.wasm.WasmBinary;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,11 +11,11 @@ import java.util.List;
  * and rewritten when the merged module is written; everything else is decoded here.
  */
 final class ParsedModule {
-    static final int FUNC = 0;
-    static final int TABLE = 1;
-    static final int MEMORY = 2;
-    static final int GLOBAL = 3;
-    static final int TAG = 4;
+    static final int FUNC = WasmBinary.KIND_FUNC;
+    static final int TABLE = WasmBinary.KIND_TABLE;
+    static final int MEMORY = WasmBinary.KIND_MEMORY;
+    static final int GLOBAL = WasmBinary.KIND_GLOBAL;
+    static final int TAG = WasmBinary.KIND_TAG;
     static final String[] KIND_NAMES = {"function", "table", "memory", "global", "tag"};
 
     /** A byte range of the input ({@code [start, end)}), kept for rewriting with offsets intact. */

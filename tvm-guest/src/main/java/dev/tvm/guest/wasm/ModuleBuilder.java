@@ -1,5 +1,28 @@
 package dev.tvm.guest.wasm;
 
+import static dev.tvm.guest.wasm.WasmBinary.DATA_ACTIVE;
+import static dev.tvm.guest.wasm.WasmBinary.DATA_ACTIVE_MEMORY;
+import static dev.tvm.guest.wasm.WasmBinary.FUNC_TYPE_FORM;
+import static dev.tvm.guest.wasm.WasmBinary.KIND_FUNC;
+import static dev.tvm.guest.wasm.WasmBinary.KIND_GLOBAL;
+import static dev.tvm.guest.wasm.WasmBinary.KIND_MEMORY;
+import static dev.tvm.guest.wasm.WasmBinary.LIMITS_MIN;
+import static dev.tvm.guest.wasm.WasmBinary.LIMITS_MIN_MAX;
+import static dev.tvm.guest.wasm.WasmBinary.NAME_FUNCTIONS;
+import static dev.tvm.guest.wasm.WasmBinary.OP_END;
+import static dev.tvm.guest.wasm.WasmBinary.OP_I32_CONST;
+import static dev.tvm.guest.wasm.WasmBinary.OP_I64_CONST;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_CODE;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_CUSTOM;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_DATA;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_EXPORT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_FUNCTION;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_GLOBAL;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_IMPORT;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_MEMORY;
+import static dev.tvm.guest.wasm.WasmBinary.SECTION_TYPE;
+import static dev.tvm.guest.wasm.WasmBinary.writePreamble;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -55,7 +78,7 @@ public final class ModuleBuilder {
         }
         name(imports, module);
         name(imports, name);
-        imports.write(0x00);
+        imports.write(KIND_FUNC);
         Leb128.writeU32(imports, type(type));
         importCount++;
         return importedFunctions++;
@@ -83,10 +106,10 @@ public final class ModuleBuilder {
     /** Adds a memory; {@code maxPages < 0} means no maximum. Returns its memory index. */
     public int memory(int minPages, int maxPages) {
         if (maxPages < 0) {
-            memories.write(0x00);
+            memories.write(LIMITS_MIN);
             Leb128.writeU32(memories, minPages);
         } else {
-            memories.write(0x01);
+            memories.write(LIMITS_MIN_MAX);
             Leb128.writeU32(memories, minPages);
             Leb128.writeU32(memories, maxPages);
         }
@@ -98,31 +121,31 @@ public final class ModuleBuilder {
         globals.write(type.code());
         globals.write(mutable ? 1 : 0);
         if (type == ValType.I32) {
-            globals.write(0x41);
+            globals.write(OP_I32_CONST);
             Leb128.writeS32(globals, (int) init);
         } else if (type == ValType.I64) {
-            globals.write(0x42);
+            globals.write(OP_I64_CONST);
             Leb128.writeS64(globals, init);
         } else {
             throw new IllegalArgumentException("only i32/i64 globals: " + type);
         }
-        globals.write(0x0b);
+        globals.write(OP_END);
         return globalCount++;
     }
 
     /** Exports a function. */
     public void exportFunction(String name, int function) {
-        export(name, 0x00, function);
+        export(name, KIND_FUNC, function);
     }
 
     /** Exports a memory. */
     public void exportMemory(String name, int memory) {
-        export(name, 0x02, memory);
+        export(name, KIND_MEMORY, memory);
     }
 
     /** Exports a global. */
     public void exportGlobal(String name, int global) {
-        export(name, 0x03, global);
+        export(name, KIND_GLOBAL, global);
     }
 
     private void export(String name, int kind, int index) {
@@ -135,14 +158,14 @@ public final class ModuleBuilder {
     /** An active data segment writing {@code bytes} at {@code offset} of {@code memory}. */
     public void data(int memory, int offset, byte[] bytes) {
         if (memory == 0) {
-            data.write(0x00);
+            data.write(DATA_ACTIVE);
         } else {
-            data.write(0x02);
+            data.write(DATA_ACTIVE_MEMORY);
             Leb128.writeU32(data, memory);
         }
-        data.write(0x41);
+        data.write(OP_I32_CONST);
         Leb128.writeS32(data, offset);
-        data.write(0x0b);
+        data.write(OP_END);
         Leb128.writeU32(data, bytes.length);
         data.writeBytes(bytes);
         dataCount++;
@@ -151,26 +174,26 @@ public final class ModuleBuilder {
     /** The module's bytes. */
     public byte[] build() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00});
+        writePreamble(out);
         ByteArrayOutputStream t = new ByteArrayOutputStream();
         Leb128.writeU32(t, types.size());
         for (FuncType ft : types) {
-            t.write(0x60);
+            t.write(FUNC_TYPE_FORM);
             Leb128.writeU32(t, ft.params().size());
             ft.params().forEach(v -> t.write(v.code()));
             Leb128.writeU32(t, ft.results().size());
             ft.results().forEach(v -> t.write(v.code()));
         }
-        section(out, 1, types.size(), t.toByteArray(), false);
-        section(out, 2, importCount, imports.toByteArray(), true);
+        section(out, SECTION_TYPE, types.size(), t.toByteArray(), false);
+        section(out, SECTION_IMPORT, importCount, imports.toByteArray(), true);
         ByteArrayOutputStream f = new ByteArrayOutputStream();
         for (int ti : functionTypes) {
             Leb128.writeU32(f, ti);
         }
-        section(out, 3, functionTypes.size(), f.toByteArray(), true);
-        section(out, 5, memoryCount, memories.toByteArray(), true);
-        section(out, 6, globalCount, globals.toByteArray(), true);
-        section(out, 7, exportCount, exports.toByteArray(), true);
+        section(out, SECTION_FUNCTION, functionTypes.size(), f.toByteArray(), true);
+        section(out, SECTION_MEMORY, memoryCount, memories.toByteArray(), true);
+        section(out, SECTION_GLOBAL, globalCount, globals.toByteArray(), true);
+        section(out, SECTION_EXPORT, exportCount, exports.toByteArray(), true);
         ByteArrayOutputStream c = new ByteArrayOutputStream();
         for (int i = 0; i < bodies.size(); i++) {
             if (bodies.get(i) == null) {
@@ -178,8 +201,8 @@ public final class ModuleBuilder {
             }
             c.writeBytes(bodies.get(i));
         }
-        section(out, 10, bodies.size(), c.toByteArray(), true);
-        section(out, 11, dataCount, data.toByteArray(), true);
+        section(out, SECTION_CODE, bodies.size(), c.toByteArray(), true);
+        section(out, SECTION_DATA, dataCount, data.toByteArray(), true);
         if (!functionNames.isEmpty()) {
             // custom section "name", subsection 1 (function names): vec(index name), ascending
             ByteArrayOutputStream names = new ByteArrayOutputStream();
@@ -190,10 +213,10 @@ public final class ModuleBuilder {
             });
             ByteArrayOutputStream custom = new ByteArrayOutputStream();
             name(custom, "name");
-            custom.write(1);
+            custom.write(NAME_FUNCTIONS);
             Leb128.writeU32(custom, names.size());
             custom.writeBytes(names.toByteArray());
-            section(out, 0, 1, custom.toByteArray(), false);
+            section(out, SECTION_CUSTOM, 1, custom.toByteArray(), false);
         }
         return out.toByteArray();
     }

@@ -1,4 +1,4 @@
-package dev.tvm.cli;
+package dev.tvm.bench.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +8,8 @@ import dev.tvm.bench.matrix.BenchResult;
 import dev.tvm.bench.matrix.EngineId;
 import dev.tvm.bench.matrix.Variant;
 import dev.tvm.bench.matrix.Workload;
-import dev.tvm.cli.BenchPlan.Cell;
-import dev.tvm.cli.BenchPlan.V8Budget;
+import dev.tvm.bench.run.BenchPlan.Cell;
+import dev.tvm.bench.run.BenchPlan.V8Budget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ class V8RunnerTest {
     private static final V8Budget TINY = new V8Budget(50, 3, 5, 1000, 60_000);
 
     private static Path repoRoot() {
-        return BenchCommand.findRoot();
+        return BenchRun.findRoot();
     }
 
     /** A scratch root: engines/ linked to the repository's, seq-sum variants from the stand-in. */

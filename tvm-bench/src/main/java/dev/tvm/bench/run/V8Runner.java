@@ -1,11 +1,11 @@
-package dev.tvm.cli;
+package dev.tvm.bench.run;
 
 import dev.tvm.bench.matrix.BenchResult;
 import dev.tvm.bench.matrix.EngineId;
 import dev.tvm.bench.report.Json;
 import dev.tvm.bench.report.ResultsFile;
-import dev.tvm.cli.BenchPlan.Cell;
-import dev.tvm.cli.BenchPlan.V8Budget;
+import dev.tvm.bench.run.BenchPlan.Cell;
+import dev.tvm.bench.run.BenchPlan.V8Budget;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,6 +1,7 @@
-package dev.tvm.cli;
+package dev.tvm.bench.run;
 
 import dev.tvm.bench.matrix.EngineId;
+import dev.tvm.bench.matrix.MatrixCells;
 import dev.tvm.bench.matrix.Variant;
 import dev.tvm.bench.matrix.Workload;
 import java.util.ArrayList;
@@ -18,27 +19,16 @@ import java.util.Map;
  * @param sizes the sizes asked for on the command line, or null for each workload's own
  * @param variants the variants asked for, or null for all each engine can run
  */
-record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, List<Variant> variants) {
-    /** One measurement. */
-    record Cell(Workload workload, long sizeBytes, Variant variant, EngineId engine) {}
-
+public record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, List<Variant> variants) {
     /**
-     * What each engine can run: Chicory has no memory64, GraalWasm runs only memory64 here, V8 has
-     * no TVM host (tvm imports, imported regions), the plain Java loop is its own engine.
+     * One measurement.
+     *
+     * @param workload the workload class
+     * @param sizeBytes its working-set size
+     * @param variant the memory model
+     * @param engine where it runs
      */
-    static final Map<EngineId, List<Variant>> VARIANTS = new EnumMap<>(Map.of(
-            EngineId.CHICORY_COMPILER,
-            List.of(Variant.M32, Variant.M32_BYTE_BUFFER, Variant.TVM_HOST, Variant.TVM_MM, Variant.TVM_GUEST),
-            EngineId.CHICORY_INTERPRETER,
-            List.of(Variant.M32, Variant.M32_BYTE_BUFFER, Variant.TVM_HOST, Variant.TVM_MM, Variant.TVM_GUEST),
-            EngineId.GRAALWASM,
-            List.of(Variant.M64),
-            EngineId.JVM,
-            List.of(Variant.JAVA_SEGMENT),
-            EngineId.NODE,
-            List.of(Variant.M32, Variant.M64, Variant.TVM_GUEST),
-            EngineId.CHROMIUM,
-            List.of(Variant.M32, Variant.M64, Variant.TVM_GUEST)));
+    public record Cell(Workload workload, long sizeBytes, Variant variant, EngineId engine) {}
 
     /**
      * Seconds per cell the plan assumes, for the estimate printed up front: V8 from the harness's
@@ -53,30 +43,53 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
             EngineId.NODE, new double[] {0.5, 3},
             EngineId.CHROMIUM, new double[] {0.8, 3.5}));
 
-    /** The V8 harness's budget per cell ({@code engines/bench.mjs} options). */
-    record V8Budget(int warmupMs, int batches, int batchMs, int maxCellMs, int jobTimeoutMs) {}
+    /**
+     * The V8 harness's budget per cell ({@code engines/bench.mjs} options).
+     *
+     * @param warmupMs warm-up time per cell
+     * @param batches samples per cell
+     * @param batchMs time of one sample
+     * @param maxCellMs the most a cell may take
+     * @param jobTimeoutMs the most one job (setup and cell) may take
+     */
+    public record V8Budget(int warmupMs, int batches, int batchMs, int maxCellMs, int jobTimeoutMs) {}
 
-    BenchPlan {
+    /** Copies the lists. */
+    public BenchPlan {
         cells = List.copyOf(cells);
         sizes = sizes == null ? null : List.copyOf(sizes);
         variants = variants == null ? null : List.copyOf(variants);
     }
 
-    /** Every engine × workload × size × variant the engine can run, filtered by the selection. */
-    static BenchPlan of(
+    /**
+     * Every engine × workload × size × variant the engine runs ({@link EngineId#variants()}), filtered
+     * by the selection.
+     *
+     * @param sizes sizes for every workload, or null for each workload's own (only the smallest when
+     *     {@code quick})
+     * @param variants variants to keep, or null for all
+     * @throws IllegalArgumentException for a seed other than {@link MatrixCells#SEED} with a JVM
+     *     engine (the JVM runner always uses that seed), naming the option to change
+     */
+    public static BenchPlan of(
             List<Workload> workloads,
             List<Long> sizes,
             List<Variant> variants,
             List<EngineId> engines,
             boolean quick,
             long seed) {
+        if (seed != MatrixCells.SEED && engines.stream().anyMatch(EngineId::onJvm)) {
+            // the JVM cells are set up with MatrixCells.SEED; checksums compare across engines
+            throw new IllegalArgumentException(
+                    "--seed " + seed + " needs --engines node,chromium: the JVM runner uses seed " + MatrixCells.SEED);
+        }
         List<Cell> cells = new ArrayList<>();
         for (EngineId e : engines) {
             for (Workload w : workloads) {
                 // --quick is a smoke run: each class at its smallest size only, unless sizes are given
                 List<Long> own = quick ? w.sizes().subList(0, 1) : w.sizes();
                 for (long size : sizes == null ? own : sizes) {
-                    for (Variant v : VARIANTS.get(e)) {
+                    for (Variant v : e.variants()) {
                         if (variants == null || variants.contains(v)) {
                             cells.add(new Cell(w, size, v, e));
                         }
@@ -87,29 +100,29 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
         return new BenchPlan(cells, quick, seed, sizes, variants);
     }
 
-    List<Cell> on(EngineId engine) {
+    /** The cells that run on {@code engine}, in plan order. */
+    public List<Cell> on(EngineId engine) {
         return cells.stream().filter(c -> c.engine() == engine).toList();
     }
 
     /** For the JVM runner: how many of each workload's own sizes, smallest first (0: all). */
-    int smallestSizes() {
+    public int smallestSizes() {
         return sizes == null && quick ? 1 : 0;
     }
 
-    boolean isJvm(EngineId e) {
-        return e != EngineId.NODE && e != EngineId.CHROMIUM;
-    }
-
-    V8Budget v8Budget() {
+    /** The budget the V8 harness gets: short for quick plans. */
+    public V8Budget v8Budget() {
         // A batch of 20 ms keeps Chromium's 100 µs timer coarsening under 0.5 % of a sample.
         return quick ? new V8Budget(150, 5, 20, 1500, 120_000) : new V8Budget(1000, 15, 50, 20_000, 600_000);
     }
 
-    double estimatedSeconds(EngineId e) {
+    /** Seconds the cells on {@code e} are expected to take (an estimate, not a limit). */
+    public double estimatedSeconds(EngineId e) {
         return on(e).size() * SECONDS_PER_CELL.get(e)[quick ? 0 : 1];
     }
 
-    double estimatedSeconds() {
+    /** Seconds the whole plan is expected to take. */
+    public double estimatedSeconds() {
         double total = 0;
         for (EngineId e : EngineId.values()) {
             total += estimatedSeconds(e);
@@ -118,7 +131,7 @@ record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> sizes, L
     }
 
     /** The plan as printed before the run: cells × assumed time per engine, and the total. */
-    String describe() {
+    public String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(
                 Locale.ROOT,
