@@ -9,20 +9,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 baseline="${1:-aa0a9af}"
-java="${JAVA:-}"
-if [[ -z "$java" ]]; then
-    for d in /usr/lib/jvm/temurin-25*; do [[ -x "$d/bin/java" ]] && java="$d/bin/java" && break; done
-fi
-[[ -n "$java" ]] || { echo "need a JDK 25+: set JAVA=/path/to/bin/java" >&2; exit 1; }
+# shellcheck source=../lib.sh
+source "$root/bench-results/lib.sh"
+find_java
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-(cd "$root" && mvn -q -B -DskipTests package -pl tvm-bench -am)
-cp "$root/tvm-bench/target/benchmarks.jar" "$tmp/this.jar"
-mkdir "$tmp/base"
-git -C "$root" archive "$baseline" | tar -x -C "$tmp/base"
-(cd "$tmp/base" && mvn -q -B -DskipTests package -pl tvm-bench -am)
-cp "$tmp/base/tvm-bench/target/benchmarks.jar" "$tmp/base.jar"
+(cd "$root" && build_bench_jars "$baseline" "$tmp")
 
 {
     echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"

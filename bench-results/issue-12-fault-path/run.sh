@@ -3,7 +3,9 @@
 #   FaultPathBench: one i64 load through RegionDirectory.getLong that faults a spilled page in
 #   under a full 4 MiB budget. BASELINE (default 46cb452: the benchmark on the code before the
 #   split) and this commit, built the same way and run alternately, five times each, on one JVM.
-# Output: jmh-before-N.txt, jmh-after-N.txt, machine.txt in this directory.
+#   HandleAccessBench's loads (raw segment, region, directory), the hot path the split also
+#   touched, alternately three times each.
+# Output: jmh-before-N.txt, jmh-after-N.txt, access-before-N.txt, access-after-N.txt, machine.txt.
 #   bench-results/issue-12-fault-path/run.sh [BASELINE]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,12 +17,9 @@ find_java
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-(cd "$root" && mvn -q -B -DskipTests package -pl tvm-bench -am)
-cp "$root/tvm-bench/target/benchmarks.jar" "$tmp/after.jar"
-mkdir "$tmp/base"
-git -C "$root" archive "$baseline" | tar -x -C "$tmp/base"
-(cd "$tmp/base" && mvn -q -B -DskipTests package -pl tvm-bench -am)
-cp "$tmp/base/tvm-bench/target/benchmarks.jar" "$tmp/before.jar"
+(cd "$root" && build_bench_jars "$baseline" "$tmp")
+mv "$tmp/this.jar" "$tmp/after.jar"
+mv "$tmp/base.jar" "$tmp/before.jar"
 
 {
     machine_basics
@@ -33,5 +32,12 @@ for n in 1 2 3 4 5; do
         "$java" -jar "$tmp/$v.jar" FaultPathBench -f 1 -wi 3 -i 5 > "$here/jmh-$v-$n.txt" 2>&1
     done
 done
+for n in 1 2 3; do
+    for v in before after; do
+        "$java" -jar "$tmp/$v.jar" 'HandleAccessBench\.(rawGet|regionGet|directoryGet)$' -f 1 -wi 3 -i 5 \
+            > "$here/access-$v-$n.txt" 2>&1
+    done
+done
 load_line "after the run" >> "$here/machine.txt"
 grep -H 'faultingLoad  avgt' "$here"/jmh-*.txt
+grep -H 'Get  *avgt' "$here"/access-*.txt

@@ -26,11 +26,6 @@ public enum AllocatorKind {
 
     /** The constant with this {@link #code()}, or {@code null}. */
     public static AllocatorKind fromCode(long code) {
-        for (AllocatorKind value : VALUES) {
-            if (value.code == code) {
-                return value;
-            }
-        }
-        return null;
+        return Codes.find(VALUES, AllocatorKind::code, code);
     }
 }

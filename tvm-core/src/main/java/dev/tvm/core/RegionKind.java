@@ -65,11 +65,6 @@ public enum RegionKind {
 
     /** The kind with this {@link #code()}, or {@code null}. */
     public static RegionKind fromCode(long code) {
-        for (RegionKind kind : VALUES) {
-            if (kind.code == code) {
-                return kind;
-            }
-        }
-        return null;
+        return Codes.find(VALUES, RegionKind::code, code);
     }
 }

@@ -48,11 +48,6 @@ public enum Tier {
 
     /** The constant with this {@link #code()}, or {@code null}. */
     public static Tier fromCode(long code) {
-        for (Tier value : VALUES) {
-            if (value.code == code) {
-                return value;
-            }
-        }
-        return null;
+        return Codes.find(VALUES, Tier::code, code);
     }
 }

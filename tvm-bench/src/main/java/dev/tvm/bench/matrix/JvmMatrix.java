@@ -214,7 +214,8 @@ public final class JvmMatrix {
         List<BenchResult> out = new ArrayList<>();
         String missing = null;
         if (!Files.isDirectory(dir.resolve("modules")) || !Files.isDirectory(dir.resolve("compiler"))) {
-            missing = "GraalWasm jars not found in " + dir + " (run mvn -pl tvm-bench package)";
+            missing = "GraalWasm jars not found in " + dir
+                    + " (run mvn -pl tvm-bench -am package with Maven on a JDK 25)";
         }
         if (missing == null) {
             try {
