@@ -422,8 +422,13 @@ public final class RegionDirectory implements AutoCloseable {
 
     /** The live regions, by id. A snapshot: regions may be destroyed right after. */
     public List<Region> liveRegions() {
+        return liveRegionsBelow(HandleCodec.MAX_REGION_ID + 1);
+    }
+
+    /** The live regions with an id below {@code limit}, by id. */
+    private List<Region> liveRegionsBelow(int limit) {
         List<Region> out = new ArrayList<>();
-        for (int id = 1; id <= HandleCodec.MAX_REGION_ID; id++) {
+        for (int id = 1; id < limit; id++) {
             Region r = (Region) SLOTS.getAcquire(regions, id);
             if (r != null) {
                 out.add(r);
@@ -439,16 +444,27 @@ public final class RegionDirectory implements AutoCloseable {
 
     /** Totals over all regions, destroyed ones included, plus directory-level counters. */
     public DirectoryStats stats() {
-        // Under the directory lock, so no region is destroyed between reading the retired totals
-        // and scanning the live ones: each region is counted exactly once.
+        // The retired totals and the live list are taken together under the directory lock, so
+        // each region is counted exactly once: in the totals if it was destroyed before, else in
+        // the list (a region destroyed later keeps its counters). The regions' own stats are read
+        // after the lock is released: a caller polling stats in a loop must not hold the lock
+        // that creating and destroying regions need (Java monitors are not fair: it starved them).
+        RegionStats sum;
+        List<Region> live;
+        int count;
+        long created;
+        long destroyed;
         synchronized (this) {
-            RegionStats sum = retired;
-            for (Region r : liveRegions()) {
-                sum = sum.plus(r.stats());
-            }
-            return new DirectoryStats(
-                    liveRegions, regionsCreated.sum(), regionsDestroyed.sum(), unresolvedFailures.sum(), sum);
+            sum = retired;
+            live = liveRegionsBelow(nextFreshId);
+            count = liveRegions;
+            created = regionsCreated.sum();
+            destroyed = regionsDestroyed.sum();
         }
+        for (Region r : live) {
+            sum = sum.plus(r.stats());
+        }
+        return new DirectoryStats(count, created, destroyed, unresolvedFailures.sum(), sum);
     }
 
     // ---------------------------------------------------------------- snapshots
