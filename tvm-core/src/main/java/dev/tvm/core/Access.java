@@ -1,7 +1,6 @@
 package dev.tvm.core;
 
 import dev.tvm.core.events.HandleCheckFailureEvent;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -14,31 +13,60 @@ import java.util.concurrent.locks.StampedLock;
 final class Access {
     private Access() {}
 
+    // The two optimistic loads are written out per width, not shared behind a size argument: a
+    // shared method is compiled once, too big for C2 to inline into its callers ("already compiled
+    // into a big method"), so every load paid a call and an unfolded size branch. Measured in
+    // bench-results/issue-12-fault-path (HandleAccessBench).
+
     /**
-     * A little-endian load of {@code size} (4 or 8) bytes, an int sign-extended. Optimistic first:
-     * no lock write at all when nothing structural happens meanwhile.
+     * A little-endian i32 load. Optimistic first: no lock write at all when nothing structural
+     * happens meanwhile.
      */
-    static long load(Region region, long handle, long offset, int size) {
+    static int loadInt(Region region, long handle, long offset) {
         StampedLock lock = region.lock;
-        MemorySegment segment = region.segment;
         long stamp = lock.tryOptimisticRead();
         try {
-            long at = optimisticLocate(region, handle, offset, size);
+            long at = optimisticLocate(region, handle, offset, 4);
             if (at >= 0) {
-                long v = size == 4 ? segment.get(Region.I32, at) : segment.get(Region.I64, at);
+                int v = region.segment.get(Region.I32, at);
                 if (lock.validate(stamp)) {
-                    recordOptimisticRead(region, at, size);
+                    recordOptimisticRead(region, at, 4);
                     return v;
                 }
             }
         } catch (RuntimeException raced) {
             // torn by a concurrent writer (destroyed, moved, resized): take the locked path
         }
+        return (int) loadLocked(region, handle, offset, 4);
+    }
+
+    /** A little-endian i64 load; see {@link #loadInt}. */
+    static long loadLong(Region region, long handle, long offset) {
+        StampedLock lock = region.lock;
+        long stamp = lock.tryOptimisticRead();
+        try {
+            long at = optimisticLocate(region, handle, offset, 8);
+            if (at >= 0) {
+                long v = region.segment.get(Region.I64, at);
+                if (lock.validate(stamp)) {
+                    recordOptimisticRead(region, at, 8);
+                    return v;
+                }
+            }
+        } catch (RuntimeException raced) {
+            // torn by a concurrent writer (destroyed, moved, resized): take the locked path
+        }
+        return loadLocked(region, handle, offset, 8);
+    }
+
+    /** The locked load of {@code size} (4 or 8) bytes, an int sign-extended: faults the page in. */
+    private static long loadLocked(Region region, long handle, long offset, int size) {
+        StampedLock lock = region.lock;
         long held = lock.readLock();
         try {
             region.checkLive();
             long at = residentRange(region, held, handle, offset, size);
-            long v = size == 4 ? segment.get(Region.I32, at) : segment.get(Region.I64, at);
+            long v = size == 4 ? region.segment.get(Region.I32, at) : region.segment.get(Region.I64, at);
             region.metrics.recordRead(size);
             return v;
         } finally {

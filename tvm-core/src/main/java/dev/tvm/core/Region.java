@@ -265,12 +265,12 @@ public final class Region {
 
     /** Little-endian i32 load at {@code offset} inside an allocation. */
     public int getInt(long handle, long offset) {
-        return (int) Access.load(this, handle, offset, 4);
+        return Access.loadInt(this, handle, offset);
     }
 
     /** Little-endian i64 load. */
     public long getLong(long handle, long offset) {
-        return Access.load(this, handle, offset, 8);
+        return Access.loadLong(this, handle, offset);
     }
 
     /** Little-endian f32 load. */
