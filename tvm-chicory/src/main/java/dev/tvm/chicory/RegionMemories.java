@@ -4,11 +4,9 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.tvm.chicory.memory.SegmentMemory;
+import dev.tvm.core.GuestPages;
 import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
-import dev.tvm.core.RegionKind;
-import dev.tvm.core.RegionSpec;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -16,27 +14,30 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * A Chicory memory factory whose memories live in regions: {@code
- * Instance.builder(module).withMemoryFactory(RegionMemories.factory(directory))} makes every memory
- * the module <em>defines</em> (memory 0 and, with multi-memory, any others) a {@link SegmentMemory}
- * view over a region of its own. Imported memories are not touched: whoever exports them made them
- * (for instance another instance built with this factory, whose region-backed memory is then shared).
+ * A Chicory memory factory whose memories live in regions and are paged under the directory's
+ * resident budget: {@code Instance.builder(module).withMemoryFactory(RegionMemories.factory(directory))}
+ * makes every memory the module <em>defines</em> (memory 0 and, with multi-memory, any others) a
+ * {@linkplain SegmentMemory#paged paged} {@link SegmentMemory} over a guest memory region of its
+ * own ({@link RegionDirectory#createGuestMemory}). The guest addresses it directly, with nothing in
+ * the guest changed; its pages count against the budget, spill to the directory's spill file and
+ * fault back (checksum-verified) as the guest touches them, and pages never written cost nothing.
+ * Imported memories are not touched: whoever exports them made them.
  *
- * <p>Each memory becomes one {@link RegionKind#HOT_HEAP} region named {@code wasm-memory-N}, with
- * capacity {@code max(min(maximum, 32767), initial)} pages of 64 KiB: the whole span the memory may
- * ever grow to, reserved up front (lazily committed where the platform allows), so growth never
- * copies and addresses never move. Memories beyond 32,767 pages (2 GiB − 64 KiB) are impossible in
- * Chicory, whatever the module declares: an initial size above that fails with {@link
- * UninstantiableException}, and grows past it return −1. A memory declared with a maximum of 0
- * still gets a (one-page) region, of which it shows nothing.
+ * <p>Each memory's region is named {@code wasm-memory-N} and spans {@code max(min(maximum,
+ * 32767), initial)} pages of 64 KiB: the whole span the memory may ever grow to, reserved up front
+ * and committed only as touched, so growth never copies and addresses never move. Memories beyond
+ * 32,767 pages (2 GiB − 64 KiB) are impossible in Chicory, whatever the module declares: an initial
+ * size above that fails with {@link UninstantiableException}, and grows past it return −1.
  *
- * <p>Lifetime: the region is pinned with {@link Region#pinDirect()} for the memory's life, so it is
- * never compacted, evicted, moved or destroyed underneath the guest. Chicory never tells a memory
- * that its instance is gone, so this factory owns what it made: {@link #close()} unpins and
- * destroys every region it created, after which instances using them must not run. Closing the
- * directory also destroys them. The guest's bytes are written directly (not through handles), so
- * the regions hold no allocations; the host reads them through {@link SegmentMemory#segment()} or
- * {@link #regionOf(Memory)}.
+ * <p>Eviction and threads: see {@link GuestPages}. A memory is made entered by the thread that
+ * builds the instance; call {@link GuestPages#exit()} ({@code ((SegmentMemory) memory).paging()})
+ * once it is built and bracket later calls with {@link GuestPages#enter()}/{@link
+ * GuestPages#exit()}, as {@link TvmGuest} does, so that an idle instance's pages can be evicted for
+ * others. Without that, only faults of the building thread evict the memory's pages.
+ *
+ * <p>Lifetime: Chicory never tells a memory that its instance is gone, so this factory owns what
+ * it made: {@link #close()} destroys every region it created, after which instances using them
+ * must not run. Closing the directory also destroys them.
  *
  * <p>Thread safety: one factory may serve any number of instance builds on any threads.
  */
@@ -57,7 +58,7 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
     }
 
     /**
-     * Creates and pins a region for a memory with these limits and returns its memory.
+     * Creates a guest memory region for a memory with these limits and returns its paged memory.
      *
      * @throws UninstantiableException if the initial size exceeds Chicory's 32,767 pages
      * @throws IllegalStateException after {@link #close()}
@@ -73,21 +74,16 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
             throw new UninstantiableException("memory of " + initial + " initial pages exceeds the runtime maximum of "
                     + Memory.RUNTIME_MAX_PAGES + " pages");
         }
-        int pages = Math.max(Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES), initial);
-        long bytes = (long) pages * Memory.PAGE_SIZE;
-        Region region = directory.create(RegionSpec.of(RegionKind.HOT_HEAP)
-                .withCapacity(Math.max(bytes, RegionSpec.CAPACITY_GRANULE))
-                .withName("wasm-memory-" + counter++));
-        boolean pinned = false;
+        int pages = Math.max(Math.max(Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES), initial), 1);
+        GuestPages guest = directory.createGuestMemory("wasm-memory-" + counter++, (long) pages * Memory.PAGE_SIZE);
+        Region region = guest.region();
         try {
-            MemorySegment segment = region.pinDirect();
-            pinned = true;
-            SegmentMemory memory = SegmentMemory.wrap(segment.asSlice(0, bytes), limits);
+            SegmentMemory memory = SegmentMemory.paged(guest, limits);
             regions.put(memory, region);
             created.add(region);
             return memory;
         } catch (RuntimeException | Error e) {
-            release(region, pinned);
+            release(region);
             throw e;
         }
     }
@@ -102,7 +98,7 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
         return List.copyOf(created);
     }
 
-    /** Unpins and destroys every region this factory made. Idempotent. */
+    /** Destroys every region this factory made. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -112,7 +108,7 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
         RuntimeException failure = null;
         for (Region region : created) {
             try {
-                release(region, true);
+                release(region);
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;
@@ -128,12 +124,9 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
         }
     }
 
-    private void release(Region region, boolean pinned) {
+    private void release(Region region) {
         if (region.isDestroyed() || directory.isClosed()) {
             return; // the directory got there first
-        }
-        if (pinned) {
-            region.unpinDirect();
         }
         directory.destroy(region.ref());
     }

@@ -217,9 +217,9 @@ public final class TvmImports implements AutoCloseable {
         return scratch;
     }
 
-    /** Region to guest, one copy when the guest memory is a {@link SegmentMemory}. */
+    /** Region to guest, one copy when the guest memory is an unpaged {@link SegmentMemory}. */
     private void readToGuest(Memory memory, long handle, long offset, int ptr, long len) {
-        if (memory instanceof SegmentMemory segmentMemory) {
+        if (memory instanceof SegmentMemory segmentMemory && segmentMemory.paging() == null) {
             directory.read(handle, offset, segmentMemory.segment(), ptr, len);
             return;
         }
@@ -238,9 +238,9 @@ public final class TvmImports implements AutoCloseable {
         }
     }
 
-    /** Guest to region, one copy when the guest memory is a {@link SegmentMemory}. */
+    /** Guest to region, one copy when the guest memory is an unpaged {@link SegmentMemory}. */
     private void writeFromGuest(Memory memory, long handle, long offset, int ptr, long len) {
-        if (memory instanceof SegmentMemory segmentMemory) {
+        if (memory instanceof SegmentMemory segmentMemory && segmentMemory.paging() == null) {
             directory.write(handle, offset, segmentMemory.segment(), ptr, len);
             return;
         }

@@ -158,6 +158,42 @@ final class Access {
     }
 
     /**
+     * The fault of a direct (guest) access to {@code [at, at + length)} of a guest memory region:
+     * makes the range resident under the exclusive lock, DIRTY too if {@code write}, so that its
+     * pages' rights in the access table allow the access (see {@link GuestPages}).
+     */
+    static void faultDirect(Region region, long at, long length, boolean write) {
+        if (length <= 0) {
+            return;
+        }
+        long stamp = region.lock.writeLock();
+        try {
+            region.checkLive();
+            if (at < 0 || at > region.capacity() - length) {
+                throw new TvmException.OutOfBoundsException("guest access [" + at + ", " + at + " + " + length
+                        + ") is outside the " + region.capacity() + "-byte " + region);
+            }
+            if (write) {
+                region.checkWritable();
+            }
+            if (region.pages == null) {
+                region.guest.grantUnpaged(at, length);
+                return;
+            }
+            int first = PageMap.pageOf(at);
+            region.pager.faultIn(region, at, length, first, PageMap.pageOf(at + length - 1));
+            if (write) {
+                region.pages.markWritten(at, length);
+            }
+            if (region.residency != null) {
+                region.residency.recordAccess(region, first);
+            }
+        } finally {
+            region.lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
      * The lock-free half of a load: where {@code [offset, offset + length)} of a valid handle's
      * allocation is, if it is resident, else -1 (any doubt, including state torn by a concurrent
      * writer, sends the caller to the locked path, which validates and reports properly). Reads

@@ -46,6 +46,18 @@ final class PageMap {
 
     private static final VarHandle BITS = MethodHandles.arrayElementVarHandle(long[].class);
 
+    private static final VarHandle ACCESS = MethodHandles.arrayElementVarHandle(byte[].class);
+
+    /**
+     * The access table of a guest's linear memory ({@link GuestPages}), kept in step with the
+     * states above: ZERO and SPILLED pages {@link GuestPages#NONE}, CLEAN pages {@link
+     * GuestPages#READ} (so the first store faults and makes them DIRTY), RESIDENT and DIRTY ones
+     * {@link GuestPages#WRITE}. Null for other regions. Rights are granted with release stores
+     * after the bytes are in place; they are revoked only while no thread accesses the memory
+     * directly (see {@link GuestPages}).
+     */
+    private byte[] access;
+
     private final long[] resident;
     /** CLEAN pages; set under the exclusive lock, cleared by writers under the shared one. */
     private final long[] clean;
@@ -59,6 +71,17 @@ final class PageMap {
         int pages = (int) ((capacity + PAGE_SIZE - 1) >>> PAGE_SHIFT);
         this.resident = new long[(pages + 63) >>> 6];
         this.clean = new long[resident.length];
+    }
+
+    /** Keeps {@code table} in step with page states from now on (see {@link #access}). */
+    void attachAccess(byte[] table) {
+        this.access = table;
+    }
+
+    private void grant(int page, byte rights) {
+        if (access != null) {
+            ACCESS.setRelease(access, page, rights);
+        }
     }
 
     static int pageOf(long offset) {
@@ -101,9 +124,11 @@ final class PageMap {
     void markResident(int page) {
         resident[page >>> 6] |= 1L << page;
         residentCount++;
+        grant(page, GuestPages.WRITE);
     }
 
     void clearResident(int page) {
+        grant(page, GuestPages.NONE);
         resident[page >>> 6] &= ~(1L << page);
         residentCount--;
     }
@@ -130,6 +155,7 @@ final class PageMap {
         residentCount++;
         spilledCount--;
         BITS.getAndBitwiseOr(clean, page >>> 6, 1L << page);
+        grant(page, GuestPages.READ);
     }
 
     /**
@@ -145,6 +171,7 @@ final class PageMap {
             long bit = 1L << p;
             if ((clean[p >>> 6] & bit) != 0) {
                 BITS.getAndBitwiseAnd(clean, p >>> 6, ~bit);
+                grant(p, GuestPages.WRITE);
             }
         }
     }
@@ -152,7 +179,10 @@ final class PageMap {
     /** Every page becomes non-CLEAN (its memory may have been written by other means). */
     void markAllWritten() {
         for (int i = 0; i < clean.length; i++) {
-            BITS.setVolatile(clean, i, 0L);
+            long was = (long) BITS.getAndSet(clean, i, 0L);
+            for (long bits = was; bits != 0; bits &= bits - 1) {
+                grant((i << 6) + Long.numberOfTrailingZeros(bits), GuestPages.WRITE);
+            }
         }
     }
 
@@ -161,6 +191,7 @@ final class PageMap {
      * Exclusive lock held.
      */
     void evictClean(int page) {
+        grant(page, GuestPages.NONE);
         BITS.getAndBitwiseAnd(clean, page >>> 6, ~(1L << page));
         resident[page >>> 6] &= ~(1L << page);
         residentCount--;
@@ -173,6 +204,7 @@ final class PageMap {
         slots[page] = slot;
         crcs[page] = crc;
         BITS.getAndBitwiseOr(clean, page >>> 6, 1L << page);
+        grant(page, GuestPages.READ);
     }
 
     /**
@@ -181,6 +213,7 @@ final class PageMap {
      */
     long reclaimSlot(int page) {
         BITS.getAndBitwiseAnd(clean, page >>> 6, ~(1L << page));
+        grant(page, GuestPages.WRITE);
         long slot = slots[page];
         slots[page] = -1;
         return slot;

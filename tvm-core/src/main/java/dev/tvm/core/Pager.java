@@ -258,15 +258,18 @@ final class Pager {
      * region without a page map.
      */
     void dropFrom(Region region, int fromPage) {
-        PageMap pages = region.pages;
-        if (pages == null) {
-            return;
+        if (region.pages != null) {
+            drop(region, fromPage, PageMap.pagesFor(region.touched()));
         }
-        int touchedPages = PageMap.pagesFor(region.touched());
-        int[] resident = new int[Math.max(0, touchedPages - fromPage)];
+    }
+
+    /** As {@link #dropFrom}, for the pages {@code [fromPage, toPage)} only. */
+    void drop(Region region, int fromPage, int toPage) {
+        PageMap pages = region.pages;
+        int[] resident = new int[Math.max(0, toPage - fromPage)];
         int n = 0;
         int warmPages = PageMap.pagesFor(region.tiering.warmBytes());
-        for (int p = fromPage; p < touchedPages; p++) {
+        for (int p = fromPage; p < toPage; p++) {
             if (pages.isResident(p) && p >= warmPages) {
                 resident[n++] = p; // warm pages were never counted
             }

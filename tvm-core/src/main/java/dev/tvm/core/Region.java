@@ -96,6 +96,9 @@ public final class Region {
     /** The content allocation of an EXTERNAL region; written once before publication. */
     private long contentHandle;
 
+    /** Non-null for a guest's linear memory; written once before publication. */
+    GuestPages guest;
+
     Region(int ref, RegionSpec spec, Backing backing, ResidencyManager residency) {
         this(ref, spec, backing, residency, null);
     }
@@ -217,6 +220,7 @@ public final class Region {
      * ErrorCode#STALE_HANDLE}.
      */
     public void free(long handle) {
+        checkNotGuestMemory("free an allocation of");
         long stamp = lock.writeLock();
         try {
             checkLive();
@@ -344,6 +348,56 @@ public final class Region {
     }
 
     /**
+     * Makes the region a guest's linear memory: one allocation spans it (so nothing else is ever
+     * allocated there), no page resident yet, and an access table the pager keeps in step. Called
+     * once, before the region is published.
+     */
+    GuestPages initGuest() {
+        long stamp = lock.writeLock();
+        try {
+            contentHandle = Allocations.allocateContent(this, spec.capacity());
+            guest = new GuestPages(this);
+            if (pages != null) {
+                pages.attachAccess(guest.accessTable());
+            }
+            return guest;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** The guest's view of this region, or null unless it is a guest's linear memory. */
+    public GuestPages guestPages() {
+        return guest;
+    }
+
+    /** See {@link GuestPages#discard}. */
+    void discardDirect(long at, long length) {
+        if (length <= 0) {
+            return;
+        }
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            int first = PageMap.pageOf(at);
+            int last = PageMap.pageOf(at + length - 1);
+            if (pages != null) {
+                pager.drop(this, first, last + 1);
+            }
+            backing.discard((long) first << PageMap.PAGE_SHIFT, (long) (last + 1 - first) << PageMap.PAGE_SHIFT);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private void checkNotGuestMemory(String operation) {
+        if (guest != null) {
+            throw new TvmException.UnsupportedOperationTvmException(
+                    "cannot " + operation + " " + this + ": it is the linear memory of a guest");
+        }
+    }
+
+    /**
      * The handle of the content of an EXTERNAL or file-mapped region (one allocation of the
      * source's size), or 0 for other regions.
      */
@@ -361,11 +415,30 @@ public final class Region {
 
     /** For the residency manager: exclusive lock if free right now, else 0. */
     long tryLockForEviction() {
-        return lock.tryWriteLock();
+        if (guest != null && !guest.tryBeginEviction()) {
+            return 0; // a thread is inside the guest's memory: its pages stay
+        }
+        long stamp = lock.tryWriteLock();
+        if (stamp == 0 && guest != null) {
+            guest.endEviction();
+        }
+        return stamp;
     }
 
     void unlockAfterEviction(long stamp) {
         lock.unlockWrite(stamp);
+        if (guest != null) {
+            guest.endEviction();
+        }
+    }
+
+    /**
+     * Whether pages of this region may be chosen as victims by the calling thread right now (a
+     * hint; {@link #tryLockForEviction} decides): a guest's memory only as {@link GuestPages}
+     * allows.
+     */
+    boolean mayEvictRelaxed(boolean requester) {
+        return guest == null || guest.mayEvictRelaxed(requester);
     }
 
     /**
@@ -416,12 +489,23 @@ public final class Region {
      * @throws TvmException.SpillException if the spill file fails (the data stays resident)
      */
     public void spill() {
-        long stamp = lock.writeLock();
+        boolean gate = guest != null && !guest.ownedByCurrentThread();
+        if (gate && !guest.tryBeginEviction()) {
+            throw new TvmException.UnsupportedOperationTvmException(
+                    "cannot spill " + this + " now: a thread is running guest code in it; spill it between calls");
+        }
         try {
-            checkLive();
-            tiering.spill();
+            long stamp = lock.writeLock();
+            try {
+                checkLive();
+                tiering.spill();
+            } finally {
+                lock.unlockWrite(stamp);
+            }
         } finally {
-            lock.unlockWrite(stamp);
+            if (gate) {
+                guest.endEviction();
+            }
         }
     }
 
@@ -560,6 +644,7 @@ public final class Region {
      * released to the OS and reads as zero. Allowed while pinned (nothing moves).
      */
     public void reset() {
+        checkNotGuestMemory("reset");
         long stamp = lock.writeLock();
         try {
             checkLive();
@@ -582,6 +667,7 @@ public final class Region {
      * @throws TvmException.UnsupportedOperationTvmException for slab and page regions
      */
     public CompactionResult compact() {
+        checkNotGuestMemory("compact");
         long stamp = lock.writeLock();
         try {
             checkLive();

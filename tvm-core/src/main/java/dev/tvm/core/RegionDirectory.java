@@ -246,6 +246,28 @@ public final class RegionDirectory implements AutoCloseable {
         });
     }
 
+    /**
+     * Creates a region to serve as a guest's linear memory of up to {@code maxBytes} (rounded up
+     * to 64 KiB pages), addressed directly by the guest's loads and stores and paged under this
+     * directory's resident budget like any other region: see {@link GuestPages}. One allocation
+     * spans the whole region ({@link Region#contentHandle()}), so nothing else is allocated in it;
+     * it cannot be reset, compacted or have that allocation freed. Destroy it like any region.
+     *
+     * @throws TvmException.InvalidArgumentException if {@code maxBytes} is not 1 byte to 4 GiB
+     */
+    public GuestPages createGuestMemory(String name, long maxBytes) {
+        Objects.requireNonNull(name, "name");
+        if (maxBytes <= 0 || maxBytes > RegionSpec.MAX_CAPACITY) {
+            throw new TvmException.InvalidArgumentException(
+                    "a guest memory of " + maxBytes + " bytes is impossible: regions hold 1 byte to 4 GiB");
+        }
+        long capacity = (maxBytes + PageMap.PAGE_SIZE - 1) & -PageMap.PAGE_SIZE;
+        RegionSpec spec = RegionSpec.of(RegionKind.BLOB_ARENA).withName(name).withCapacity(capacity);
+        GuestPages[] made = new GuestPages[1];
+        createRegion(spec, null, region -> made[0] = region.initGuest());
+        return made[0];
+    }
+
     private Region createRegion(RegionSpec spec, ExternalLoader loader, Consumer<Region> init) {
         synchronized (this) {
             checkOpen();

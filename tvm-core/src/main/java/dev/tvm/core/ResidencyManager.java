@@ -290,8 +290,8 @@ final class ResidencyManager implements AutoCloseable {
                 // Pager#writeBehind). A page modified again is rewritten in place, so this at
                 // most doubles the write rate of a write-heavy phase.
                 List<Region> regions = new ArrayList<>(locked.keySet());
-                if (!locked.containsKey(requester)) {
-                    regions.add(requester);
+                if (!locked.containsKey(requester) && requester.mayEvictRelaxed(true)) {
+                    regions.add(requester); // a guest's memory only by its sole occupant (see GuestPages)
                 }
                 pager.writeBehind(regions, requester, protectFirst, protectLast);
             }
@@ -367,6 +367,9 @@ final class ResidencyManager implements AutoCloseable {
         }
         if (region != requester && region.lockedRelaxed()) {
             return false; // in use right now: skip it without disturbing its place in the policy
+        }
+        if (!region.mayEvictRelaxed(region == requester)) {
+            return false; // a guest's memory with threads inside (see GuestPages)
         }
         int page = (int) key;
         return region != requester || page < protectFirst || page > protectLast;

@@ -11,14 +11,17 @@ import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import dev.tvm.core.GuestPages;
 import dev.tvm.core.memory.Backing;
 import dev.tvm.core.memory.BackingFactory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -82,9 +85,24 @@ public final class SegmentMemory implements Memory, AutoCloseable {
             ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private static final int PAGE_SHIFT = 16;
+    private static final int PAGE_BYTES = 1 << PAGE_SHIFT;
+    private static final int PAGE_MASK = PAGE_BYTES - 1;
     private static final String OOB = "out of bounds memory access";
 
     private static final Cleaner CLEANER = Cleaner.create();
+
+    /** Reads entries of an access table (see {@link GuestPages}) with acquire semantics. */
+    private static final VarHandle RIGHTS = MethodHandles.arrayElementVarHandle(byte[].class);
+
+    /** The access table of every memory that is not paged: every page loads and stores. */
+    private static final byte[] UNPAGED = new byte[GuestPages.TABLE_ENTRIES];
+
+    static {
+        Arrays.fill(UNPAGED, GuestPages.WRITE);
+    }
+
+    /** Bytes a bulk operation on a paged memory makes resident at a time (16 pages). */
+    private static final int PAGED_CHUNK = 1 << 20;
 
     private final MemoryLimits limits;
     private final int maxPages;
@@ -92,6 +110,10 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     private final MemorySegment whole;
     /** Null for views. */
     private final Backing backing;
+    /** Null unless paged. */
+    private final GuestPages paging;
+    /** {@link #paging}'s access table, or {@link #UNPAGED}: checked on every access. */
+    private final byte[] rights;
 
     private final Cleaner.Cleanable cleanable;
     private final Object growLock = new Object();
@@ -114,10 +136,16 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     private record SegmentBytes(DataSegment segment, byte[] data) {}
 
     private SegmentMemory(MemoryLimits limits, int maxPages, MemorySegment whole, Backing backing) {
+        this(limits, maxPages, whole, backing, null);
+    }
+
+    private SegmentMemory(MemoryLimits limits, int maxPages, MemorySegment whole, Backing backing, GuestPages paging) {
         this.limits = limits;
         this.maxPages = maxPages;
         this.whole = whole;
         this.backing = backing;
+        this.paging = paging;
+        this.rights = paging == null ? UNPAGED : paging.accessTable();
         this.cleanable = backing == null ? null : CLEANER.register(this, backing::close);
         this.waiters = limits.shared() ? new WaitQueues() : null;
         int initial = limits.initialPages();
@@ -204,12 +232,48 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     }
 
     /**
+     * A paged memory over a guest memory region ({@link dev.tvm.core.RegionDirectory#createGuestMemory}):
+     * every load and store checks its page's entry in the region's access table and faults the
+     * page in when it is missing, so the memory's pages count against the directory's resident
+     * budget and spill like any region's. Growth is bounded by {@code min(limits.maximumPages(),
+     * region capacity / 64 KiB, 32767)} pages; the pages it adds read as zero. The region stays
+     * owned by the caller: {@link #close()} does nothing. Threads running guest code on it bracket
+     * that with {@link GuestPages#enter()} and {@link GuestPages#exit()}.
+     *
+     * @throws IllegalArgumentException if the region cannot hold the initial pages
+     */
+    public static SegmentMemory paged(GuestPages pages, MemoryLimits limits) {
+        Objects.requireNonNull(pages, "pages");
+        Objects.requireNonNull(limits, "limits");
+        MemorySegment region = pages.segment();
+        int max = (int) Math.min(Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES), region.byteSize() >>> PAGE_SHIFT);
+        if (limits.initialPages() > max) {
+            throw new IllegalArgumentException(pages.region() + " cannot hold " + limits.initialPages()
+                    + " initial pages within a maximum of " + max);
+        }
+        SegmentMemory memory = new SegmentMemory(limits, max, region.asSlice(0, (long) max << PAGE_SHIFT), null, pages);
+        memory.paging.discard(0, (long) limits.initialPages() << PAGE_SHIFT); // wasm memory starts zeroed
+        return memory;
+    }
+
+    /** The paging of a {@link #paged} memory, or null for other memories. */
+    public GuestPages paging() {
+        return paging;
+    }
+
+    /**
      * The currently addressable bytes ({@code pages() * 64 KiB}), for zero-copy host access. It
      * never moves (growth stays inside the reservation or wrapped segment), but it does not grow
      * either: call again after a grow. Valid until {@link #close()} (for views, as long as the
      * wrapped segment is).
+     *
+     * @throws UnsupportedOperationException for a {@link #paged} memory, whose pages may not be
+     *     in memory: use {@link #readBytes} and {@link #write}
      */
     public MemorySegment segment() {
+        if (paging != null) {
+            throw new UnsupportedOperationException("a paged memory has no stable segment: use readBytes/write");
+        }
         return visible;
     }
 
@@ -242,7 +306,9 @@ public final class SegmentMemory implements Memory, AutoCloseable {
             if (delta > 0) {
                 long from = (long) old << PAGE_SHIFT;
                 long bytes = (long) delta << PAGE_SHIFT;
-                if (backing == null) {
+                if (paging != null) {
+                    paging.discard(from, bytes); // zero without faulting anything in
+                } else if (backing == null) {
                     // A view's spare capacity holds whatever its owner left there; wasm wants zeros.
                     whole.asSlice(from, bytes).fill((byte) 0);
                 }
@@ -297,7 +363,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
                     throw new UninstantiableException(OOB + ": data segment at " + Integer.toUnsignedString(offset)
                             + " of " + data.length + " bytes but limit is: " + limit);
                 }
-                MemorySegment.copy(data, 0, visible, BYTE, offset, data.length);
+                write(offset, data, 0, data.length);
             } else if (!(s instanceof PassiveDataSegment)) {
                 throw new ChicoryException("Data segment should be active or passive: " + s);
             }
@@ -336,27 +402,32 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void write(int addr, byte[] data, int offset, int size) {
-        try {
-            // Checks both ranges before copying a byte, as memory.init must.
-            MemorySegment.copy(data, offset, visible, BYTE, addr, size);
-        } catch (IndexOutOfBoundsException e) {
+        MemorySegment v = visible;
+        // Checks both ranges before copying a byte, as memory.init must.
+        if (offset < 0 || size < 0 || offset > data.length - size || !fits(addr, size, v)) {
             throw oob(addr, size);
         }
+        inPieces(
+                addr, size, true, (at, done, n) -> MemorySegment.copy(data, offset + (int) done, v, BYTE, at, (int) n));
     }
 
     @Override
     public byte[] readBytes(int addr, int len) {
-        try {
-            return visible.asSlice(addr, len).toArray(BYTE);
-        } catch (IndexOutOfBoundsException e) {
+        MemorySegment v = visible;
+        if (len < 0 || !fits(addr, len, v)) {
             throw oob(addr, len);
         }
+        byte[] out = new byte[len];
+        inPieces(addr, len, false, (at, done, n) -> MemorySegment.copy(v, BYTE, at, out, (int) done, (int) n));
+        return out;
     }
 
     @Override
     public void zero() {
         MemorySegment v = visible;
-        if (backing != null) {
+        if (paging != null) {
+            paging.discard(0, v.byteSize());
+        } else if (backing != null) {
             // Hands untouched/committed pages back to the OS instead of faulting them all in.
             backing.discard(0, v.byteSize());
         } else {
@@ -369,22 +440,81 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         // Chicory passes toIndex = offset + size in int arithmetic; the difference recovers size
         // even when that sum overflowed.
         int size = toIndex - fromIndex;
-        try {
-            visible.asSlice(fromIndex, size).fill(value);
-        } catch (IndexOutOfBoundsException e) {
+        MemorySegment v = visible;
+        if (!fits(fromIndex, size, v)) {
             throw oob(fromIndex, size);
         }
+        inPieces(fromIndex, size, true, (at, done, n) -> v.asSlice(at, n).fill(value));
     }
 
     @Override
     public void copy(int dest, int src, int size) {
         MemorySegment v = visible;
-        try {
-            // MemorySegment.copy has memmove semantics and checks both ranges first.
-            MemorySegment.copy(v, src, v, dest, size);
-        } catch (IndexOutOfBoundsException e) {
-            boolean destFits = dest >= 0 && size >= 0 && dest <= v.byteSize() - size;
-            throw oob(destFits ? src : dest, size);
+        if (!fits(src, size, v) || !fits(dest, size, v)) {
+            throw oob(fits(dest, size, v) ? src : dest, size);
+        }
+        if (accessible(src, size, false) && accessible(dest, size, true)) {
+            MemorySegment.copy(v, src, v, dest, size); // memmove semantics
+            return;
+        }
+        // Paged, and not all resident: chunk by chunk through a buffer, so that making one range
+        // resident can never evict the other; backwards when the ranges overlap with dest above.
+        byte[] buffer = new byte[Math.min(size, PAGED_CHUNK)];
+        boolean backwards = Integer.toUnsignedLong(dest) > Integer.toUnsignedLong(src);
+        for (long done = 0; done < size; ) {
+            int n = (int) Math.min(PAGED_CHUNK, size - done);
+            long from = backwards ? size - done - n : done;
+            paging.fault(Integer.toUnsignedLong(src) + from, n, false);
+            MemorySegment.copy(v, BYTE, Integer.toUnsignedLong(src) + from, buffer, 0, n);
+            paging.fault(Integer.toUnsignedLong(dest) + from, n, true);
+            MemorySegment.copy(buffer, 0, v, BYTE, Integer.toUnsignedLong(dest) + from, n);
+            done += n;
+        }
+    }
+
+    /** Whether {@code [addr, addr + size)} (addr a u32) lies inside the visible pages. */
+    private static boolean fits(int addr, long size, MemorySegment v) {
+        return size >= 0 && Integer.toUnsignedLong(addr) + size <= v.byteSize();
+    }
+
+    /** Whether every page of the (in-bounds) range allows the access without a fault. */
+    private boolean accessible(int addr, long size, boolean write) {
+        if (paging == null || size <= 0) {
+            return true;
+        }
+        long start = Integer.toUnsignedLong(addr);
+        int last = (int) ((start + size - 1) >>> PAGE_SHIFT);
+        byte needed = write ? GuestPages.WRITE : GuestPages.READ;
+        for (int p = (int) (start >>> PAGE_SHIFT); p <= last; p++) {
+            if ((byte) RIGHTS.getAcquire(rights, p) < needed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One piece of a bulk operation: {@code n} bytes at {@code at}, {@code done} bytes into it. */
+    @FunctionalInterface
+    private interface Piece {
+        void run(long at, long done, long n);
+    }
+
+    /**
+     * Runs a bulk operation on an in-bounds range: in one piece when every page allows it, else
+     * (paged) in chunks, each made resident just before its piece runs, so a range larger than
+     * the resident budget works.
+     */
+    private void inPieces(int addr, long size, boolean write, Piece piece) {
+        long start = Integer.toUnsignedLong(addr);
+        if (accessible(addr, size, write)) {
+            piece.run(start, 0, size);
+            return;
+        }
+        for (long done = 0; done < size; ) {
+            long n = Math.min(PAGED_CHUNK - ((start + done) & (PAGED_CHUNK - 1)), size - done);
+            paging.fault(start + done, n, write);
+            piece.run(start + done, done, n);
+            done += n;
         }
     }
 
@@ -397,7 +527,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeByte(int addr, byte data) {
-        at(addr, 1).set(BYTE, addr, data);
+        atWrite(addr, 1).set(BYTE, addr, data);
     }
 
     @Override
@@ -412,7 +542,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeShort(int addr, short data) {
-        at(addr, 2).set(SHORT, addr, data);
+        atWrite(addr, 2).set(SHORT, addr, data);
     }
 
     @Override
@@ -422,7 +552,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeI32(int addr, int data) {
-        at(addr, 4).set(INT, addr, data);
+        atWrite(addr, 4).set(INT, addr, data);
     }
 
     @Override
@@ -432,7 +562,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeLong(int addr, long data) {
-        at(addr, 8).set(LONG, addr, data);
+        atWrite(addr, 8).set(LONG, addr, data);
     }
 
     /** Raw bits, sign-extended like Chicory's memories do (callers narrow to int). */
@@ -448,7 +578,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeF32(int addr, float data) {
-        at(addr, 4).set(FLOAT, addr, data);
+        atWrite(addr, 4).set(FLOAT, addr, data);
     }
 
     /** Raw bits. */
@@ -464,7 +594,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void writeF64(int addr, double data) {
-        at(addr, 8).set(DOUBLE, addr, data);
+        atWrite(addr, 8).set(DOUBLE, addr, data);
     }
 
     // ---------------------------------------------------------------- atomics
@@ -500,97 +630,97 @@ public final class SegmentMemory implements Memory, AutoCloseable {
 
     @Override
     public void atomicWriteByte(int addr, byte value) {
-        A_BYTE.setVolatile(at(addr, 1), (long) addr, value);
+        A_BYTE.setVolatile(atWrite(addr, 1), (long) addr, value);
     }
 
     @Override
     public void atomicWriteShort(int addr, short value) {
         aligned(addr, 2);
-        A_SHORT.setVolatile(at(addr, 2), (long) addr, value);
+        A_SHORT.setVolatile(atWrite(addr, 2), (long) addr, value);
     }
 
     @Override
     public void atomicWriteInt(int addr, int value) {
         aligned(addr, 4);
-        A_INT.setVolatile(at(addr, 4), (long) addr, value);
+        A_INT.setVolatile(atWrite(addr, 4), (long) addr, value);
     }
 
     @Override
     public void atomicWriteLong(int addr, long value) {
         aligned(addr, 8);
-        A_LONG.setVolatile(at(addr, 8), (long) addr, value);
+        A_LONG.setVolatile(atWrite(addr, 8), (long) addr, value);
     }
 
     @Override
     public int atomicAddInt(int addr, int delta) {
         aligned(addr, 4);
-        return (int) A_INT.getAndAdd(at(addr, 4), (long) addr, delta);
+        return (int) A_INT.getAndAdd(atWrite(addr, 4), (long) addr, delta);
     }
 
     @Override
     public int atomicAndInt(int addr, int mask) {
         aligned(addr, 4);
-        return (int) A_INT.getAndBitwiseAnd(at(addr, 4), (long) addr, mask);
+        return (int) A_INT.getAndBitwiseAnd(atWrite(addr, 4), (long) addr, mask);
     }
 
     @Override
     public int atomicOrInt(int addr, int mask) {
         aligned(addr, 4);
-        return (int) A_INT.getAndBitwiseOr(at(addr, 4), (long) addr, mask);
+        return (int) A_INT.getAndBitwiseOr(atWrite(addr, 4), (long) addr, mask);
     }
 
     @Override
     public int atomicXorInt(int addr, int mask) {
         aligned(addr, 4);
-        return (int) A_INT.getAndBitwiseXor(at(addr, 4), (long) addr, mask);
+        return (int) A_INT.getAndBitwiseXor(atWrite(addr, 4), (long) addr, mask);
     }
 
     @Override
     public int atomicXchgInt(int addr, int value) {
         aligned(addr, 4);
-        return (int) A_INT.getAndSet(at(addr, 4), (long) addr, value);
+        return (int) A_INT.getAndSet(atWrite(addr, 4), (long) addr, value);
     }
 
     @Override
     public int atomicCmpxchgInt(int addr, int expected, int replacement) {
         aligned(addr, 4);
-        return (int) A_INT.compareAndExchange(at(addr, 4), (long) addr, expected, replacement);
+        return (int) A_INT.compareAndExchange(atWrite(addr, 4), (long) addr, expected, replacement);
     }
 
     @Override
     public long atomicAddLong(int addr, long delta) {
         aligned(addr, 8);
-        return (long) A_LONG.getAndAdd(at(addr, 8), (long) addr, delta);
+        return (long) A_LONG.getAndAdd(atWrite(addr, 8), (long) addr, delta);
     }
 
     @Override
     public long atomicAndLong(int addr, long mask) {
         aligned(addr, 8);
-        return (long) A_LONG.getAndBitwiseAnd(at(addr, 8), (long) addr, mask);
+        return (long) A_LONG.getAndBitwiseAnd(atWrite(addr, 8), (long) addr, mask);
     }
 
     @Override
     public long atomicOrLong(int addr, long mask) {
         aligned(addr, 8);
-        return (long) A_LONG.getAndBitwiseOr(at(addr, 8), (long) addr, mask);
+        return (long) A_LONG.getAndBitwiseOr(atWrite(addr, 8), (long) addr, mask);
     }
 
     @Override
     public long atomicXorLong(int addr, long mask) {
         aligned(addr, 8);
-        return (long) A_LONG.getAndBitwiseXor(at(addr, 8), (long) addr, mask);
+        return (long) A_LONG.getAndBitwiseXor(atWrite(addr, 8), (long) addr, mask);
     }
 
     @Override
     public long atomicXchgLong(int addr, long value) {
         aligned(addr, 8);
-        return (long) A_LONG.getAndSet(at(addr, 8), (long) addr, value);
+        return (long) A_LONG.getAndSet(atWrite(addr, 8), (long) addr, value);
     }
 
     @Override
     public long atomicCmpxchgLong(int addr, long expected, long replacement) {
         aligned(addr, 8);
-        return (long) A_LONG.compareAndExchange(at(addr, 8), (long) addr, expected, replacement);
+        return (long) A_LONG.compareAndExchange(atWrite(addr, 8), (long) addr, expected, replacement);
     }
 
     @Override
@@ -675,7 +805,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         int shift = (addr & 3) << 3;
         int valueMask = bytes == 1 ? 0xFF : 0xFFFF;
         int mask = valueMask << shift;
-        MemorySegment v = at(addr, bytes);
+        MemorySegment v = atWrite(addr, bytes);
         int oldWord = (int) A_INT.getVolatile(v, word);
         while (true) {
             int old = (oldWord >>> shift) & valueMask;
@@ -702,7 +832,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         int valueMask = bytes == 1 ? 0xFF : 0xFFFF;
         int mask = valueMask << shift;
         int expect = expected & valueMask;
-        MemorySegment v = at(addr, bytes);
+        MemorySegment v = atWrite(addr, bytes);
         int oldWord = (int) A_INT.getVolatile(v, word);
         while (true) {
             int old = (oldWord >>> shift) & valueMask;
@@ -901,7 +1031,33 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         if (bound < 0 || Long.compareUnsigned(addr, bound) >= 0) {
             throw oob(addr, size, v.byteSize());
         }
+        // The page's right (always there unless paged), and the rare access into the next page.
+        if ((byte) RIGHTS.getAcquire(rights, addr >>> PAGE_SHIFT) == GuestPages.NONE
+                || (addr & PAGE_MASK) > PAGE_BYTES - size) {
+            fault(addr, size, false);
+        }
         return v;
+    }
+
+    /** As {@link #at}, for a store: the page must be writable. */
+    private MemorySegment atWrite(int addr, int size) {
+        MemorySegment v = visible;
+        long bound = v.byteSize() - size + 1;
+        if (bound < 0 || Long.compareUnsigned(addr, bound) >= 0) {
+            throw oob(addr, size, v.byteSize());
+        }
+        if ((byte) RIGHTS.getAcquire(rights, addr >>> PAGE_SHIFT) != GuestPages.WRITE
+                || (addr & PAGE_MASK) > PAGE_BYTES - size) {
+            fault(addr, size, true);
+        }
+        return v;
+    }
+
+    /** The slow path of a paged access: makes its page(s) resident (and writable); see {@link GuestPages}. */
+    private void fault(int addr, int size, boolean write) {
+        if (paging != null) {
+            paging.fault(Integer.toUnsignedLong(addr), size, write);
+        }
     }
 
     private WasmRuntimeException oob(int addr, long size) {

@@ -14,7 +14,10 @@ import java.util.function.Function;
 
 /** Which memories a spec run gives its modules (defined ones and the spectest host's). */
 enum MemoryMode {
-    /** Every memory is its own pinned region of a {@link RegionDirectory}, through {@link RegionMemories}. */
+    /**
+     * Every memory is its own paged region of a {@link RegionDirectory} with a 4 MiB resident
+     * budget, through {@link RegionMemories}.
+     */
     REGION,
     /** Chicory's own {@link ByteArrayMemory}: the control that shows the scripts themselves are right. */
     BYTE_ARRAY;
@@ -53,7 +56,8 @@ enum MemoryMode {
                 public void close() {}
             };
         }
-        RegionDirectory directory = RegionDirectory.builder().build();
+        RegionDirectory directory =
+                RegionDirectory.builder().withResidentBudget(4L << 20).build();
         RegionMemories memories = RegionMemories.factory(directory);
         return new Memories() {
             @Override
@@ -67,8 +71,8 @@ enum MemoryMode {
                 for (int i = 0; i < memoryCount(instance); i++) {
                     Memory m = instance.memory(i);
                     Region region = memories.regionOf(m);
-                    if (!(m instanceof SegmentMemory) || region == null || !region.isPinned()) {
-                        return "memory " + i + " (" + m.getClass().getSimpleName() + ") is not a pinned region";
+                    if (!(m instanceof SegmentMemory s) || s.paging() == null || region == null) {
+                        return "memory " + i + " (" + m.getClass().getSimpleName() + ") is not a paged region";
                     }
                 }
                 return null;

@@ -1,10 +1,12 @@
 package dev.tvm.chicory.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,17 +23,19 @@ import dev.tvm.chicory.memory.SegmentMemory;
 import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionKind;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** {@link RegionMemories}: one pinned region per defined memory, released by close. */
+/** {@link RegionMemories}: one paged guest memory region per defined memory, released by close. */
 class RegionMemoriesTest {
     private static final long PAGE = Memory.PAGE_SIZE;
 
     @Test
-    void eachMemoryIsItsOwnPinnedRegionSizedForItsMaximum() {
+    void eachMemoryIsItsOwnPagedRegionSizedForItsMaximum() {
         try (RegionDirectory dir = RegionDirectory.builder().build();
                 RegionMemories memories = RegionMemories.factory(dir)) {
             Memory small = memories.apply(new MemoryLimits(1, 3));
@@ -45,14 +49,16 @@ class RegionMemoriesTest {
             assertEquals(3, dir.regionCount());
             assertEquals(java.util.List.of(r1, r2, r3), memories.regions());
             for (Region r : memories.regions()) {
-                assertTrue(r.isPinned());
-                assertEquals(RegionKind.HOT_HEAP, r.kind());
+                assertFalse(r.isPinned()); // paged, not pinned
+                assertNotNull(r.guestPages());
+                assertEquals(RegionKind.BLOB_ARENA, r.kind());
             }
             assertEquals(3 * PAGE, r1.capacity());
             assertEquals(Memory.RUNTIME_MAX_PAGES * PAGE, r2.capacity()); // no maximum: Chicory's
             assertEquals(PAGE, r3.capacity()); // the smallest region; the memory shows none of it
 
             assertInstanceOf(SegmentMemory.class, small);
+            assertSame(r1.guestPages(), ((SegmentMemory) small).paging());
             assertEquals(1, small.pages());
             assertEquals(3, small.maximumPages());
             assertEquals(Memory.RUNTIME_MAX_PAGES, unbounded.maximumPages());
@@ -65,7 +71,7 @@ class RegionMemoriesTest {
     }
 
     @Test
-    void closeUnpinsAndDestroysTheRegions() {
+    void closeDestroysTheRegions() {
         try (RegionDirectory dir = RegionDirectory.builder().build()) {
             RegionMemories memories = RegionMemories.factory(dir);
             Region r = memories.regionOf(memories.apply(new MemoryLimits(1, 1)));
@@ -117,12 +123,14 @@ class RegionMemoriesTest {
             instance.export("st8_b").apply(70000, 0x5a);
             Region b = memories.regionOf(instance.memory(1));
             assertNotNull(b);
-            var bytes = ((SegmentMemory) instance.memory(1)).segment();
+            MemorySegment bytes = Arena.ofAuto().allocate(70001);
+            b.read(b.contentHandle(), 0, bytes, 0, 70001);
             assertEquals(0x5a, bytes.get(ValueLayout.JAVA_BYTE, 70000));
             // data segment "BBBB" at 0 of memory b, "AAAA" at 0 of memory a
             assertEquals(0x42424242, bytes.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
-            assertEquals(
-                    0x41414141, ((SegmentMemory) instance.memory(0)).segment().get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+            Region a = memories.regionOf(instance.memory(0));
+            a.read(a.contentHandle(), 0, bytes, 0, 4);
+            assertEquals(0x41414141, bytes.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
         }
     }
 }
