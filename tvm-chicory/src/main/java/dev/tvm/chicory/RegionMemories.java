@@ -3,6 +3,7 @@ package dev.tvm.chicory;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tvm.chicory.memory.MemoryLimiter;
 import dev.tvm.chicory.memory.SegmentMemory;
 import dev.tvm.core.GuestPages;
 import dev.tvm.core.Region;
@@ -43,18 +44,36 @@ import java.util.function.Function;
  */
 public final class RegionMemories implements Function<MemoryLimits, Memory>, AutoCloseable {
     private final RegionDirectory directory;
+    private final long maxBytes;
+    private final MemoryLimiter limiter;
     private final IdentityHashMap<Memory, Region> regions = new IdentityHashMap<>();
     private final List<Region> created = new ArrayList<>();
     private int counter;
     private boolean closed;
 
-    private RegionMemories(RegionDirectory directory) {
+    private RegionMemories(RegionDirectory directory, long maxBytes, MemoryLimiter limiter) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.maxBytes = maxBytes;
+        this.limiter = Objects.requireNonNull(limiter, "limiter");
     }
 
     /** A factory making each defined memory its own region of {@code directory}. */
     public static RegionMemories factory(RegionDirectory directory) {
-        return new RegionMemories(directory);
+        return new RegionMemories(directory, Long.MAX_VALUE, MemoryLimiter.UNLIMITED);
+    }
+
+    /**
+     * As {@link #factory(RegionDirectory)}, with a per-memory limit: no memory is reserved or grows
+     * beyond {@code maxBytes} (a module whose initial size exceeds it cannot be instantiated, and
+     * {@code memory.grow} past it returns −1), and {@code limiter} may refuse any grow below it.
+     *
+     * @throws IllegalArgumentException if {@code maxBytes} is below 64 KiB
+     */
+    public static RegionMemories factory(RegionDirectory directory, long maxBytes, MemoryLimiter limiter) {
+        if (maxBytes < Memory.PAGE_SIZE) {
+            throw new IllegalArgumentException("a memory limit of " + maxBytes + " bytes is below one 64 KiB page");
+        }
+        return new RegionMemories(directory, maxBytes, limiter);
     }
 
     /**
@@ -74,11 +93,16 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
             throw new UninstantiableException("memory of " + initial + " initial pages exceeds the runtime maximum of "
                     + Memory.RUNTIME_MAX_PAGES + " pages");
         }
-        int pages = Math.max(Math.max(Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES), initial), 1);
+        long limitPages = Math.min(maxBytes / Memory.PAGE_SIZE, Memory.RUNTIME_MAX_PAGES);
+        if (initial > limitPages) {
+            throw new UninstantiableException("memory of " + initial + " initial pages exceeds the limit of "
+                    + limitPages + " pages (" + maxBytes + " bytes) per memory");
+        }
+        int pages = (int) Math.max(Math.max(Math.min(limits.maximumPages(), limitPages), initial), 1);
         GuestPages guest = directory.createGuestMemory("wasm-memory-" + counter++, (long) pages * Memory.PAGE_SIZE);
         Region region = guest.region();
         try {
-            SegmentMemory memory = SegmentMemory.paged(guest, limits);
+            SegmentMemory memory = SegmentMemory.paged(guest, limits, limiter);
             regions.put(memory, region);
             created.add(region);
             return memory;

@@ -4,21 +4,31 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import dev.tvm.chicory.memory.MemoryLimiter;
 import dev.tvm.chicory.memory.SegmentMemory;
+import dev.tvm.core.GuestPages;
+import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
- * A Chicory instance wired to a {@link RegionDirectory} through its own {@link TvmImports}: the
- * usual way to run a guest on the raw fast path. Its memory 0 is a {@link SegmentMemory}, so bulk
- * reads and writes copy once between a region and the guest.
+ * A Chicory instance wired to a {@link RegionDirectory}: its own {@link TvmImports} (the raw fast
+ * path), WASI preview 1 if asked, and memories that are regions of the directory. Every memory the
+ * module defines (memory 0 of any ordinary guest) is a {@linkplain SegmentMemory#paged paged}
+ * region made by {@link RegionMemories}: the guest addresses it directly, unmodified, while its
+ * pages count against the directory's resident budget, spill when cold and fault back when
+ * touched. Calls through {@link #call} and {@link #function} mark the memories as in use for their
+ * duration (see {@link GuestPages}), so an idle guest's pages can be evicted for others.
  *
  * <pre>{@code
  * try (TvmGuest guest = TvmGuest.builder(Parser.parse(path), dir).withEngine(Engine.COMPILER).build()) {
@@ -26,18 +36,22 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * Closing the guest closes its {@link TvmImports} (destroying the regions it created) and its
- * WASI context; the directory stays open.
+ * Closing the guest closes its {@link TvmImports} (destroying the regions it created), destroys
+ * its memories' regions and closes the WASI context it made; the directory stays open.
  */
 public final class TvmGuest implements AutoCloseable {
     private final Instance instance;
     private final TvmImports tvm;
     private final WasiPreview1 wasi;
+    private final RegionMemories memories;
+    private final GuestPages[] paging;
 
-    private TvmGuest(Instance instance, TvmImports tvm, WasiPreview1 wasi) {
+    private TvmGuest(Instance instance, TvmImports tvm, WasiPreview1 wasi, RegionMemories memories) {
         this.instance = instance;
         this.tvm = tvm;
         this.wasi = wasi;
+        this.memories = memories;
+        this.paging = memories.regions().stream().map(Region::guestPages).toArray(GuestPages[]::new);
     }
 
     /** Parses a module file. */
@@ -55,11 +69,16 @@ public final class TvmGuest implements AutoCloseable {
         private final WasmModule module;
         private final RegionDirectory directory;
         private Engine engine = Engine.COMPILER;
+        private Function<Instance, Machine> machineFactory;
         private WasiOptions wasiOptions;
+        private WasiPreview1 wasi;
         private boolean start = false;
         private final List<HostFunction> extra = new ArrayList<>();
+        private ImportValues importValues;
         private RegionImports regions;
         private TenantQuota quota = TenantQuota.DEFAULT;
+        private long maxMemory = Long.MAX_VALUE;
+        private MemoryLimiter limiter = MemoryLimiter.UNLIMITED;
 
         private Builder(WasmModule module, RegionDirectory directory) {
             this.module = Objects.requireNonNull(module, "module");
@@ -72,9 +91,27 @@ public final class TvmGuest implements AutoCloseable {
             return this;
         }
 
-        /** Provides WASI preview 1 with these options (none by default). */
+        /**
+         * Chicory's machine factory, as for {@code Instance.Builder.withMachineFactory}; takes
+         * precedence over {@link #withEngine}. Pass one compiled factory to many builders of the
+         * same module to compile it once.
+         */
+        public Builder withMachineFactory(Function<Instance, Machine> value) {
+            this.machineFactory = Objects.requireNonNull(value, "machineFactory");
+            return this;
+        }
+
+        /** Provides WASI preview 1 with these options (none by default); the guest owns the context. */
         public Builder withWasi(WasiOptions options) {
             this.wasiOptions = options;
+            this.wasi = null;
+            return this;
+        }
+
+        /** Provides this existing WASI context; the caller keeps it and closes it. */
+        public Builder withWasi(WasiPreview1 value) {
+            this.wasi = Objects.requireNonNull(value, "wasi");
+            this.wasiOptions = null;
             return this;
         }
 
@@ -105,38 +142,81 @@ public final class TvmGuest implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Further imports of any kind, as for {@code Instance.Builder.withImportValues}; added to
+         * the tvm imports, WASI and {@link #withHostFunctions}.
+         */
+        public Builder withImportValues(ImportValues value) {
+            this.importValues = Objects.requireNonNull(value, "importValues");
+            return this;
+        }
+
+        /**
+         * The most each memory of the guest may hold, in bytes (default: what the module
+         * declares, at most Chicory's 32,767 pages): a module whose initial size is larger cannot
+         * be instantiated, and {@code memory.grow} past it returns −1.
+         */
+        public Builder withMaxMemory(long bytes) {
+            if (bytes < Memory.PAGE_SIZE) {
+                throw new IllegalArgumentException("a memory limit of " + bytes + " bytes is below one 64 KiB page");
+            }
+            this.maxMemory = bytes;
+            return this;
+        }
+
+        /** Asked before every grow of the guest's memories; refusing makes {@code memory.grow} return −1. */
+        public Builder withMemoryLimiter(MemoryLimiter value) {
+            this.limiter = Objects.requireNonNull(value, "limiter");
+            return this;
+        }
+
         /** Instantiates the guest with these options. */
         public TvmGuest build() {
             TvmImports tvm = TvmImports.builder(directory).withQuota(quota).build();
-            WasiPreview1 wasi = wasiOptions == null
+            WasiPreview1 ownWasi = wasiOptions == null
                     ? null
                     : WasiPreview1.builder().withOptions(wasiOptions).build();
+            WasiPreview1 anyWasi = ownWasi != null ? ownWasi : wasi;
+            RegionMemories memories = RegionMemories.factory(directory, maxMemory, limiter);
             boolean ok = false;
             try {
                 ImportValues.Builder imports = ImportValues.builder().addFunction(tvm.functions());
-                if (wasi != null) {
-                    imports.addFunction(wasi.toHostFunctions());
+                if (anyWasi != null) {
+                    imports.addFunction(anyWasi.toHostFunctions());
                 }
                 imports.addFunction(extra.toArray(new HostFunction[0]));
+                if (importValues != null) {
+                    imports.addFunction(importValues.functions())
+                            .addGlobal(importValues.globals())
+                            .addMemory(importValues.memories())
+                            .addTable(importValues.tables())
+                            .addTag(importValues.tags());
+                }
                 if (regions != null) {
                     imports.addMemory(regions.memories());
                 }
                 Instance.Builder builder = Instance.builder(module)
                         .withImportValues(imports.build())
-                        .withMemoryFactory(SegmentMemory.factory())
+                        .withMemoryFactory(memories)
                         .withStart(start);
-                var machineFactory = engine.machineFactory(module);
-                if (machineFactory != null) {
-                    builder.withMachineFactory(machineFactory);
+                Function<Instance, Machine> machines =
+                        machineFactory != null ? machineFactory : engine.machineFactory(module);
+                if (machines != null) {
+                    builder.withMachineFactory(machines);
                 }
-                TvmGuest guest = new TvmGuest(builder.build(), tvm, wasi);
+                Instance instance = builder.build();
+                TvmGuest guest = new TvmGuest(instance, tvm, ownWasi, memories);
+                for (GuestPages pages : guest.paging) {
+                    pages.exit(); // built: from now on the memories are in use only during calls
+                }
                 ok = true;
                 return guest;
             } finally {
                 if (!ok) {
                     tvm.close();
-                    if (wasi != null) {
-                        wasi.close();
+                    memories.close();
+                    if (ownWasi != null) {
+                        ownWasi.close();
                     }
                 }
             }
@@ -148,14 +228,46 @@ public final class TvmGuest implements AutoCloseable {
         return function(export).apply(args);
     }
 
-    /** An export, for repeated calls without the lookup. */
+    /**
+     * An export, for repeated calls without the lookup. Each call marks the guest's memories as in
+     * use while it runs, so their pages are never evicted under it by other threads.
+     */
     public ExportFunction function(String export) {
-        return instance.export(export);
+        ExportFunction function = instance.export(export);
+        return args -> {
+            enter();
+            try {
+                return function.apply(args);
+            } finally {
+                exit();
+            }
+        };
     }
 
-    /** The Chicory instance. */
+    private void enter() {
+        for (GuestPages pages : paging) {
+            pages.enter();
+        }
+    }
+
+    private void exit() {
+        for (GuestPages pages : paging) {
+            pages.exit();
+        }
+    }
+
+    /**
+     * The Chicory instance. Calling its exports directly, rather than through {@link #function},
+     * is safe only while no other thread can evict its pages: bracket such calls with the
+     * memories' {@link GuestPages#enter()}/{@link GuestPages#exit()}.
+     */
     public Instance instance() {
         return instance;
+    }
+
+    /** The regions holding the memories the guest defines, memory 0 first. */
+    public List<Region> memoryRegions() {
+        return memories.regions();
     }
 
     /** This guest's raw binding; its {@link TvmImports#tenant() tenant} holds capabilities and last error. */
@@ -165,12 +277,16 @@ public final class TvmGuest implements AutoCloseable {
 
     @Override
     public void close() {
-        tvm.close();
-        if (instance.memory() instanceof SegmentMemory memory) {
-            memory.close(); // the factory-made memory owns its reservation
-        }
-        if (wasi != null) {
-            wasi.close();
+        try {
+            tvm.close();
+        } finally {
+            try {
+                memories.close();
+            } finally {
+                if (wasi != null) {
+                    wasi.close();
+                }
+            }
         }
     }
 }

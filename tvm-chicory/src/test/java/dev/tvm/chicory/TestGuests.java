@@ -29,4 +29,14 @@ public final class TestGuests {
     public static WasmModule module(String name) {
         return CACHE.computeIfAbsent(name, n -> Parser.parse(path(n)));
     }
+
+    /**
+     * The regions of {@code dir} that are not guests' linear memories: what tenants and the host
+     * made (every {@link TvmGuest} adds one region per memory it defines).
+     */
+    public static int tenantRegions(dev.tvm.core.RegionDirectory dir) {
+        return (int) dir.list().stream()
+                .filter(info -> dir.region(info.ref()).guestPages() == null)
+                .count();
+    }
 }

@@ -14,8 +14,6 @@ import dev.tvm.core.TvmException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -108,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
                     Sizes.format(perRegion) + " per region, but each region holds 64 KiB to 4 GiB",
                     "change --size or --regions");
         }
-        Path spill = budget == null ? null : spillDirectory();
+        Path spill = budget == null ? null : SpillDirectory.resolve(spillDir);
         int blocks = (int) (perRegion / BLOCK);
         long total = perRegion * regions;
         out.printf(
@@ -126,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
         if (budget != null) {
             builder.withResidentBudget(budget).withSpillDirectory(spill);
         }
-        try (RegionDirectory directory = build(builder, spill);
+        try (RegionDirectory directory = SpillDirectory.build(builder, spillDir, spill);
                 TvmGuest guest = TvmGuest.builder(loadGuest(), directory)
                         .withEngine(engine)
                         // our own guest, alone in its directory: --size alone bounds it
@@ -203,71 +201,6 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The spill directory, checked: an existing directory, or a missing one whose parent exists
-     * (then created here, one level only, so a typo does not grow a tree of directories).
-     */
-    private Path spillDirectory() throws IOException {
-        Path dir = spillDir != null ? spillDir : Path.of(System.getProperty("java.io.tmpdir"));
-        String input = spillInput(dir);
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw CliError.usage(input, "not a directory", "give a directory for the spill file");
-        }
-        if (!Files.exists(dir)) {
-            Path parent = dir.toAbsolutePath().getParent();
-            if (parent == null || !Files.isDirectory(parent)) {
-                throw CliError.usage(
-                        input,
-                        "no such directory, and its parent " + parent + " does not exist either",
-                        "create it first (tvm creates only the last level of a spill directory)");
-            }
-            try {
-                Files.createDirectory(dir);
-            } catch (FileAlreadyExistsException e) {
-                // created meanwhile: fine
-            } catch (IOException e) {
-                throw new CliError(
-                        Exit.IO,
-                        input,
-                        "cannot create the directory: " + ErrorReporter.describe(e),
-                        "create it yourself or give another directory",
-                        e);
-            }
-        }
-        try {
-            // the directory builder would create the spill file here: say now, naming the directory, if it cannot
-            Files.delete(Files.createTempFile(dir, ".tvm-probe-", ".tmp"));
-        } catch (IOException e) {
-            throw new CliError(
-                    Exit.IO,
-                    input,
-                    "cannot create a file there: " + ErrorReporter.describe(e),
-                    "give a directory you can write to",
-                    e);
-        }
-        return dir;
-    }
-
-    private String spillInput(Path dir) {
-        return spillDir != null ? "--spill-dir " + dir : "spill directory " + dir + " (java.io.tmpdir)";
-    }
-
-    private RegionDirectory build(RegionDirectory.Builder builder, Path spill) {
-        try {
-            return builder.build();
-        } catch (TvmException e) {
-            if (spill == null || e.code() != ErrorCode.SPILL_IO_ERROR) {
-                throw e;
-            }
-            throw new CliError(
-                    Exit.IO,
-                    spillInput(spill),
-                    "cannot create the spill file: " + ErrorReporter.describe(e),
-                    "give a directory you can write to (--spill-dir)",
-                    e);
-        }
-    }
-
     /** {@code result} if it is not an error code; else a one-line failure with the guest's last host-side error. */
     private long check(long result, String what, TvmGuest guest) {
         if (result >= 0) {
@@ -278,10 +211,9 @@ final class DemoCommand implements Callable<Integer> {
         String problem = what + " failed with " + result + (code != null ? " (" + code + ")" : "")
                 + (cause != null ? ": " + ErrorReporter.describe(cause) : "");
         if (cause != null && ErrorReporter.find(cause, IOException.class) != null) {
-            Path dir = spillDir != null ? spillDir : Path.of(System.getProperty("java.io.tmpdir"));
             throw new CliError(
                     Exit.IO,
-                    spillInput(dir),
+                    SpillDirectory.input(spillDir),
                     problem,
                     problem.contains("free space") // the spill file's message already says what to do
                             ? ""

@@ -1,6 +1,7 @@
 package dev.tvm.cli;
 
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
@@ -13,7 +14,9 @@ import com.dylibso.chicory.wasm.types.ValType;
 import dev.tvm.chicory.Engine;
 import dev.tvm.chicory.TvmGuest;
 import dev.tvm.chicory.TvmImports;
+import dev.tvm.core.ErrorCode;
 import dev.tvm.core.RegionDirectory;
+import dev.tvm.core.TvmException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +69,41 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = "--metrics",
-            description = "At guest exit, print the directory and per-region metrics (tvm-micrometer) to stderr.")
+            description = {
+                "At guest exit, print the directory and per-region metrics (tvm-micrometer) to stderr;",
+                "the guest's own memories are regions named wasm-memory-N."
+            })
     boolean metrics;
+
+    @Option(
+            names = "--budget",
+            defaultValue = "none",
+            paramLabel = "SIZE",
+            converter = Sizes.BudgetConverter.class,
+            description = {
+                "Resident budget, at least 4m: at most this much of the guest's memory (and its regions)",
+                "stays in RAM; colder pages spill to disk and come back when touched (default: none)."
+            })
+    Long budget;
+
+    @Option(
+            names = "--spill-dir",
+            paramLabel = "DIR",
+            description = {
+                "Where the spill file goes with --budget (default: the system temp directory). A missing",
+                "directory is created if its parent exists."
+            })
+    Path spillDir;
+
+    @Option(
+            names = "--max-memory",
+            paramLabel = "SIZE",
+            converter = Sizes.Converter.class,
+            description = {
+                "The most each of the guest's memories may hold, at least 64k (default: what it declares, at",
+                "most 2 GiB - 64 KiB): memory.grow past it returns -1 to the guest."
+            })
+    Long maxMemory;
 
     @Override
     public Integer call() {
@@ -95,7 +131,16 @@ final class RunCommand implements Callable<Integer> {
             wasi.withDirectory(parts.length == 2 ? parts[1] : parts[0], Path.of(parts[0]));
         }
         WasiOptions wasiOptions = wasi.build();
-        try (RegionDirectory directory = RegionDirectory.builder().build();
+        if (maxMemory != null && maxMemory < Memory.PAGE_SIZE) {
+            throw CliError.usage(
+                    "--max-memory " + Sizes.format(maxMemory), "below one 64 KiB page", "give at least 64k");
+        }
+        Path spill = budget == null ? null : SpillDirectory.resolve(spillDir);
+        RegionDirectory.Builder builder = RegionDirectory.builder();
+        if (budget != null) {
+            builder.withResidentBudget(budget).withSpillDirectory(spill);
+        }
+        try (RegionDirectory directory = SpillDirectory.build(builder, spillDir, spill);
                 TvmGuest instance = instantiate(module, directory, wasiOptions)) {
             try {
                 return invoke(module, instance, out);
@@ -110,10 +155,12 @@ final class RunCommand implements Callable<Integer> {
 
     private TvmGuest instantiate(WasmModule module, RegionDirectory directory, WasiOptions wasiOptions) {
         try {
-            return TvmGuest.builder(module, directory)
-                    .withEngine(engine)
-                    .withWasi(wasiOptions)
-                    .build();
+            TvmGuest.Builder builder =
+                    TvmGuest.builder(module, directory).withEngine(engine).withWasi(wasiOptions);
+            if (maxMemory != null) {
+                builder.withMaxMemory(maxMemory);
+            }
+            return builder.build();
         } catch (UnlinkableException e) {
             List<String> missing = WasmFiles.unresolvedImports(module, provided(directory, wasiOptions));
             throw new CliError(
@@ -130,7 +177,9 @@ final class RunCommand implements Callable<Integer> {
                     Exit.USAGE,
                     guest.toString(),
                     "cannot be instantiated: " + ErrorReporter.describe(e),
-                    "the module's own segments or limits do not fit; rebuild it",
+                    maxMemory != null && String.valueOf(e.getMessage()).contains("exceeds the limit")
+                            ? "raise --max-memory"
+                            : "the module's own segments or limits do not fit; rebuild it",
                     e);
         } catch (RuntimeException | StackOverflowError e) {
             if (e instanceof ChicoryException || raisedBy(e, "com.dylibso.chicory.wasm.")) {
@@ -183,10 +232,17 @@ final class RunCommand implements Callable<Integer> {
         }
         long[] results;
         try {
+            if (invoke != null && exported.contains("_initialize")) {
+                instance.call("_initialize"); // a WASI reactor: set up its runtime before any export
+            }
             results = instance.call(name, values);
         } catch (WasiExitException exit) {
             return exit.exitCode();
         } catch (RuntimeException | StackOverflowError e) {
+            TvmException paging = ErrorReporter.find(e, TvmException.class);
+            if (paging != null) {
+                throw pagingFailure(paging, e);
+            }
             if (Traps.isTrap(e)) {
                 throw new CliError(Exit.TRAP, guest.toString(), Traps.describe(e, module), Traps.ADVICE, e);
             }
@@ -197,6 +253,30 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return Exit.OK;
+    }
+
+    /** A failure of the directory under a running guest: its memory could not be paged, or a tvm call failed hard. */
+    private CliError pagingFailure(TvmException cause, Throwable e) {
+        ErrorCode code = cause.code();
+        if (code == ErrorCode.SPILL_IO_ERROR || code == ErrorCode.SPILL_CORRUPT) {
+            return new CliError(
+                    Exit.IO,
+                    SpillDirectory.input(spillDir),
+                    "the guest's memory could not be paged: " + ErrorReporter.describe(cause),
+                    code == ErrorCode.SPILL_CORRUPT
+                            ? "the spill file was changed on disk; run the guest again"
+                            : "free space on that disk or point --spill-dir at one with more room",
+                    e);
+        }
+        if (code == ErrorCode.NO_MEMORY) {
+            return new CliError(
+                    Exit.RESOURCES,
+                    budget == null ? guest.toString() : "--budget " + Sizes.format(budget),
+                    ErrorReporter.describe(cause),
+                    "raise --budget",
+                    e);
+        }
+        return ErrorReporter.classify(e);
     }
 
     /** Argument {@code i} as the raw bits of a value of {@code type}. */

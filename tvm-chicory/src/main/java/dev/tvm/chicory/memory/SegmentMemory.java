@@ -114,6 +114,8 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     private final GuestPages paging;
     /** {@link #paging}'s access table, or {@link #UNPAGED}: checked on every access. */
     private final byte[] rights;
+    /** Asked before every grow. */
+    private final MemoryLimiter limiter;
 
     private final Cleaner.Cleanable cleanable;
     private final Object growLock = new Object();
@@ -136,10 +138,17 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     private record SegmentBytes(DataSegment segment, byte[] data) {}
 
     private SegmentMemory(MemoryLimits limits, int maxPages, MemorySegment whole, Backing backing) {
-        this(limits, maxPages, whole, backing, null);
+        this(limits, maxPages, whole, backing, null, MemoryLimiter.UNLIMITED);
     }
 
-    private SegmentMemory(MemoryLimits limits, int maxPages, MemorySegment whole, Backing backing, GuestPages paging) {
+    private SegmentMemory(
+            MemoryLimits limits,
+            int maxPages,
+            MemorySegment whole,
+            Backing backing,
+            GuestPages paging,
+            MemoryLimiter limiter) {
+        this.limiter = limiter;
         this.limits = limits;
         this.maxPages = maxPages;
         this.whole = whole;
@@ -238,20 +247,30 @@ public final class SegmentMemory implements Memory, AutoCloseable {
      * budget and spill like any region's. Growth is bounded by {@code min(limits.maximumPages(),
      * region capacity / 64 KiB, 32767)} pages; the pages it adds read as zero. The region stays
      * owned by the caller: {@link #close()} does nothing. Threads running guest code on it bracket
-     * that with {@link GuestPages#enter()} and {@link GuestPages#exit()}.
+     * that with {@link GuestPages#enter()} and {@link GuestPages#exit()}; the bulk operations
+     * ({@link #readBytes}, {@link #write}, {@link #fill}, {@link #copy}) enter by themselves, so a
+     * host may call them between guest calls, but single loads and stores made by host code
+     * outside a guest call must be bracketed too.
      *
      * @throws IllegalArgumentException if the region cannot hold the initial pages
      */
     public static SegmentMemory paged(GuestPages pages, MemoryLimits limits) {
+        return paged(pages, limits, MemoryLimiter.UNLIMITED);
+    }
+
+    /** As {@link #paged(GuestPages, MemoryLimits)}, asking {@code limiter} before every grow. */
+    public static SegmentMemory paged(GuestPages pages, MemoryLimits limits, MemoryLimiter limiter) {
         Objects.requireNonNull(pages, "pages");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(limiter, "limiter");
         MemorySegment region = pages.segment();
         int max = (int) Math.min(Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES), region.byteSize() >>> PAGE_SHIFT);
         if (limits.initialPages() > max) {
             throw new IllegalArgumentException(pages.region() + " cannot hold " + limits.initialPages()
                     + " initial pages within a maximum of " + max);
         }
-        SegmentMemory memory = new SegmentMemory(limits, max, region.asSlice(0, (long) max << PAGE_SHIFT), null, pages);
+        SegmentMemory memory =
+                new SegmentMemory(limits, max, region.asSlice(0, (long) max << PAGE_SHIFT), null, pages, limiter);
         memory.paging.discard(0, (long) limits.initialPages() << PAGE_SHIFT); // wasm memory starts zeroed
         return memory;
     }
@@ -301,6 +320,13 @@ public final class SegmentMemory implements Memory, AutoCloseable {
             int old = pageCount;
             // delta is a u32: a negative int is >= 2^31 pages, more than any memory may have.
             if (delta < 0 || (long) old + delta > maxPages) {
+                return -1;
+            }
+            if (delta > 0
+                    && !limiter.growing(
+                            (long) old << PAGE_SHIFT,
+                            (long) (old + delta) << PAGE_SHIFT,
+                            (long) maxPages << PAGE_SHIFT)) {
                 return -1;
             }
             if (delta > 0) {
@@ -453,22 +479,31 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         if (!fits(src, size, v) || !fits(dest, size, v)) {
             throw oob(fits(dest, size, v) ? src : dest, size);
         }
-        if (accessible(src, size, false) && accessible(dest, size, true)) {
+        if (paging == null) {
             MemorySegment.copy(v, src, v, dest, size); // memmove semantics
             return;
         }
-        // Paged, and not all resident: chunk by chunk through a buffer, so that making one range
-        // resident can never evict the other; backwards when the ranges overlap with dest above.
-        byte[] buffer = new byte[Math.min(size, PAGED_CHUNK)];
-        boolean backwards = Integer.toUnsignedLong(dest) > Integer.toUnsignedLong(src);
-        for (long done = 0; done < size; ) {
-            int n = (int) Math.min(PAGED_CHUNK, size - done);
-            long from = backwards ? size - done - n : done;
-            paging.fault(Integer.toUnsignedLong(src) + from, n, false);
-            MemorySegment.copy(v, BYTE, Integer.toUnsignedLong(src) + from, buffer, 0, n);
-            paging.fault(Integer.toUnsignedLong(dest) + from, n, true);
-            MemorySegment.copy(buffer, 0, v, BYTE, Integer.toUnsignedLong(dest) + from, n);
-            done += n;
+        paging.enter();
+        try {
+            if (accessible(src, size, false) && accessible(dest, size, true)) {
+                MemorySegment.copy(v, src, v, dest, size);
+                return;
+            }
+            // Not all resident: chunk by chunk through a buffer, so that making one range resident
+            // can never evict the other; backwards when the ranges overlap with dest above.
+            byte[] buffer = new byte[Math.min(size, PAGED_CHUNK)];
+            boolean backwards = Integer.toUnsignedLong(dest) > Integer.toUnsignedLong(src);
+            for (long done = 0; done < size; ) {
+                int n = (int) Math.min(PAGED_CHUNK, size - done);
+                long from = backwards ? size - done - n : done;
+                paging.fault(Integer.toUnsignedLong(src) + from, n, false);
+                MemorySegment.copy(v, BYTE, Integer.toUnsignedLong(src) + from, buffer, 0, n);
+                paging.fault(Integer.toUnsignedLong(dest) + from, n, true);
+                MemorySegment.copy(buffer, 0, v, BYTE, Integer.toUnsignedLong(dest) + from, n);
+                done += n;
+            }
+        } finally {
+            paging.exit();
         }
     }
 
@@ -502,19 +537,30 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     /**
      * Runs a bulk operation on an in-bounds range: in one piece when every page allows it, else
      * (paged) in chunks, each made resident just before its piece runs, so a range larger than
-     * the resident budget works.
+     * the resident budget works. On a paged memory the calling thread is {@linkplain
+     * GuestPages#enter() inside} it meanwhile.
      */
     private void inPieces(int addr, long size, boolean write, Piece piece) {
         long start = Integer.toUnsignedLong(addr);
-        if (accessible(addr, size, write)) {
+        if (paging == null) {
             piece.run(start, 0, size);
             return;
         }
-        for (long done = 0; done < size; ) {
-            long n = Math.min(PAGED_CHUNK - ((start + done) & (PAGED_CHUNK - 1)), size - done);
-            paging.fault(start + done, n, write);
-            piece.run(start + done, done, n);
-            done += n;
+        // Entered for the whole operation, so a host thread may use it between calls too.
+        paging.enter();
+        try {
+            if (accessible(addr, size, write)) {
+                piece.run(start, 0, size);
+                return;
+            }
+            for (long done = 0; done < size; ) {
+                long n = Math.min(PAGED_CHUNK - ((start + done) & (PAGED_CHUNK - 1)), size - done);
+                paging.fault(start + done, n, write);
+                piece.run(start + done, done, n);
+                done += n;
+            }
+        } finally {
+            paging.exit();
         }
     }
 

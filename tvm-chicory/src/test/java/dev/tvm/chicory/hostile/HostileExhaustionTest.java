@@ -136,7 +136,7 @@ class HostileExhaustionTest extends WithPinnedHostRegion {
             }
             assertEquals(
                     1 + victim.tvm().createdRegions().size(),
-                    dir.regionCount(),
+                    TestGuests.tenantRegions(dir),
                     "the attackers' regions went with them");
             HostUnharmed.assertHealthy(dir, hostRegion);
         }
