@@ -37,7 +37,7 @@ done
 command -v wasm-ld >/dev/null 2>&1 || missing+=("wasm-ld (lld)")
 if ((${#missing[@]})); then
     die "missing tools: ${missing[*]}
-  Debian/Ubuntu: apt-get install clang lld wabt wasi-libc
+  Debian/Ubuntu: apt-get install clang lld wabt wasi-libc libclang-rt-<clang version>-dev-wasm32
   (or point CLANG=/path/to/clang at a wasi-sdk clang and WASI_SYSROOT at its sysroot)"
 fi
 if ! echo 'int x;' | "$CLANG" --target=wasm32-unknown-unknown -x c -c - -o /dev/null 2>/dev/null; then
@@ -50,6 +50,9 @@ if [[ -z "${WASI_SYSROOT:-}" ]]; then
 fi
 [[ -n "${WASI_SYSROOT:-}" && -f "$WASI_SYSROOT/lib/wasm32-wasi/libc.a" ]] \
     || die "wasi-libc not found (no lib/wasm32-wasi/libc.a); install wasi-libc or set WASI_SYSROOT"
+BUILTINS=$("$CLANG" --target=wasm32-wasi -print-libgcc-file-name)
+[[ -f $BUILTINS ]] || die "compiler-rt's wasm32 builtins are missing ($BUILTINS), so WASI guests cannot link;
+  Debian/Ubuntu: apt-get install libclang-rt-$("$CLANG" -dumpversion | cut -d. -f1)-dev-wasm32"
 
 # ------------------------------------------------------------------ flags
 # Deterministic: fixed optimization level, no debug info, source paths
