@@ -37,7 +37,7 @@ done
 command -v wasm-ld >/dev/null 2>&1 || missing+=("wasm-ld (lld)")
 if ((${#missing[@]})); then
     die "missing tools: ${missing[*]}
-  Debian/Ubuntu: apt-get install clang lld wabt wasi-libc
+  Debian/Ubuntu: apt-get install clang lld wabt wasi-libc libclang-rt-<clang version>-dev-wasm32
   (or point CLANG=/path/to/clang at a wasi-sdk clang and WASI_SYSROOT at its sysroot)"
 fi
 if ! echo 'int x;' | "$CLANG" --target=wasm32-unknown-unknown -x c -c - -o /dev/null 2>/dev/null; then
@@ -50,6 +50,9 @@ if [[ -z "${WASI_SYSROOT:-}" ]]; then
 fi
 [[ -n "${WASI_SYSROOT:-}" && -f "$WASI_SYSROOT/lib/wasm32-wasi/libc.a" ]] \
     || die "wasi-libc not found (no lib/wasm32-wasi/libc.a); install wasi-libc or set WASI_SYSROOT"
+BUILTINS=$("$CLANG" --target=wasm32-wasi -print-libgcc-file-name)
+[[ -f $BUILTINS ]] || die "compiler-rt's wasm32 builtins are missing ($BUILTINS), so WASI guests cannot link;
+  Debian/Ubuntu: apt-get install libclang-rt-$("$CLANG" -dumpversion | cut -d. -f1)-dev-wasm32"
 
 # ------------------------------------------------------------------ flags
 # Deterministic: fixed optimization level, no debug info, source paths
@@ -58,6 +61,15 @@ CFLAGS=(-std=c11 -O2 -g0 -Wall -Wextra -Werror -Iinclude "-ffile-prefix-map=$HER
 BARE=(--target=wasm32-unknown-unknown -mcpu=mvp -ffreestanding -nostdlib
       -Wl,--no-entry -Wl,-z,stack-size=65536 -Wl,--stack-first)
 WASI=(--target=wasm32-wasi "--sysroot=$WASI_SYSROOT" -Wl,-z,stack-size=65536 -Wl,--stack-first)
+# The guests of issue 13 (paging of memory 0, hibernate, copy-on-write starts, density): memory 0
+# may grow to Chicory's cap, 32767 pages (2 GiB - 64 KiB); the debug info of Debian's wasi-libc
+# (about 40 KiB per module) is stripped, the name section kept.
+MAX_PAGES=32767
+GROWING=(-Wl,--max-memory=$((MAX_PAGES * 65536)) -Wl,--strip-debug)
+# cowimage.cpp: C++20 so the compiler computes its 8 MiB image (constexpr + constinit); the
+# default constexpr step limit (1048576) is too small for 2^20 words.
+CXXFLAGS=(-std=c++20 -fconstexpr-steps=100000000 -fno-exceptions -fno-rtti -O2 -g0 -Wall -Wextra -Werror
+          "-ffile-prefix-map=$HERE=.")
 
 if [[ $MODE == check ]]; then
     OUT_TMP=$(mktemp -d)
@@ -232,6 +244,20 @@ check_typed() {
         "$(grep -c '^import tvm:memory/' <<<"$sigs" || true)" "$(sha256sum "$wasm" | cut -c1-16)"
 }
 
+# check_memory WASM MAX_PAGES MIN_DATA_BYTES
+#   memory 0's declared maximum is MAX_PAGES ("" for none), and its active data segments hold at
+#   least MIN_DATA_BYTES bytes in all.
+check_memory() {
+    local wasm=$1 want_max=$2 min_data=$3 dump max data
+    dump=$(wasm-objdump -x "$wasm")
+    max=$(sed -n 's/^ - memory\[0\] pages: initial=[0-9]* max=\([0-9]*\).*/\1/p' <<<"$dump")
+    [[ $max == "$want_max" ]] || die "$wasm: memory 0 has maximum '${max}' pages, want '${want_max}'"
+    data=$(awk '/^ - segment\[[0-9]+\].* memory=0 size=/ {
+            for (i = 1; i <= NF; i++) if ($i ~ /^size=/) { sub(/size=/, "", $i); n += $i } }
+        END { print n + 0 }' <<<"$dump")
+    ((data >= min_data)) || die "$wasm: active data of memory 0 is $data bytes, want at least $min_data"
+}
+
 # ------------------------------------------------------------------ header
 # tvm.h must declare all 27 imports with the ABI's signatures (C and C++).
 SCRATCH=$(mktemp -d)
@@ -263,6 +289,11 @@ wasm-validate --enable-multi-memory "$OUT/regions.wasm" || die "regions.wasm doe
 "$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/list_sum.c -o "$OUT/list_sum.wasm"
 "$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/demo.c -o "$OUT/demo.wasm"
 "$CLANG" "${CFLAGS[@]}" "${WASI[@]}" src/hello_wasi.c -o "$OUT/hello_wasi.wasm"
+# Issue 13's guests (tests in tvm-chicory's dev.tvm.chicory.guests13): a WASI command that fills
+# memory 0, a WASI reactor keeping a hash table in malloc'd memory, a bare module with an 8 MiB image.
+"$CLANG" "${CFLAGS[@]}" "${WASI[@]}" "${GROWING[@]}" src/memfill.c -o "$OUT/memfill.wasm"
+"$CLANG" "${CFLAGS[@]}" "${WASI[@]}" "${GROWING[@]}" -mexec-model=reactor src/kvstore.c -o "$OUT/kvstore.wasm"
+"$CLANG" "${CXXFLAGS[@]}" "${BARE[@]}" -x c++ src/cowimage.cpp -o "$OUT/cowimage.wasm"
 "$CLANG" "${CFLAGS[@]}" "${BARE[@]}" src/typed.c -o "$OUT/typed.wasm"
 # Guest-side model: a C guest against tvm_shell.h (linked with a shell by `./tvm link` at run time)
 # and a WAT guest exercising every index space the linker renumbers.
@@ -301,6 +332,16 @@ check "$OUT/demo.wasm" "" subset \
     demo_region_count "()->i32" demo_blocks "()->i32" demo_region_kind "(i32)->i32" \
     demo_block_handle "(i32,i32)->i64"
 check "$OUT/hello_wasi.wasm" "wasi_snapshot_preview1" subset _start "()->nil"
+check "$OUT/memfill.wasm" "wasi_snapshot_preview1" subset _start "()->nil"
+check_memory "$OUT/memfill.wasm" "$MAX_PAGES" 0
+check "$OUT/kvstore.wasm" "wasi_snapshot_preview1" subset _initialize "()->nil" \
+    kv_init "(i32,i64)->i32" kv_put "(i64,i64)->i32" kv_get "(i64)->i64" kv_delete "(i64)->i32" \
+    kv_count "()->i32" kv_checksum "()->i64" kv_touch "(i32)->i32" kv_verify "()->i32" kv_heap_bytes "()->i64"
+check_memory "$OUT/kvstore.wasm" "$MAX_PAGES" 0
+grep -q '^ - func\[[0-9]*\] <_start>' <(wasm-objdump -x "$OUT/kvstore.wasm") && die "kvstore.wasm is not a reactor (has _start)"
+check "$OUT/cowimage.wasm" "" subset \
+    image_sum "()->i64" image_read "(i32)->i32" image_write "(i32,i32)->nil" image_base "()->i32" image_size "()->i32"
+check_memory "$OUT/cowimage.wasm" "" 8388608
 check "$OUT/shell_workloads.wasm" "tvm_shell" subset \
     wl_setup "(i32,i32)->i32" wl_list_walk "(i32,i64)->i64" wl_columnar "(i32,i64)->i64" \
     wl_alloc_loop "(i32,i64)->i64" wl_big "(i32,i32,i64)->i64"
