@@ -240,7 +240,10 @@ final class RunCommand implements Callable<Integer> {
             return exit.exitCode();
         } catch (RuntimeException | StackOverflowError e) {
             TvmException paging = ErrorReporter.find(e, TvmException.class);
-            if (paging != null) {
+            if (paging != null
+                    && (paging.code() == ErrorCode.NO_MEMORY
+                            || paging.code() == ErrorCode.SPILL_IO_ERROR
+                            || paging.code() == ErrorCode.SPILL_CORRUPT)) {
                 throw pagingFailure(paging, e);
             }
             if (Traps.isTrap(e)) {
@@ -255,7 +258,7 @@ final class RunCommand implements Callable<Integer> {
         return Exit.OK;
     }
 
-    /** A failure of the directory under a running guest: its memory could not be paged, or a tvm call failed hard. */
+    /** A failure of the directory under a running guest: no room under the budget, or the spill file failed. */
     private CliError pagingFailure(TvmException cause, Throwable e) {
         ErrorCode code = cause.code();
         if (code == ErrorCode.SPILL_IO_ERROR || code == ErrorCode.SPILL_CORRUPT) {
@@ -268,15 +271,12 @@ final class RunCommand implements Callable<Integer> {
                             : "free space on that disk or point --spill-dir at one with more room",
                     e);
         }
-        if (code == ErrorCode.NO_MEMORY) {
-            return new CliError(
-                    Exit.RESOURCES,
-                    budget == null ? guest.toString() : "--budget " + Sizes.format(budget),
-                    ErrorReporter.describe(cause),
-                    "raise --budget",
-                    e);
-        }
-        return ErrorReporter.classify(e);
+        return new CliError(
+                Exit.RESOURCES,
+                budget == null ? guest.toString() : "--budget " + Sizes.format(budget),
+                ErrorReporter.describe(cause),
+                "raise --budget",
+                e);
     }
 
     /** Argument {@code i} as the raw bits of a value of {@code type}. */

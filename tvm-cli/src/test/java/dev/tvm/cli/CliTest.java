@@ -99,14 +99,15 @@ class CliTest {
             System.setOut(saved);
         }
         assertEquals(0, r.exit(), r.err());
-        // hello_wasi creates a HOT_HEAP region, stores and loads one i64, frees it, destroys the region.
+        // hello_wasi creates a HOT_HEAP region, stores and loads one i64, frees it, destroys the region;
+        // its memory 0 is the other region created, and still live at exit.
         assertTrue(r.err().contains("metrics (tvm-micrometer):"), r.err());
-        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.creations +1\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.creations +2\n.*"), r.err());
         assertTrue(r.err().matches("(?s).*tvm\\.regions\\.destructions +1\n.*"), r.err());
         assertTrue(r.err().matches("(?s).*tvm\\.allocations +1\n.*"), r.err());
         assertTrue(r.err().matches("(?s).*tvm\\.written +8 B\n.*"), r.err());
         assertTrue(r.err().matches("(?s).*tvm\\.read +8 B\n.*"), r.err());
-        assertTrue(r.err().contains("no live regions"), r.err());
+        assertTrue(r.err().matches("(?s).*\n1 +wasm-memory-0 +BLOB_ARENA .*"), r.err());
         assertFalse(plain.err().contains("metrics"), "only when asked");
     }
 
@@ -130,7 +131,82 @@ class CliTest {
                 .orElseThrow(() -> new AssertionError("no row for region " + id + ":\n" + r.err()));
         assertTrue(row.contains("BLOB_ARENA"), row);
         assertTrue(r.err().contains("region name"), "a table heading: " + r.err());
-        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.live +1\n.*"), r.err());
+        assertTrue(r.err().matches("(?s).*tvm\\.regions\\.live +2\n.*"), r.err()); // and memory 0
+    }
+
+    /** Runs a guest with its WASI output (System.out) captured. */
+    private static Cli.Result runGuest(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream guestOut = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(guestOut, true, StandardCharsets.UTF_8));
+        try {
+            Cli.Result r = Cli.run(args);
+            return new Cli.Result(r.exit(), r.out() + guestOut.toString(StandardCharsets.UTF_8), r.err());
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    /**
+     * An unmodified WASI guest (memfill: malloc 48 MiB, write and verify every word) runs under an
+     * 8 MiB budget: its own memory 0 is paged, spilled and faulted back, and the metrics show it.
+     */
+    @Test
+    void runPagesAGuestsOwnMemoryUnderTheBudget(@TempDir Path spill) {
+        Cli.Result r = runGuest(
+                "run",
+                "--budget",
+                "8m",
+                "--spill-dir",
+                spill.toString(),
+                "--metrics",
+                Cli.guest("memfill.wasm").toString(),
+                "48");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("memfill: 48 MiB"), r.out());
+        assertTrue(r.err().lines().anyMatch(l -> l.matches("\\d+ +wasm-memory-0 .*")), r.err());
+        assertTrue(metricBytes(r.err(), "tvm.residency.spilled") > 0, r.err());
+        assertTrue(metricBytes(r.err(), "tvm.residency.resident.peak") <= (8L << 20) + (256 << 10), r.err());
+    }
+
+    /** A byte metric as MetricsReport prints it ({@code name  12.50 MiB}). */
+    private static long metricBytes(String report, String name) {
+        String[] value = report.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith(name + " "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in:\n" + report))
+                .substring(name.length())
+                .strip()
+                .split(" ");
+        int shift =
+                switch (value[1]) {
+                    case "KiB" -> 10;
+                    case "MiB" -> 20;
+                    case "GiB" -> 30;
+                    default -> 0;
+                };
+        return (long) (Double.parseDouble(value[0]) * (1L << shift));
+    }
+
+    /** --max-memory: memory.grow past it returns -1, which the guest sees as malloc failing (its exit 2). */
+    @Test
+    void runMaxMemoryMakesGrowFailInsideTheGuest() {
+        Cli.Result r =
+                runGuest("run", "--max-memory", "16m", Cli.guest("memfill.wasm").toString(), "64");
+        assertEquals(2, r.exit(), r.out() + r.err()); // memfill's own code for "out of memory"
+        Cli.Result fits =
+                runGuest("run", "--max-memory", "16m", Cli.guest("memfill.wasm").toString(), "8");
+        assertEquals(0, fits.exit(), fits.err());
+    }
+
+    @Test
+    void runMaxMemoryBelowTheModulesInitialSizeIsAUsageError() {
+        Cli.Result r =
+                runGuest("run", "--max-memory", "64k", Cli.guest("memfill.wasm").toString(), "1");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("exceeds the limit") && r.err().contains("raise --max-memory"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
     }
 
     @Test
@@ -149,7 +225,7 @@ class CliTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("tvm.residency.budget"), r.out());
         assertTrue(r.out().matches("(?s).*tvm\\.residency\\.budget +8\\.00 MiB\n.*"), r.out());
-        assertTrue(r.out().matches("(?s).*tvm\\.regions\\.live +3\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*tvm\\.regions\\.live +4\n.*"), r.out()); // and the guest's memory 0
         assertTrue(r.out().contains("tvm.residency.spills"), r.out());
         assertTrue(
                 r.out().lines().reduce((a, b) -> b).orElse("").startsWith("verified: "),

@@ -176,6 +176,7 @@ final class Access {
             if (write) {
                 region.checkWritable();
             }
+            region.guest.highWater = Math.max(region.guest.highWater, at + length);
             if (region.pages == null) {
                 region.guest.grantUnpaged(at, length);
                 return;

@@ -76,6 +76,12 @@ public final class GuestPages {
     /** {@code occupants}, for lock-free hints to victim selection. */
     private volatile int occupantsRelaxed = 1;
 
+    /** The end of the highest range ever faulted: the memory's high-water mark (region lock). */
+    long highWater;
+
+    /** Pages granted without a budget (region lock). */
+    private int unpagedPages;
+
     GuestPages(Region region) {
         this.region = region;
     }
@@ -201,11 +207,19 @@ public final class GuestPages {
         return self ? ownedByCurrentThread() : idleRelaxed();
     }
 
-    /** Grants every page of a range without paging (a directory without a budget). */
+    /** Grants every page of a range without paging (a directory without a budget). Region lock held. */
     void grantUnpaged(long at, long length) {
         int last = PageMap.pageOf(at + length - 1);
         for (int p = PageMap.pageOf(at); p <= last; p++) {
-            access[p] = WRITE; // nothing to publish: without a budget the bytes never leave
+            if (access[p] != WRITE) {
+                access[p] = WRITE; // nothing to publish: without a budget the bytes never leave
+                unpagedPages++;
+            }
         }
+    }
+
+    /** Bytes of the pages granted without a budget: what the memory has touched. Region lock held. */
+    long unpagedBytes() {
+        return (long) unpagedPages * PAGE_SIZE;
     }
 }

@@ -153,6 +153,7 @@ public final class Region {
      *     #maxAllocation()}
      */
     public long allocate(long size) {
+        checkNotGuestMemory("allocate in");
         long stamp = lock.writeLock();
         try {
             checkLive();
@@ -172,6 +173,7 @@ public final class Region {
      * none is made.
      */
     public void allocateBatch(long size, int count, long[] out, int outOffset) {
+        checkNotGuestMemory("allocate in");
         if (count < 0 || outOffset < 0 || outOffset > out.length - count) {
             throw new TvmException.InvalidArgumentException(
                     "batch of " + count + " does not fit an array of " + out.length + " at " + outOffset);
@@ -348,14 +350,14 @@ public final class Region {
     }
 
     /**
-     * Makes the region a guest's linear memory: one allocation spans it (so nothing else is ever
+     * Makes the region a guest's linear memory: its whole span is the guest's (so nothing is ever
      * allocated there), no page resident yet, and an access table the pager keeps in step. Called
      * once, before the region is published.
      */
     GuestPages initGuest() {
         long stamp = lock.writeLock();
         try {
-            contentHandle = Allocations.allocateContent(this, spec.capacity());
+            touch(spec.capacity()); // every page may hold guest bytes: the pager pages them all
             guest = new GuestPages(this);
             if (pages != null) {
                 pages.attachAccess(guest.accessTable());
@@ -735,7 +737,8 @@ public final class Region {
     }
 
     private RegionStats statsLocked() {
-        return metrics.snapshot(table.liveCount(), table.liveBytes(), allocator.usedBytes(), touched);
+        return metrics.snapshot(
+                table.liveCount(), table.liveBytes(), allocator.usedBytes(), guest != null ? guest.highWater : touched);
     }
 
     /** A description of the region now. */
@@ -754,7 +757,7 @@ public final class Region {
                     pins.count(),
                     statsLocked(),
                     pages == null
-                            ? Math.min(touched, spec.capacity())
+                            ? (guest != null ? guest.unpagedBytes() : Math.min(touched, spec.capacity()))
                             : (long) pages.residentCount() * PageMap.PAGE_SIZE,
                     pages == null ? 0 : (long) pages.spilledCount() * PageMap.PAGE_SIZE);
         } finally {

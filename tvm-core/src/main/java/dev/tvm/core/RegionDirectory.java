@@ -249,9 +249,9 @@ public final class RegionDirectory implements AutoCloseable {
     /**
      * Creates a region to serve as a guest's linear memory of up to {@code maxBytes} (rounded up
      * to 64 KiB pages), addressed directly by the guest's loads and stores and paged under this
-     * directory's resident budget like any other region: see {@link GuestPages}. One allocation
-     * spans the whole region ({@link Region#contentHandle()}), so nothing else is allocated in it;
-     * it cannot be reset, compacted or have that allocation freed. Destroy it like any region.
+     * directory's resident budget like any other region: see {@link GuestPages}. The whole region
+     * is the guest's: nothing can be allocated in it, and it cannot be reset or compacted. Destroy
+     * it like any region.
      *
      * @throws TvmException.InvalidArgumentException if {@code maxBytes} is not 1 byte to 4 GiB
      */

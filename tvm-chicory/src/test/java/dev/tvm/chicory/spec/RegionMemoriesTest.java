@@ -1,5 +1,6 @@
 package dev.tvm.chicory.spec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -23,9 +24,8 @@ import dev.tvm.chicory.memory.SegmentMemory;
 import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionKind;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -123,14 +123,14 @@ class RegionMemoriesTest {
             instance.export("st8_b").apply(70000, 0x5a);
             Region b = memories.regionOf(instance.memory(1));
             assertNotNull(b);
-            MemorySegment bytes = Arena.ofAuto().allocate(70001);
-            b.read(b.contentHandle(), 0, bytes, 0, 70001);
-            assertEquals(0x5a, bytes.get(ValueLayout.JAVA_BYTE, 70000));
+            byte[] bytes = instance.memory(1).readBytes(0, 70001);
+            assertEquals(0x5a, bytes[70000]);
             // data segment "BBBB" at 0 of memory b, "AAAA" at 0 of memory a
-            assertEquals(0x42424242, bytes.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
-            Region a = memories.regionOf(instance.memory(0));
-            a.read(a.contentHandle(), 0, bytes, 0, 4);
-            assertEquals(0x41414141, bytes.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+            assertArrayEquals("BBBB".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(bytes, 4));
+            assertArrayEquals(
+                    "AAAA".getBytes(StandardCharsets.US_ASCII),
+                    instance.memory(0).readBytes(0, 4));
+            assertEquals(2 * PAGE, b.stats().touchedBytes(), "memory b's high-water mark: the pages it touched");
         }
     }
 }
