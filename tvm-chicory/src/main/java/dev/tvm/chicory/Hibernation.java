@@ -270,7 +270,8 @@ public final class Hibernation {
             try {
                 temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                    HibernationOutput out = new HibernationOutput(sinkWrapper.apply(HibernationOutput.Sink.of(channel)));
+                    HibernationOutput out =
+                            new HibernationOutput(sinkWrapper.apply(HibernationOutput.Sink.of(channel)));
                     writeHeader(out, header);
                     for (int i = 0; i < header.memories(); i++) {
                         writeMemory(out, instance, i);
@@ -302,9 +303,7 @@ public final class Hibernation {
         }
 
         private WasiContext wasiContext() {
-            Optional<String> wasiImport = instance.module()
-                    .importSection()
-                    .stream()
+            Optional<String> wasiImport = instance.module().importSection().stream()
                     .map(i -> i.module())
                     .filter(m -> m.startsWith("wasi"))
                     .findFirst();
@@ -502,8 +501,8 @@ public final class Hibernation {
                 break;
             }
             if (p < 0 || p >= pages || p <= previous) {
-                throw in.corrupt("memory " + index + " lists page " + Integer.toUnsignedString(p)
-                        + " after page " + previous + " of " + pages);
+                throw in.corrupt("memory " + index + " lists page " + Integer.toUnsignedString(p) + " after page "
+                        + previous + " of " + pages);
             }
             in.getBytes(page, 0, PAGE);
             if (mismatch == null) {
@@ -595,7 +594,9 @@ public final class Hibernation {
                         file + ": the hibernation snapshot was taken of another module (SHA-256 " + moduleSha256()
                                 + ", this module's is " + HexFormat.of().formatHex(hash)
                                 + "); resume it with the module it was taken of"
-                                + moduleLocation().map(l -> " (recorded as " + l + ")").orElse(""));
+                                + moduleLocation()
+                                        .map(l -> " (recorded as " + l + ")")
+                                        .orElse(""));
             }
             checkWasi(wasi);
             Instance instance = builder.withStart(false).build();
@@ -695,7 +696,10 @@ public final class Hibernation {
 
     private static int memoriesOf(Instance instance) {
         return instance.imports().memoryCount()
-                + instance.module().memorySection().map(MemorySection::memoryCount).orElse(0);
+                + instance.module()
+                        .memorySection()
+                        .map(MemorySection::memoryCount)
+                        .orElse(0);
     }
 
     /** Closes the memories an aborted resume made (the imported ones are the caller's). */
@@ -735,8 +739,6 @@ public final class Hibernation {
 
     private static HibernationException ioError(Path file, String verb, IOException e, String remedy) {
         return new HibernationException(
-                Reason.IO_ERROR,
-                file + ": could not " + verb + " the hibernation snapshot (" + e + "); " + remedy,
-                e);
+                Reason.IO_ERROR, file + ": could not " + verb + " the hibernation snapshot (" + e + "); " + remedy, e);
     }
 }

@@ -75,7 +75,11 @@ final class InstanceImage {
                         + " (a host or GC reference), which cannot be written to a file");
             }
             globals.add(new GlobalImage(
-                    type.id(), g.getMutabilityType() == MutabilityType.Var, i < importedGlobals, low, g.getValueHigh()));
+                    type.id(),
+                    g.getMutabilityType() == MutabilityType.Var,
+                    i < importedGlobals,
+                    low,
+                    g.getValueHigh()));
         }
 
         int importedTables = instance.imports().tableCount();

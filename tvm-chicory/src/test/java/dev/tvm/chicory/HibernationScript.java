@@ -112,7 +112,8 @@ final class HibernationScript {
 
     /** A fresh instance of {@code state.wasm} over {@link SegmentMemory}. */
     static Instance fresh(Engine engine) {
-        return builder(moduleBytes("state.wasm"), engine, SegmentMemory.factory()).build();
+        return builder(moduleBytes("state.wasm"), engine, SegmentMemory.factory())
+                .build();
     }
 
     /** Runs {@code calls} and returns their outcomes. */

@@ -64,8 +64,8 @@ class HibernationTest {
     void resumedInstanceAnswersLikeOneNeverHibernated(Engine engine) {
         Path file = hibernated(engine);
 
-        Instance resumed = Hibernation.resume(
-                file, STATE, HibernationScript.builder(STATE, engine, SegmentMemory.factory()));
+        Instance resumed =
+                Hibernation.resume(file, STATE, HibernationScript.builder(STATE, engine, SegmentMemory.factory()));
         List<String> after = HibernationScript.run(resumed, HibernationScript.AFTER);
 
         assertEquals(reference(engine), after);
@@ -98,8 +98,8 @@ class HibernationTest {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx512m"));
-        command.addAll(List.of(
-                "-cp", classPath, HibernationResumeMain.class.getName(), file.toString(), engine.name()));
+        command.addAll(
+                List.of("-cp", classPath, HibernationResumeMain.class.getName(), file.toString(), engine.name()));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -165,8 +165,10 @@ class HibernationTest {
 
     private HibernationException resumeFails(Path file, byte[] bytes) throws IOException {
         Files.write(file, bytes);
-        return assertThrows(HibernationException.class, () -> Hibernation.resume(
-                file, STATE, HibernationScript.builder(STATE, Engine.INTERPRETER, SegmentMemory.factory())));
+        return assertThrows(
+                HibernationException.class,
+                () -> Hibernation.resume(
+                        file, STATE, HibernationScript.builder(STATE, Engine.INTERPRETER, SegmentMemory.factory())));
     }
 
     @Test
@@ -243,8 +245,10 @@ class HibernationTest {
         Path file = hibernated(Engine.INTERPRETER);
         byte[] other = HibernationScript.moduleBytes("other.wasm");
 
-        HibernationException e = assertThrows(HibernationException.class, () -> Hibernation.resume(
-                file, other, HibernationScript.builder(other, Engine.INTERPRETER, SegmentMemory.factory())));
+        HibernationException e = assertThrows(
+                HibernationException.class,
+                () -> Hibernation.resume(
+                        file, other, HibernationScript.builder(other, Engine.INTERPRETER, SegmentMemory.factory())));
 
         assertEquals(Reason.FOREIGN_MODULE, e.reason());
         assertTrue(e.getMessage().contains(Hibernation.moduleSha256(STATE)), e.getMessage());
@@ -255,8 +259,10 @@ class HibernationTest {
         Path file = hibernated(Engine.INTERPRETER);
         byte[] other = HibernationScript.moduleBytes("other.wasm");
 
-        HibernationException e = assertThrows(HibernationException.class, () -> Hibernation.resume(
-                file, STATE, HibernationScript.builder(other, Engine.INTERPRETER, SegmentMemory.factory())));
+        HibernationException e = assertThrows(
+                HibernationException.class,
+                () -> Hibernation.resume(
+                        file, STATE, HibernationScript.builder(other, Engine.INTERPRETER, SegmentMemory.factory())));
 
         assertEquals(Reason.MISMATCH, e.reason());
     }
@@ -336,11 +342,9 @@ class HibernationTest {
         byte[] before = Files.readAllBytes(file);
         instance.export("tick").apply();
 
-        HibernationException e = assertThrows(
-                HibernationException.class,
-                () -> Hibernation.writer(instance, STATE)
-                        .withSinkWrapper(sink -> failingAfter(sink, 70_000))
-                        .writeTo(file));
+        HibernationException e = assertThrows(HibernationException.class, () -> Hibernation.writer(instance, STATE)
+                .withSinkWrapper(sink -> failingAfter(sink, 70_000))
+                .writeTo(file));
 
         assertEquals(Reason.IO_ERROR, e.reason());
         assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
@@ -396,8 +400,9 @@ class HibernationTest {
         WasiOptions built = options.withStdout(stdout).build();
         WasiPreview1 wasi = WasiPreview1.builder().withOptions(built).build();
         Instance.Builder builder = Instance.builder(Parser.parse(WASI))
-                .withImportValues(
-                        ImportValues.builder().addFunction(wasi.toHostFunctions()).build());
+                .withImportValues(ImportValues.builder()
+                        .addFunction(wasi.toHostFunctions())
+                        .build());
         Instance instance = snapshot == null
                 ? builder.build()
                 : Hibernation.open(snapshot).resume(WASI, resumeWith == null ? built : resumeWith, builder);
@@ -405,7 +410,9 @@ class HibernationTest {
     }
 
     private static WasiOptions.Builder stdioOptions() {
-        return WasiOptions.builder().withArguments(List.of("guest", "one", "two")).withEnvironment("MODE", "test");
+        return WasiOptions.builder()
+                .withArguments(List.of("guest", "one", "two"))
+                .withEnvironment("MODE", "test");
     }
 
     @Test
@@ -420,7 +427,8 @@ class HibernationTest {
                 .writeTo(file);
 
         Hibernation.Snapshot snapshot = Hibernation.open(file);
-        assertEquals(List.of("guest", "one", "two"), snapshot.wasi().orElseThrow().arguments());
+        assertEquals(
+                List.of("guest", "one", "two"), snapshot.wasi().orElseThrow().arguments());
         assertEquals(Map.of("MODE", "test"), snapshot.wasi().orElseThrow().environment());
         assertEquals("guests/wasi.wasm", snapshot.moduleLocation().orElseThrow());
         WasiGuest resumed = wasiGuest(snapshot.wasi().orElseThrow().toOptions(), file, null);
@@ -434,11 +442,14 @@ class HibernationTest {
     void resumingWithOtherWasiArgumentsIsAMismatch() {
         WasiGuest guest = wasiGuest(stdioOptions(), null, null);
         Path file = dir.resolve("wasi.snapshot");
-        Hibernation.writer(guest.instance(), WASI).withWasi(stdioOptions().build()).writeTo(file);
-        WasiOptions other = WasiOptions.builder().withArguments(List.of("guest")).build();
+        Hibernation.writer(guest.instance(), WASI)
+                .withWasi(stdioOptions().build())
+                .writeTo(file);
+        WasiOptions other =
+                WasiOptions.builder().withArguments(List.of("guest")).build();
 
-        HibernationException e = assertThrows(
-                HibernationException.class, () -> wasiGuest(WasiOptions.builder(), file, other));
+        HibernationException e =
+                assertThrows(HibernationException.class, () -> wasiGuest(WasiOptions.builder(), file, other));
 
         assertEquals(Reason.MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("[guest, one, two]"), e.getMessage());
@@ -451,9 +462,8 @@ class HibernationTest {
         WasiGuest guest = wasiGuest(options, null, null);
         Path file = dir.resolve("dir.snapshot");
 
-        HibernationException e = assertThrows(
-                HibernationException.class,
-                () -> Hibernation.writer(guest.instance(), WASI)
+        HibernationException e =
+                assertThrows(HibernationException.class, () -> Hibernation.writer(guest.instance(), WASI)
                         .withWasi(stdioOptions().withDirectory("/data", shared).build())
                         .writeTo(file));
 
