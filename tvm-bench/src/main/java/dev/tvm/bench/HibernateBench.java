@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.tvm.chicory.Hibernation;
 import dev.tvm.chicory.memory.SegmentMemory;
 import java.io.IOException;
@@ -108,6 +109,7 @@ public class HibernateBench {
                 .withMemoryFactory(SegmentMemory.factory())
                 .build();
         Memory memory = instance.memory();
+        memory.grow(PAGES - memory.pages());
         // Every page non-zero (random bytes: nothing compresses, no page is skipped).
         byte[] chunk = new byte[1 << 20];
         SplittableRandom random = new SplittableRandom(13);
@@ -164,6 +166,29 @@ public class HibernateBench {
         int probe = memory.readInt((int) (BYTES - 4));
         memory.close();
         return probe;
+    }
+
+    /**
+     * Diagnostic: {@code plainReadOnly} into a fresh {@link SegmentMemory}'s segment, as resume
+     * must fill a new instance's memory: the same read plus the page faults of first touch.
+     */
+    @Benchmark
+    public long plainReadIntoFreshMemory() throws IOException {
+        if (!Files.exists(plainFile)) {
+            plainWrite(true);
+        }
+        SegmentMemory fresh = SegmentMemory.create(new MemoryLimits(PAGES, PAGES));
+        try {
+            ByteBuffer target = fresh.segment().asByteBuffer();
+            try (FileChannel channel = FileChannel.open(plainFile, StandardOpenOption.READ)) {
+                while (target.hasRemaining() && channel.read(target) >= 0) {
+                    // sequential
+                }
+            }
+            return fresh.readLong((int) (BYTES - 8));
+        } finally {
+            fresh.close();
+        }
     }
 
     @Benchmark

@@ -170,7 +170,9 @@ public final class Hibernation {
      * A writer of a snapshot of {@code instance}, which must not be inside a call (nor enter one
      * until the write returns).
      *
-     * @param moduleBytes the bytes of the module {@code instance} was instantiated from
+     * @param moduleBytes the bytes of the module {@code instance} was instantiated from, or null
+     *     to use the SHA-256 Chicory's parser recorded for it ({@link WasmModule#digest()}; present
+     *     unless its {@code DIGEST_ALGORITHM} property turned it off)
      */
     public static Writer writer(Instance instance, byte[] moduleBytes) {
         return new Writer(instance, moduleBytes);
@@ -219,7 +221,7 @@ public final class Hibernation {
 
         private Writer(Instance instance, byte[] moduleBytes) {
             this.instance = Objects.requireNonNull(instance, "instance");
-            this.moduleBytes = Objects.requireNonNull(moduleBytes, "moduleBytes");
+            this.moduleBytes = moduleBytes;
         }
 
         /**
@@ -254,12 +256,20 @@ public final class Hibernation {
          */
         public void writeTo(Path file) {
             Objects.requireNonNull(file, "file");
-            byte[] hash = sha256(moduleBytes);
-            checkDigest(
-                    instance.module(),
-                    hash,
-                    file + ": cannot hibernate the instance: the module bytes given are not those of its module;"
-                            + " pass the bytes the instance's module was parsed from");
+            byte[] parsed = parsedSha256(instance.module());
+            byte[] hash = moduleBytes == null ? parsed : sha256(moduleBytes);
+            if (hash == null) {
+                throw new HibernationException(
+                        Reason.MISMATCH,
+                        file + ": cannot hibernate the instance: its module was parsed without a SHA-256 digest"
+                                + " (Chicory's DIGEST_ALGORITHM property); pass the module bytes");
+            }
+            if (parsed != null && !Arrays.equals(parsed, hash)) {
+                throw new HibernationException(
+                        Reason.MISMATCH,
+                        file + ": cannot hibernate the instance: the module bytes given are not those of its"
+                                + " module; pass the bytes the instance's module was parsed from");
+            }
             Header header = new Header(hash, moduleLocation, wasiContext(), memoriesOf(instance));
             InstanceImage image = InstanceImage.capture(instance);
 
@@ -572,7 +582,9 @@ public final class Hibernation {
          * Builds a new instance with {@code builder} (with {@code withStart(false)}) and puts the
          * snapshot's state into it.
          *
-         * @param moduleBytes the module's bytes; their SHA-256 must be the snapshot's
+         * @param moduleBytes the module's bytes, whose SHA-256 must be the snapshot's; or null to
+         *     compare the SHA-256 Chicory's parser recorded for the builder's module instead (then the
+         *     check happens after instantiation)
          * @param wasi the options of the new instance's {@code WasiPreview1}, which must have the
          *     recorded arguments and environment and no directories; null when the snapshot has no
          *     WASI context
@@ -585,28 +597,30 @@ public final class Hibernation {
          *     Reason#TRUNCATED}, {@link Reason#CORRUPT} or {@link Reason#IO_ERROR} for the file
          */
         public Instance resume(byte[] moduleBytes, WasiOptions wasi, Instance.Builder builder) {
-            Objects.requireNonNull(moduleBytes, "moduleBytes");
             Objects.requireNonNull(builder, "builder");
-            byte[] hash = sha256(moduleBytes);
-            if (!Arrays.equals(hash, header.moduleHash())) {
-                throw new HibernationException(
-                        Reason.FOREIGN_MODULE,
-                        file + ": the hibernation snapshot was taken of another module (SHA-256 " + moduleSha256()
-                                + ", this module's is " + HexFormat.of().formatHex(hash)
-                                + "); resume it with the module it was taken of"
-                                + moduleLocation()
-                                        .map(l -> " (recorded as " + l + ")")
-                                        .orElse(""));
+            byte[] hash = moduleBytes == null ? null : sha256(moduleBytes);
+            if (hash != null) {
+                checkSameModule(hash);
             }
             checkWasi(wasi);
             Instance instance = builder.withStart(false).build();
             boolean ok = false;
             try {
-                checkDigest(
-                        instance.module(),
-                        hash,
-                        file + ": cannot resume the hibernated instance: the builder was made for another module"
-                                + " than the bytes given; build it from the module the snapshot was taken of");
+                byte[] parsed = parsedSha256(instance.module());
+                if (hash == null && parsed == null) {
+                    throw InstanceImage.mismatch(
+                            file,
+                            "the builder's module was parsed without a SHA-256 digest (Chicory's DIGEST_ALGORITHM"
+                                    + " property), so it cannot be matched with the snapshot",
+                            "pass the module bytes");
+                } else if (hash == null) {
+                    checkSameModule(parsed);
+                } else if (parsed != null && !Arrays.equals(parsed, hash)) {
+                    throw InstanceImage.mismatch(
+                            file,
+                            "the builder was made for another module than the bytes given",
+                            "build it from the module the snapshot was taken of");
+                }
                 if (memoriesOf(instance) != header.memories()) {
                     throw InstanceImage.mismatch(
                             file,
@@ -636,6 +650,19 @@ public final class Hibernation {
                 if (!ok) {
                     closeDefinedMemories(instance);
                 }
+            }
+        }
+
+        private void checkSameModule(byte[] hash) {
+            if (!Arrays.equals(hash, header.moduleHash())) {
+                throw new HibernationException(
+                        Reason.FOREIGN_MODULE,
+                        file + ": the hibernation snapshot was taken of another module (SHA-256 " + moduleSha256()
+                                + ", this module's is " + HexFormat.of().formatHex(hash)
+                                + "); resume it with the module it was taken of"
+                                + moduleLocation()
+                                        .map(l -> " (recorded as " + l + ")")
+                                        .orElse(""));
             }
         }
 
@@ -716,17 +743,15 @@ public final class Hibernation {
     }
 
     /**
-     * Checks {@code hash} against the digest Chicory's parser recorded for {@code module}, when it
-     * recorded a SHA-256 (it does unless its {@code DIGEST_ALGORITHM} property says otherwise).
+     * The SHA-256 Chicory's parser recorded for {@code module}, or null when it recorded none (its
+     * {@code DIGEST_ALGORITHM} property chose another or none).
      */
-    private static void checkDigest(WasmModule module, byte[] hash, String message) {
+    private static byte[] parsedSha256(WasmModule module) {
         String digest = module.digest();
-        if (digest != null && digest.startsWith("sha-256:")) {
-            byte[] parsed = Base64.getDecoder().decode(digest.substring("sha-256:".length()));
-            if (!Arrays.equals(parsed, hash)) {
-                throw new HibernationException(Reason.MISMATCH, message);
-            }
+        if (digest == null || !digest.startsWith("sha-256:")) {
+            return null;
         }
+        return Base64.getDecoder().decode(digest.substring("sha-256:".length()));
     }
 
     private static byte[] sha256(byte[] bytes) {

@@ -255,6 +255,24 @@ class HibernationTest {
     }
 
     @Test
+    void withoutModuleBytesTheDigestChicoryRecordedIdentifiesTheModule() {
+        Instance instance = HibernationScript.fresh(Engine.INTERPRETER);
+        HibernationScript.run(instance, HibernationScript.BEFORE);
+        Path file = dir.resolve("digest.snapshot");
+        Hibernation.writer(instance, null).writeTo(file);
+        assertEquals(Hibernation.moduleSha256(STATE), Hibernation.open(file).moduleSha256());
+
+        Instance resumed = Hibernation.open(file)
+                .resume(null, null, HibernationScript.builder(STATE, Engine.INTERPRETER, SegmentMemory.factory()));
+        assertEquals(reference(Engine.INTERPRETER), HibernationScript.run(resumed, HibernationScript.AFTER));
+
+        byte[] other = HibernationScript.moduleBytes("other.wasm");
+        HibernationException e = assertThrows(HibernationException.class, () -> Hibernation.open(file)
+                .resume(null, null, HibernationScript.builder(other, Engine.INTERPRETER, SegmentMemory.factory())));
+        assertEquals(Reason.FOREIGN_MODULE, e.reason());
+    }
+
+    @Test
     void aBuilderOfAnotherModuleIsRefused() {
         Path file = hibernated(Engine.INTERPRETER);
         byte[] other = HibernationScript.moduleBytes("other.wasm");
