@@ -2,7 +2,7 @@
 # Issue 13: hibernate + resume of an instance with 256 MiB of memory (every page non-zero) against
 # a plain sequential FileChannel write + read of the same 256 MiB, in the same JMH run
 # (tvm-bench HibernateBench). The files go to java.io.tmpdir (/tmp); machine.txt says what it is.
-# Output: jmh.txt, machine.txt.
+# Output: jmh-1.txt, jmh-2.txt (two runs, one after the other), machine.txt.
 #   bench-results/issue-13-hibernate/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,9 @@ find_java
     load_line "before the run"
     "$java" -version 2>&1
 } > "$here/machine.txt"
-"$java" -jar "$root/tvm-bench/target/benchmarks.jar" HibernateBench -f 1 -wi 2 -i 5 -w 2s -r 3s \
-    > "$here/jmh.txt" 2>&1
+for n in 1 2; do
+    "$java" -jar "$root/tvm-bench/target/benchmarks.jar" HibernateBench -f 1 -wi 2 -i 5 -w 2s -r 3s \
+        > "$here/jmh-$n.txt" 2>&1
+done
 load_line "after the run" >> "$here/machine.txt"
-grep -E '^HibernateBench' "$here/jmh.txt"
+grep -H -E '^HibernateBench' "$here"/jmh-*.txt

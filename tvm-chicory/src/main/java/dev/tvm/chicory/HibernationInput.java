@@ -4,8 +4,6 @@ import dev.tvm.chicory.HibernationException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
@@ -90,16 +88,8 @@ final class HibernationInput {
         int length = getCount(1 << 24, "the byte count of " + what);
         byte[] bytes = new byte[length];
         getBytes(bytes, 0, length);
-        try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw corrupt(what + " is not valid UTF-8");
-        }
+        // Decoded leniently: a damaged byte shows as the section's checksum failing right after.
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     void getBytes(byte[] dst, int offset, int length) throws IOException {

@@ -240,15 +240,22 @@ class HibernationTest {
         assertTrue(e.getMessage().contains("version 2"), e.getMessage());
     }
 
-    @Test
-    void aSnapshotOfAnotherModuleIsRefused() {
+    /** Resumes a snapshot of state.wasm given {@code moduleBytes} and a builder of {@code builderBytes}. */
+    private HibernationException resumeFails(byte[] moduleBytes, byte[] builderBytes) {
         Path file = hibernated(Engine.INTERPRETER);
-        byte[] other = HibernationScript.moduleBytes("other.wasm");
-
-        HibernationException e = assertThrows(
+        return assertThrows(
                 HibernationException.class,
                 () -> Hibernation.resume(
-                        file, other, HibernationScript.builder(other, Engine.INTERPRETER, SegmentMemory.factory())));
+                        file,
+                        moduleBytes,
+                        HibernationScript.builder(builderBytes, Engine.INTERPRETER, SegmentMemory.factory())));
+    }
+
+    @Test
+    void aSnapshotOfAnotherModuleIsRefused() {
+        byte[] other = HibernationScript.moduleBytes("other.wasm");
+
+        HibernationException e = resumeFails(other, other);
 
         assertEquals(Reason.FOREIGN_MODULE, e.reason());
         assertTrue(e.getMessage().contains(Hibernation.moduleSha256(STATE)), e.getMessage());
@@ -274,13 +281,7 @@ class HibernationTest {
 
     @Test
     void aBuilderOfAnotherModuleIsRefused() {
-        Path file = hibernated(Engine.INTERPRETER);
-        byte[] other = HibernationScript.moduleBytes("other.wasm");
-
-        HibernationException e = assertThrows(
-                HibernationException.class,
-                () -> Hibernation.resume(
-                        file, STATE, HibernationScript.builder(other, Engine.INTERPRETER, SegmentMemory.factory())));
+        HibernationException e = resumeFails(STATE, HibernationScript.moduleBytes("other.wasm"));
 
         assertEquals(Reason.MISMATCH, e.reason());
     }
