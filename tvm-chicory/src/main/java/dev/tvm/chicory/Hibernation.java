@@ -247,7 +247,8 @@ public final class Hibernation {
 
         /**
          * Writes the snapshot to {@code file} atomically: to a temporary file beside it, forced to
-         * the device, then renamed over it.
+         * the device, then renamed over it. The file is readable and writable by its owner only
+         * where the file system has POSIX permissions: it holds the guest's memory.
          *
          * @throws HibernationException {@link Reason#REFUSED} for state a snapshot cannot hold,
          *     {@link Reason#MISMATCH} when the module bytes are not the instance's module, {@link
