@@ -103,7 +103,7 @@ class GuestPagesRightsTest {
      */
     @Test
     @Disabled("bug: Pager.faultIn marks a never-written (ZERO) page RESIDENT (WRITE right, counted in the budget)"
-    // + " on a read fault; with no slot and not CLEAN, the next eviction writes its 64 KiB of zeros")
+            + " on a read fault; with no slot and not CLEAN, the next eviction writes its 64 KiB of zeros")
     void neverWrittenPagesReadZeroAndAreNotWrittenToTheSpillFile() {
         GuestPages pages = memory(16);
         for (int p = 0; p < 16; p++) {
