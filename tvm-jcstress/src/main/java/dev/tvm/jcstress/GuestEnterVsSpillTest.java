@@ -4,7 +4,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import dev.tvm.core.GuestPages;
-import dev.tvm.core.TvmException;
 import dev.tvm.jcstress.GuestEvictVsStoreTest.Guest;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -31,36 +30,16 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @Outcome(expect = FORBIDDEN, desc = "garbage, or an exception (its error code)")
 @State
 public class GuestEnterVsSpillTest {
-    private final GuestPages a = Guest.memory(1);
-
-    public GuestEnterVsSpillTest() {
-        Guest.store(a, 8, Tvm.OLD);
-        a.exit();
-    }
+    private final GuestPages a = Guest.idleWithOld();
 
     @Actor
     public void entering(III_Result r) {
-        a.enter();
-        try {
-            r.r1 = Tvm.classify(Guest.load(a, 8));
-            Guest.store(a, 8, Tvm.NEW);
-        } catch (RuntimeException e) {
-            r.r1 = Tvm.code(e);
-        } finally {
-            a.exit();
-        }
+        r.r1 = Guest.enterLoadStore(a);
     }
 
     @Actor
     public void spiller(III_Result r) {
-        try {
-            a.region().spill();
-            r.r2 = 1;
-        } catch (TvmException.UnsupportedOperationTvmException inside) {
-            r.r2 = 0;
-        } catch (RuntimeException e) {
-            r.r2 = Tvm.code(e);
-        }
+        r.r2 = Guest.trySpill(a);
     }
 
     @Arbiter

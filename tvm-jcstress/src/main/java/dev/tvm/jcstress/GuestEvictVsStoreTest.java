@@ -5,6 +5,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import dev.tvm.core.GuestPages;
 import dev.tvm.core.RegionDirectory;
+import dev.tvm.core.TvmException;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -39,12 +40,10 @@ public class GuestEvictVsStoreTest {
     /** Pages of memory B: 4.5 MiB, more than the budget. */
     private static final int B_PAGES = 72;
 
-    private final GuestPages a = Guest.memory(1);
+    private final GuestPages a = Guest.idleWithOld();
     private final GuestPages b = Guest.memory(B_PAGES);
 
     public GuestEvictVsStoreTest() {
-        Guest.store(a, 8, Tvm.OLD);
-        a.exit();
         b.exit();
     }
 
@@ -126,6 +125,43 @@ public class GuestEvictVsStoreTest {
             } finally {
                 pages.exit();
             }
+        }
+
+        /**
+         * The entering actor of the races: enters, loads the value at 8 and classifies it (or the
+         * error code of a refusal), stores NEW over it, exits.
+         */
+        static int enterLoadStore(GuestPages pages) {
+            pages.enter();
+            try {
+                int seen = Tvm.classify(load(pages, 8));
+                store(pages, 8, Tvm.NEW);
+                return seen;
+            } catch (RuntimeException e) {
+                return Tvm.code(e);
+            } finally {
+                pages.exit();
+            }
+        }
+
+        /** {@code Region.spill()} of the memory: 1 done, 0 refused because a thread was inside, else the error code. */
+        static int trySpill(GuestPages pages) {
+            try {
+                pages.region().spill();
+                return 1;
+            } catch (TvmException.UnsupportedOperationTvmException inside) {
+                return 0;
+            } catch (RuntimeException e) {
+                return Tvm.code(e);
+            }
+        }
+
+        /** A memory of one page holding OLD at 8, idle. */
+        static GuestPages idleWithOld() {
+            GuestPages pages = memory(1);
+            store(pages, 8, Tvm.OLD);
+            pages.exit();
+            return pages;
         }
 
         static void destroy(GuestPages pages) {

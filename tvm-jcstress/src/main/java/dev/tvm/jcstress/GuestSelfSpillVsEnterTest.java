@@ -4,7 +4,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import dev.tvm.core.GuestPages;
-import dev.tvm.core.TvmException;
 import dev.tvm.jcstress.GuestEvictVsStoreTest.Guest;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -33,23 +32,13 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @Outcome(expect = FORBIDDEN, desc = "garbage, or an exception (its error code)")
 @State
 public class GuestSelfSpillVsEnterTest {
-    private final GuestPages a = Guest.memory(1);
-
-    public GuestSelfSpillVsEnterTest() {
-        Guest.store(a, 8, Tvm.OLD);
-        a.exit();
-    }
+    private final GuestPages a = Guest.idleWithOld();
 
     @Actor
     public void occupant(III_Result r) {
         a.enter();
         try {
-            a.region().spill();
-            r.r2 = 1;
-        } catch (TvmException.UnsupportedOperationTvmException notAlone) {
-            r.r2 = 0;
-        } catch (RuntimeException e) {
-            r.r2 = Tvm.code(e);
+            r.r2 = Guest.trySpill(a); // alone inside: no gate
         } finally {
             a.exit();
         }
@@ -57,15 +46,7 @@ public class GuestSelfSpillVsEnterTest {
 
     @Actor
     public void entering(III_Result r) {
-        a.enter();
-        try {
-            r.r1 = Tvm.classify(Guest.load(a, 8));
-            Guest.store(a, 8, Tvm.NEW);
-        } catch (RuntimeException e) {
-            r.r1 = Tvm.code(e);
-        } finally {
-            a.exit();
-        }
+        r.r1 = Guest.enterLoadStore(a);
     }
 
     @Arbiter

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -44,19 +45,28 @@ class PagedMemoryModelTest {
 
     private RegionDirectory directory;
 
-    private RegionDirectory directory() {
+    @BeforeEach
+    void open() {
         directory = RegionDirectory.builder()
                 .withResidentBudget(BUDGET)
                 .withSpillDirectory(spillDir)
                 .build();
-        return directory;
     }
 
     @AfterEach
     void close() {
-        if (directory != null) {
-            directory.close();
+        directory.close();
+    }
+
+    /** Writes {@code bytes} random bytes from offset 0, 1 MiB at a time; returns {@code bytes}. */
+    private static long writeRandom(PagedMemoryModel model, int bytes, Random r) {
+        byte[] chunk = new byte[1 << 20];
+        for (int at = 0; at < bytes; at += chunk.length) {
+            byte[] piece = chunk.length <= bytes - at ? chunk : new byte[bytes - at];
+            r.nextBytes(piece);
+            model.write(at, piece);
         }
+        return bytes;
     }
 
     /** A paged memory of {@code initial} pages growable to {@code maximum}, entered by this thread. */
@@ -75,15 +85,10 @@ class PagedMemoryModelTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3})
     void randomOperationsOnAMemorySixTimesTheBudgetMatchAByteArray(long seed) {
-        directory();
         SegmentMemory memory = memory(384, 448);
         PagedMemoryModel model = new PagedMemoryModel(memory, 6 << 20);
         Random r = new Random(seed);
-        byte[] chunk = new byte[1 << 20];
-        for (int at = 0; at < 384 * PAGE; at += chunk.length) {
-            r.nextBytes(chunk);
-            model.write(at, chunk);
-        }
+        writeRandom(model, 384 * PAGE, r);
         for (int i = 0; i < OPS; i++) {
             model.step(r);
         }
@@ -107,13 +112,10 @@ class PagedMemoryModelTest {
             + " budget and with no slot, so evicting it writes 64 KiB of zeros to the spill file (8 MiB of zero"
             + " pages read: 10 MiB spilled for 2 MiB written)")
     void neverWrittenPagesReadZeroAndAreNeverWrittenToTheSpillFile() {
-        directory();
         SegmentMemory memory = memory(384, 384);
         PagedMemoryModel model = new PagedMemoryModel(memory, 1 << 20);
         Random r = new Random(7);
-        byte[] data = new byte[2 << 20];
-        r.nextBytes(data);
-        model.write(0, data); // pages 0..31 written
+        long written = writeRandom(model, 2 << 20, r); // pages 0..31
 
         for (int pass = 0; pass < 2; pass++) {
             for (int page = 64; page < 64 + 128; page++) {
@@ -129,7 +131,7 @@ class PagedMemoryModelTest {
         ResidencyStats stats = directory.residencyStats();
         assertTrue(stats.peakResidentBytes() <= BUDGET + SLACK, stats.toString());
         assertTrue(
-                stats.bytesSpilled() <= data.length,
+                stats.bytesSpilled() <= written,
                 "only the 2 MiB written may ever be spilled, never the zero pages read: " + stats);
     }
 
@@ -140,13 +142,9 @@ class PagedMemoryModelTest {
      */
     @Test
     void aPageEvictedCleanIsNotWrittenAgain() {
-        directory();
         SegmentMemory memory = memory(96, 96);
         PagedMemoryModel model = new PagedMemoryModel(memory, 1 << 20);
-        Random r = new Random(11);
-        byte[] data = new byte[6 << 20];
-        r.nextBytes(data);
-        model.write(0, data);
+        writeRandom(model, 6 << 20, new Random(11));
         model.verifyAll(); // every page faulted back at least once, every page written out once
         model.verifyAll(); // now everything resident is clean
         ResidencyStats before = directory.residencyStats();
@@ -174,7 +172,6 @@ class PagedMemoryModelTest {
      */
     @Test
     void aDamagedSpilledPageIsRefusedByEveryAccessAndOtherPagesStillReadRight() throws IOException {
-        directory();
         SegmentMemory memory = memory(160, 160);
         PagedMemoryModel model = new PagedMemoryModel(memory, 1 << 20);
         byte[] page = new byte[PAGE];

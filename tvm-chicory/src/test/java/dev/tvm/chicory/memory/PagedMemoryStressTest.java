@@ -80,6 +80,16 @@ class PagedMemoryStressTest {
         }
     }
 
+    /** Runs {@code work} inside the memory (between enter and exit). */
+    private static void inside(GuestPages pages, Runnable work) {
+        pages.enter();
+        try {
+            work.run();
+        } finally {
+            pages.exit();
+        }
+    }
+
     /** Pages of the memory that allow some access now (not evicted). */
     private static int accessiblePages(GuestPages pages, int count) {
         byte[] table = pages.accessTable();
@@ -126,12 +136,7 @@ class PagedMemoryStressTest {
                     pages.exit();
                 }
             }
-            pages.enter();
-            try {
-                model.verifyAll();
-            } finally {
-                pages.exit();
-            }
+            inside(pages, model::verifyAll);
             return null;
         };
     }
@@ -208,12 +213,7 @@ class PagedMemoryStressTest {
                         LockSupport.parkNanos(10_000); // leave the other thread alone inside now and then
                     }
                 }
-                shared.enter();
-                try {
-                    model.verifyAll();
-                } finally {
-                    shared.exit();
-                }
+                inside(shared, model::verifyAll);
                 return null;
             });
         }
@@ -230,12 +230,7 @@ class PagedMemoryStressTest {
         for (Future<Void> f : others) {
             f.get(10, TimeUnit.MINUTES);
         }
-        shared.enter();
-        try {
-            assertEquals(adds.get(), memory.atomicReadInt(counterAt), "no atomic add was lost");
-        } finally {
-            shared.exit();
-        }
+        inside(shared, () -> assertEquals(adds.get(), memory.atomicReadInt(counterAt), "no atomic add was lost"));
         assertWithinBudget();
         assertTrue(evictedWhileIdle.get() > 0, "idle memories were evicted by other threads' faults");
     }
