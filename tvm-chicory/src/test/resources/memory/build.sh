@@ -7,3 +7,4 @@ wat2wasm memory.wat -o memory.wasm
 wat2wasm --enable-threads atomics.wat -o atomics.wasm
 wat2wasm imported.wat -o imported.wasm
 wat2wasm --enable-multi-memory multi.wat -o multi.wasm
+wat2wasm paged_fill.wat -o paged_fill.wasm
