@@ -15,6 +15,7 @@ import dev.tvm.chicory.memory.SegmentMemory;
 import dev.tvm.core.GuestPages;
 import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
+import dev.tvm.core.TvmException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,13 +44,16 @@ public final class TvmGuest implements AutoCloseable {
     private final Instance instance;
     private final TvmImports tvm;
     private final WasiPreview1 wasi;
+    private final WasiOptions wasiOptions;
     private final RegionMemories memories;
     private final GuestPages[] paging;
 
-    private TvmGuest(Instance instance, TvmImports tvm, WasiPreview1 wasi, RegionMemories memories) {
+    private TvmGuest(
+            Instance instance, TvmImports tvm, WasiPreview1 wasi, WasiOptions wasiOptions, RegionMemories memories) {
         this.instance = instance;
         this.tvm = tvm;
         this.wasi = wasi;
+        this.wasiOptions = wasiOptions;
         this.memories = memories;
         this.paging = memories.regions().stream().map(Region::guestPages).toArray(GuestPages[]::new);
     }
@@ -172,6 +176,26 @@ public final class TvmGuest implements AutoCloseable {
 
         /** Instantiates the guest with these options. */
         public TvmGuest build() {
+            return instantiate(Instance.Builder::build);
+        }
+
+        /**
+         * Resumes a hibernated guest ({@link TvmGuest#hibernate}) with these options instead of
+         * instantiating afresh: the same module (checked by its SHA-256), memories, globals,
+         * tables and dropped segments as when it was written; its WASI context gets the options
+         * given with {@link #withWasi(WasiOptions)}, whose arguments and environment must be the
+         * recorded ones. Give this builder a freshly parsed module: Chicory records a {@code
+         * table.grow} in the parsed module itself.
+         *
+         * @throws HibernationException if the snapshot is of another module, damaged or does not fit
+         */
+        public TvmGuest resume(Hibernation.Snapshot snapshot) {
+            Objects.requireNonNull(snapshot, "snapshot");
+            WasiOptions options = wasiOptions;
+            return instantiate(builder -> snapshot.resume(null, options, builder));
+        }
+
+        private TvmGuest instantiate(Function<Instance.Builder, Instance> make) {
             TvmImports tvm = TvmImports.builder(directory).withQuota(quota).build();
             WasiPreview1 ownWasi = wasiOptions == null
                     ? null
@@ -204,8 +228,8 @@ public final class TvmGuest implements AutoCloseable {
                 if (machines != null) {
                     builder.withMachineFactory(machines);
                 }
-                Instance instance = builder.build();
-                TvmGuest guest = new TvmGuest(instance, tvm, ownWasi, memories);
+                Instance instance = make.apply(builder);
+                TvmGuest guest = new TvmGuest(instance, tvm, ownWasi, wasiOptions, memories);
                 for (GuestPages pages : guest.paging) {
                     pages.exit(); // built: from now on the memories are in use only during calls
                 }
@@ -263,6 +287,36 @@ public final class TvmGuest implements AutoCloseable {
      */
     public Instance instance() {
         return instance;
+    }
+
+    /**
+     * Hibernates the guest: writes its memories, globals, tables, dropped segments and WASI
+     * arguments and environment to {@code snapshot} (see {@link Hibernation} for the format and
+     * what is saved), for {@link Builder#resume} in this process or another. Call it between calls,
+     * never from inside one. The guest stays live and usable; if writing fails (a full disk) the
+     * file is left as it was.
+     *
+     * @param moduleLocation where the module file is, recorded for whoever resumes; or null
+     * @throws HibernationException if something cannot be saved (a preopened directory, a WASI
+     *     guest built without WASI options, host references in a table) or the file cannot be
+     *     written
+     * @throws TvmException.UnsupportedOperationTvmException if the guest owns regions through its
+     *     tvm imports: host state a snapshot does not hold
+     */
+    public void hibernate(Path snapshot, String moduleLocation) {
+        if (!tvm.tenant().createdRegions().isEmpty()) {
+            throw new TvmException.UnsupportedOperationTvmException("cannot hibernate the guest: it owns "
+                    + tvm.tenant().createdRegions().size() + " region(s) made through its tvm imports, which a"
+                    + " snapshot does not hold; destroy them first");
+        }
+        Hibernation.Writer writer = Hibernation.writer(instance, null);
+        if (wasiOptions != null) {
+            writer.withWasi(wasiOptions);
+        }
+        if (moduleLocation != null) {
+            writer.withModuleLocation(moduleLocation);
+        }
+        writer.writeTo(snapshot);
     }
 
     /** The regions holding the memories the guest defines, memory 0 first. */

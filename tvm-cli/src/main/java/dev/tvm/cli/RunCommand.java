@@ -12,6 +12,8 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.tvm.chicory.Engine;
+import dev.tvm.chicory.Hibernation;
+import dev.tvm.chicory.HibernationException;
 import dev.tvm.chicory.TvmGuest;
 import dev.tvm.chicory.TvmImports;
 import dev.tvm.core.ErrorCode;
@@ -96,6 +98,24 @@ final class RunCommand implements Callable<Integer> {
     Path spillDir;
 
     @Option(
+            names = "--hibernate-to",
+            paramLabel = "SNAPSHOT",
+            description = {
+                "After the guest returns, write it to this snapshot file (memories, globals, tables, WASI",
+                "arguments and environment), to be continued later with --resume, here or elsewhere."
+            })
+    Path hibernateTo;
+
+    @Option(
+            names = "--resume",
+            paramLabel = "SNAPSHOT",
+            description = {
+                "Continue the guest from a snapshot written by --hibernate-to, instead of instantiating it",
+                "afresh; GUEST.wasm must be the same module (checked by its SHA-256)."
+            })
+    Path resume;
+
+    @Option(
             names = "--max-memory",
             paramLabel = "SIZE",
             converter = Sizes.Converter.class,
@@ -116,12 +136,15 @@ final class RunCommand implements Callable<Integer> {
             throw CliError.usage(guest.toString(), "not a regular file", "give the path of a .wasm file");
         }
         WasmModule module = WasmFiles.parse(guest);
+        Hibernation.Snapshot snapshot = resume == null ? null : openSnapshot();
         List<String> argv = new ArrayList<>();
         argv.add(guest.getFileName().toString());
         if (invoke == null) {
             argv.addAll(args);
         }
-        WasiOptions.Builder wasi = WasiOptions.builder().inheritSystem().withArguments(argv);
+        WasiOptions.Builder wasi = snapshot != null && snapshot.wasi().isPresent()
+                ? snapshot.wasi().get().toOptions().inheritSystem() // the arguments it was started with
+                : WasiOptions.builder().inheritSystem().withArguments(argv);
         for (String dir : dirs) {
             String[] parts = dir.split("::", 2);
             if (!Files.isDirectory(Path.of(parts[0]))) {
@@ -141,9 +164,13 @@ final class RunCommand implements Callable<Integer> {
             builder.withResidentBudget(budget).withSpillDirectory(spill);
         }
         try (RegionDirectory directory = SpillDirectory.build(builder, spillDir, spill);
-                TvmGuest instance = instantiate(module, directory, wasiOptions)) {
+                TvmGuest instance = instantiate(module, directory, wasiOptions, snapshot)) {
             try {
-                return invoke(module, instance, out);
+                int exit = invoke(module, instance, out, snapshot == null);
+                if (hibernateTo != null && exit == Exit.OK) {
+                    hibernate(instance);
+                }
+                return exit;
             } finally {
                 if (metrics) {
                     // Before the directory closes: the guest's regions are still there to report.
@@ -153,14 +180,54 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private TvmGuest instantiate(WasmModule module, RegionDirectory directory, WasiOptions wasiOptions) {
+    private Hibernation.Snapshot openSnapshot() {
+        try {
+            return Hibernation.open(resume);
+        } catch (HibernationException e) {
+            throw snapshotError("--resume " + resume, e);
+        }
+    }
+
+    private void hibernate(TvmGuest instance) {
+        try {
+            instance.hibernate(hibernateTo, guest.toAbsolutePath().toString());
+        } catch (HibernationException e) {
+            throw snapshotError("--hibernate-to " + hibernateTo, e);
+        } catch (TvmException e) {
+            throw new CliError(
+                    Exit.USAGE,
+                    "--hibernate-to " + hibernateTo,
+                    ErrorReporter.describe(e),
+                    "hibernate a guest that keeps its state in its own memory",
+                    e);
+        }
+    }
+
+    /** A snapshot that cannot be written, read or used: one line naming it. */
+    private static CliError snapshotError(String input, HibernationException e) {
+        return switch (e.reason()) {
+            case IO_ERROR -> new CliError(
+                    Exit.IO, input, ErrorReporter.describe(e), "check the path, its permissions and free space", e);
+            case FOREIGN_MODULE, MISMATCH -> new CliError(
+                    Exit.USAGE, input, ErrorReporter.describe(e), "resume it with the module it was written from", e);
+            case REFUSED -> new CliError(
+                    Exit.USAGE, input, ErrorReporter.describe(e), "run the guest without what cannot be saved", e);
+            default -> new CliError(
+                    Exit.USAGE, input, ErrorReporter.describe(e), "the file is damaged: hibernate the guest again", e);
+        };
+    }
+
+    private TvmGuest instantiate(
+            WasmModule module, RegionDirectory directory, WasiOptions wasiOptions, Hibernation.Snapshot snapshot) {
         try {
             TvmGuest.Builder builder =
                     TvmGuest.builder(module, directory).withEngine(engine).withWasi(wasiOptions);
             if (maxMemory != null) {
                 builder.withMaxMemory(maxMemory);
             }
-            return builder.build();
+            return snapshot == null ? builder.build() : builder.resume(snapshot);
+        } catch (HibernationException e) {
+            throw snapshotError("--resume " + resume, e);
         } catch (UnlinkableException e) {
             List<String> missing = WasmFiles.unresolvedImports(module, provided(directory, wasiOptions));
             throw new CliError(
@@ -207,7 +274,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Runs _start or the --invoke export; returns the exit code. */
-    private int invoke(WasmModule module, TvmGuest instance, PrintWriter out) {
+    private int invoke(WasmModule module, TvmGuest instance, PrintWriter out, boolean fresh) {
         List<String> exported = WasmFiles.exportedFunctions(module);
         String name = invoke == null ? "_start" : invoke;
         if (!exported.contains(name)) {
@@ -232,7 +299,7 @@ final class RunCommand implements Callable<Integer> {
         }
         long[] results;
         try {
-            if (invoke != null && exported.contains("_initialize")) {
+            if (invoke != null && fresh && exported.contains("_initialize")) {
                 instance.call("_initialize"); // a WASI reactor: set up its runtime before any export
             }
             results = instance.call(name, values);

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.dylibso.chicory.wasm.Parser;
+import dev.tvm.chicory.TvmGuest;
+import dev.tvm.core.RegionDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -198,6 +202,47 @@ class CliTest {
         Cli.Result fits =
                 runGuest("run", "--max-memory", "16m", Cli.guest("memfill.wasm").toString(), "8");
         assertEquals(0, fits.exit(), fits.err());
+    }
+
+    /**
+     * --hibernate-to after one invocation, --resume in a later run: the guest continues with the
+     * state it had (kvstore's checksum equals that of a guest that was never hibernated), and a
+     * damaged snapshot or another module is one line and exit 2.
+     */
+    @Test
+    void runHibernatesAGuestAndALaterRunResumesIt(@TempDir Path dir) throws Exception {
+        Path snapshot = dir.resolve("kv.tvmh");
+        String kv = Cli.guest("kvstore.wasm").toString();
+        Cli.Result init =
+                runGuest("run", kv, "--invoke", "kv_init", "--hibernate-to", snapshot.toString(), "1000", "7");
+        assertEquals(0, init.exit(), init.err());
+        assertEquals("1000", init.out().strip());
+        Cli.Result resumed =
+                runGuest("run", kv, "--budget", "4m", "--resume", snapshot.toString(), "--invoke", "kv_checksum");
+        assertEquals(0, resumed.exit(), resumed.err());
+        long expected;
+        try (RegionDirectory directory = RegionDirectory.builder().build();
+                TvmGuest fresh =
+                        TvmGuest.builder(Parser.parse(Path.of(kv)), directory).build()) {
+            fresh.call("_initialize");
+            fresh.call("kv_init", 1000, 7);
+            expected = fresh.call("kv_checksum")[0];
+        }
+        assertEquals(Long.toString(expected), resumed.out().strip());
+
+        byte[] bytes = Files.readAllBytes(snapshot);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(snapshot, bytes);
+        Cli.Result damaged = runGuest("run", kv, "--resume", snapshot.toString(), "--invoke", "kv_checksum");
+        assertEquals(2, damaged.exit(), damaged.err());
+        assertEquals(1, damaged.err().lines().count(), damaged.err());
+        assertTrue(damaged.err().contains("--resume " + snapshot), damaged.err());
+
+        Cli.Result again = runGuest("run", kv, "--invoke", "kv_init", "--hibernate-to", snapshot.toString(), "10", "1");
+        assertEquals(0, again.exit(), again.err());
+        Cli.Result foreign = runGuest("run", Cli.guest("memfill.wasm").toString(), "--resume", snapshot.toString());
+        assertEquals(2, foreign.exit(), foreign.err());
+        assertEquals(1, foreign.err().lines().count(), foreign.err());
     }
 
     @Test

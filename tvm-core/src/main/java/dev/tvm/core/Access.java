@@ -182,7 +182,23 @@ final class Access {
                 return;
             }
             int first = PageMap.pageOf(at);
-            region.pager.faultIn(region, at, length, first, PageMap.pageOf(at + length - 1));
+            int last = PageMap.pageOf(at + length - 1);
+            if (write) {
+                region.pager.faultIn(region, at, length, first, last);
+            } else {
+                // A load: never-written pages are granted as they are (zeros, no budget, never
+                // spilled); only spilled ones are read back.
+                for (int p = first; p <= last; p++) {
+                    if (region.pages.isResident(p)) {
+                        continue;
+                    }
+                    if (region.pages.slot(p) < 0) {
+                        region.guest.grantZeroRead(p);
+                    } else {
+                        region.pager.faultIn(region, (long) p << PageMap.PAGE_SHIFT, PageMap.PAGE_SIZE, first, last);
+                    }
+                }
+            }
             if (write) {
                 region.pages.markWritten(at, length);
             }

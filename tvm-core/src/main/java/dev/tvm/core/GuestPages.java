@@ -194,6 +194,24 @@ public final class GuestPages {
         return true;
     }
 
+    /**
+     * Takes the memory for an eviction of its own pages by the calling thread, if it is the only
+     * one inside: then enters wait until {@link #endEviction}, so no thread can start accessing a
+     * page while it leaves.
+     */
+    synchronized boolean tryBeginSelfEviction() {
+        if (occupants == 0 || owner != Thread.currentThread() || evicting) {
+            return false;
+        }
+        evicting = true;
+        return true;
+    }
+
+    /** Whether the calling thread holds the memory for an eviction of its own pages. */
+    synchronized boolean selfEvicting() {
+        return evicting && owner == Thread.currentThread();
+    }
+
     synchronized void endEviction() {
         evicting = false;
         notifyAll();
@@ -201,10 +219,21 @@ public final class GuestPages {
 
     /**
      * Whether pages of this memory may be evicted by the calling thread: by its own fault ({@code
-     * self}) only as the sole occupant, by anyone else only while the memory is idle.
+     * self}) only while it holds the memory for that ({@link #tryBeginSelfEviction}), by anyone
+     * else only while the memory is idle.
      */
     boolean mayEvictRelaxed(boolean self) {
-        return self ? ownedByCurrentThread() : idleRelaxed();
+        return self ? selfEvicting() : idleRelaxed();
+    }
+
+    /**
+     * Grants loads of a page that was never written and is not resident: it reads as zero, costs
+     * no budget and is never written to the spill file; its first store faults and makes it
+     * resident. Region lock held.
+     */
+    void grantZeroRead(int page) {
+        java.lang.invoke.VarHandle.releaseFence();
+        access[page] = READ;
     }
 
     /** Grants every page of a range without paging (a directory without a budget). Region lock held. */

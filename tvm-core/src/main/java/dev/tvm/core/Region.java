@@ -491,8 +491,8 @@ public final class Region {
      * @throws TvmException.SpillException if the spill file fails (the data stays resident)
      */
     public void spill() {
-        boolean gate = guest != null && !guest.ownedByCurrentThread();
-        if (gate && !guest.tryBeginEviction()) {
+        boolean gate = guest != null;
+        if (gate && !(guest.ownedByCurrentThread() ? guest.tryBeginSelfEviction() : guest.tryBeginEviction())) {
             throw new TvmException.UnsupportedOperationTvmException(
                     "cannot spill " + this + " now: a thread is running guest code in it; spill it between calls");
         }

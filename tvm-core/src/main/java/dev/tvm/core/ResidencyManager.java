@@ -134,6 +134,9 @@ final class ResidencyManager implements AutoCloseable {
     boolean reserve(Region requester, int[] pages, int count, int protectFirst, int protectLast, boolean fromSlots) {
         long bytes = (long) count * PageMap.PAGE_SIZE;
         boolean overshot = false;
+        // A guest's memory gives up its own pages only while its sole occupant (this thread) holds
+        // it against new entries: see GuestPages.
+        boolean selfGate = requester.guest != null && requester.guest.tryBeginSelfEviction();
         lock.lock();
         try {
             accesses.drainTo(policy::recordAccess);
@@ -176,6 +179,9 @@ final class ResidencyManager implements AutoCloseable {
             return overshot;
         } finally {
             lock.unlock();
+            if (selfGate) {
+                requester.guest.endEviction();
+            }
         }
     }
 
@@ -201,6 +207,7 @@ final class ResidencyManager implements AutoCloseable {
      * again (the overshoot stays within the slack, see {@link #reserve}).
      */
     void settle(Region requester, int protectFirst, int protectLast) {
+        boolean selfGate = requester.guest != null && requester.guest.tryBeginSelfEviction();
         lock.lock();
         try {
             while (resident.get() > budget && evict(requester, resident.get() - budget, protectFirst, protectLast)) {
@@ -208,6 +215,9 @@ final class ResidencyManager implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+            if (selfGate) {
+                requester.guest.endEviction();
+            }
         }
     }
 

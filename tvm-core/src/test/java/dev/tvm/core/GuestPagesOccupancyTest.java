@@ -15,7 +15,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -154,10 +153,6 @@ class GuestPagesOccupancyTest {
      * that has entered never loses a store or reads a page that is being taken away.
      */
     @Test
-    @Disabled("bug: GuestPages.enter() waits only for evictions by other threads (tryBeginEviction); an eviction"
-            + " by the sole occupant (Region.spill() without the gate, its faults' own victims, write-behind) is"
-            + " not excluded, so a thread entering meanwhile stores into a page being written out: 8 stores lost"
-            + " and 7 pages left SPILL_CORRUPT in 3000 rounds")
     void aSecondThreadEnteringWhileTheSoleOccupantSpillsLosesNoStore() throws Exception {
         int rounds = Integer.getInteger("tvm.guest.race.rounds", 3000);
         CyclicBarrier start = new CyclicBarrier(2);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,8 +102,6 @@ class GuestPagesRightsTest {
      * spilling the memory writes nothing to the spill file.
      */
     @Test
-    @Disabled("bug: Pager.faultIn marks a never-written (ZERO) page RESIDENT (WRITE right, counted in the budget)"
-            + " on a read fault; with no slot and not CLEAN, the next eviction writes its 64 KiB of zeros")
     void neverWrittenPagesReadZeroAndAreNotWrittenToTheSpillFile() {
         GuestPages pages = memory(16);
         for (int p = 0; p < 16; p++) {

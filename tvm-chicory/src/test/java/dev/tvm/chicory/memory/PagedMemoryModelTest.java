@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,9 +107,6 @@ class PagedMemoryModelTest {
      * bytes.
      */
     @Test
-    @Disabled("bug: Pager.faultIn makes a never-written (ZERO) page RESIDENT on a read fault, counted against the"
-            + " budget and with no slot, so evicting it writes 64 KiB of zeros to the spill file (8 MiB of zero"
-            + " pages read: 10 MiB spilled for 2 MiB written)")
     void neverWrittenPagesReadZeroAndAreNeverWrittenToTheSpillFile() {
         SegmentMemory memory = memory(384, 384);
         PagedMemoryModel model = new PagedMemoryModel(memory, 1 << 20);
