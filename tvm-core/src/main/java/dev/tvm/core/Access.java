@@ -166,6 +166,8 @@ final class Access {
         if (length <= 0) {
             return;
         }
+        GuestPages guest = region.guest;
+        boolean counted = guest.faultStarts(); // so another occupant's fault may evict this memory's pages meanwhile
         long stamp = region.lock.writeLock();
         try {
             region.checkLive();
@@ -206,6 +208,7 @@ final class Access {
                 region.residency.recordAccess(region, first);
             }
         } finally {
+            guest.faultDone(counted); // before the lock goes: no eviction of this memory can run until then
             region.lock.unlockWrite(stamp);
         }
     }

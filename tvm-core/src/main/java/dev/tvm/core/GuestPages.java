@@ -1,6 +1,7 @@
 package dev.tvm.core;
 
 import java.lang.foreign.MemorySegment;
+import java.util.IdentityHashMap;
 
 /**
  * A region lent to a guest as a linear memory that its code addresses directly (wasm loads and
@@ -40,9 +41,13 @@ import java.lang.foreign.MemorySegment;
  *   <li>a thread that is the only one inside may evict the memory's own pages when it faults
  *       (it is in {@code fault}, not in the middle of an access), which is how a single guest
  *       fills more memory than the budget;
- *   <li>pages of a memory that two or more threads are inside leave memory only when they have
- *       all left.
+ *   <li>pages of a memory that two or more threads are inside leave memory when all of them are in
+ *       faults (none between a check and an access): the one holding the region's lock evicts,
+ *       the others wait for that lock; so a threaded guest whose shared memory exceeds the budget
+ *       goes on paging.
  * </ul>
+ *
+ * Enters nest per thread; {@link #exit()} must be called by the thread that entered.
  *
  * A new memory counts as entered once, by the thread that created it (so it can be initialized
  * safely): call {@link #exit()} when it is set up, or never, and then only that thread's faults
@@ -69,11 +74,16 @@ public final class GuestPages {
     private final Region region;
     private final byte[] access = new byte[TABLE_ENTRIES];
 
-    // Occupancy, guarded by this.
-    private int occupants = 1;
+    // Occupancy, guarded by this: the threads inside and how many enters each has not exited.
+    private final IdentityHashMap<Thread, Integer> inside = new IdentityHashMap<>(4);
+    /** The only thread inside, or null (none, or several). */
     private volatile Thread owner = Thread.currentThread();
+
     private boolean evicting;
-    /** {@code occupants}, for lock-free hints to victim selection. */
+    /** Threads inside that are in {@link #fault} (not between a check and an access), guarded by this. */
+    private int faulting;
+
+    /** How many threads are inside, for lock-free hints to victim selection. */
     private volatile int occupantsRelaxed = 1;
 
     /** The end of the highest range ever faulted: the memory's high-water mark (region lock). */
@@ -84,6 +94,7 @@ public final class GuestPages {
 
     GuestPages(Region region) {
         this.region = region;
+        inside.put(owner, 1);
     }
 
     /** The region holding the memory's bytes. */
@@ -146,31 +157,36 @@ public final class GuestPages {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        Thread me = Thread.currentThread();
-        if (occupants++ == 0) {
-            owner = me;
-        } else if (owner != me) {
-            owner = null; // two threads inside: neither may evict until all have left
-        }
-        occupantsRelaxed = occupants;
+        inside.merge(Thread.currentThread(), 1, Integer::sum);
+        occupied();
+    }
+
+    private void occupied() {
+        owner = inside.size() == 1 ? inside.keySet().iterator().next() : null;
+        occupantsRelaxed = inside.size();
     }
 
     /**
-     * The calling thread stops accessing the memory directly (one {@link #enter()} undone).
+     * The calling thread stops accessing the memory directly (one of its {@link #enter()}s undone).
      *
-     * @throws IllegalStateException if no thread is inside
+     * @throws IllegalStateException if the calling thread is not inside
      */
     public synchronized void exit() {
-        if (occupants == 0) {
-            throw new IllegalStateException("exit() without enter() on the guest memory of " + region);
+        Thread me = Thread.currentThread();
+        Integer depth = inside.get(me);
+        if (depth == null) {
+            throw new IllegalStateException(
+                    "exit() without enter() on the guest memory of " + region + " by thread " + me.getName());
         }
-        if (--occupants == 0) {
-            owner = null;
+        if (depth == 1) {
+            inside.remove(me);
+        } else {
+            inside.put(me, depth - 1);
         }
-        occupantsRelaxed = occupants;
+        occupied();
     }
 
-    /** How many enters are not yet matched by exits (a hint: it may change right after). */
+    /** How many threads are inside (a hint: it may change right after). */
     public int occupants() {
         return occupantsRelaxed;
     }
@@ -187,7 +203,7 @@ public final class GuestPages {
 
     /** Takes the memory for an eviction if no thread is inside; then enters wait until {@link #endEviction}. */
     synchronized boolean tryBeginEviction() {
-        if (occupants != 0 || evicting) {
+        if (!inside.isEmpty() || evicting) {
             return false;
         }
         evicting = true;
@@ -195,25 +211,51 @@ public final class GuestPages {
     }
 
     /**
-     * Takes the memory for an eviction of its own pages by the calling thread, if it is the only
-     * one inside: then enters wait until {@link #endEviction}, so no thread can start accessing a
-     * page while it leaves.
+     * Takes the memory for an eviction of its own pages by the calling thread, which is inside it:
+     * possible when every thread inside is in a fault (so none is between a check and an access;
+     * a single occupant faulting is the common case), or when the caller is the only one inside.
+     * Then enters wait until {@link #endEviction}, and the others stay in their faults, behind the
+     * region's lock that the caller holds.
      */
     synchronized boolean tryBeginSelfEviction() {
-        if (occupants == 0 || owner != Thread.currentThread() || evicting) {
+        Thread me = Thread.currentThread();
+        if (evicting || !(owner == me || (inside.containsKey(me) && faulting == inside.size()))) {
             return false;
         }
         evicting = true;
+        evictor = me;
         return true;
     }
 
     /** Whether the calling thread holds the memory for an eviction of its own pages. */
     synchronized boolean selfEvicting() {
-        return evicting && owner == Thread.currentThread();
+        return evicting && evictor == Thread.currentThread();
+    }
+
+    /** The thread of a self-eviction, guarded by this. */
+    private Thread evictor;
+
+    /**
+     * An occupant starts a fault: until {@link #faultDone} it touches no page. Call before taking
+     * the region's lock, and {@code faultDone} while still holding it.
+     */
+    synchronized boolean faultStarts() {
+        if (inside.containsKey(Thread.currentThread())) {
+            faulting++;
+            return true;
+        }
+        return false; // a thread not inside (the host) faulting: it counts for nothing
+    }
+
+    synchronized void faultDone(boolean counted) {
+        if (counted) {
+            faulting--;
+        }
     }
 
     synchronized void endEviction() {
         evicting = false;
+        evictor = null;
         notifyAll();
     }
 

@@ -142,6 +142,10 @@ final class ResidencyManager implements AutoCloseable {
             accesses.drainTo(policy::recordAccess);
             long deadline = 0;
             while (resident.get() + bytes > budget) {
+                if (!selfGate && requester.guest != null) {
+                    // Other threads inside the memory may have reached faults of their own since.
+                    selfGate = requester.guest.tryBeginSelfEviction();
+                }
                 long need = resident.get() + bytes - budget;
                 if (evict(requester, need, protectFirst, protectLast)) {
                     continue;

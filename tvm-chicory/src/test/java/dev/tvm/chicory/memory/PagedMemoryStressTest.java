@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -245,9 +244,6 @@ class PagedMemoryStressTest {
      * stored; none of its stores is lost to an eviction that A started before B entered.
      */
     @Test
-    @Disabled("bug: with two threads inside a memory larger than the budget and no other memory idle, every fault"
-            + " of either waits 5 s (ResidencyManager.MAX_WAIT_NANOS) holding the region's write lock, which the"
-            + " other occupant's fault then blocks on, so neither can exit; it ends in NO_MEMORY (110 s here)")
     void aThreadEnteringWhileTheSoleOccupantEvictsItsOwnPagesLosesNoStore() throws Exception {
         start();
         int pages = 128;
