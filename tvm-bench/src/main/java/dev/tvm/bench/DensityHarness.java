@@ -172,7 +172,8 @@ public final class DensityHarness {
         Kv make() throws Exception;
     }
 
-    private static void run(Options options, Map<String, Object> out, Maker maker, java.util.function.Consumer<String> stats)
+    private static void run(
+            Options options, Map<String, Object> out, Maker maker, java.util.function.Consumer<String> stats)
             throws Exception {
         int n = options.instances();
         List<Kv> live = new ArrayList<>(n);
@@ -232,8 +233,8 @@ public final class DensityHarness {
             }
             if (!ok) {
                 wrong++;
-                System.out.println("# WRONG: instance " + i + " checksum " + sum + " recorded " + sums[i]
-                        + " gets " + Arrays.toString(got));
+                System.out.println("# WRONG: instance " + i + " checksum " + sum + " recorded " + sums[i] + " gets "
+                        + Arrays.toString(got));
             }
         }
         out.put("verified", fit - wrong);
@@ -252,7 +253,8 @@ public final class DensityHarness {
     }
 
     /** A hot set of instances called repeatedly, each call timed and its answer checked. */
-    private static void hot(Options options, Map<String, Object> out, List<Kv> live, java.util.function.Consumer<String> stats) {
+    private static void hot(
+            Options options, Map<String, Object> out, List<Kv> live, java.util.function.Consumer<String> stats) {
         int fit = live.size();
         int hot = Math.min(options.hot(), fit);
         if (hot == 0) {
@@ -362,7 +364,9 @@ public final class DensityHarness {
         long[] sorted = samples.clone();
         Arrays.sort(sorted);
         out.put(name + "_median", round(sorted[sorted.length / 2] / unit));
-        out.put(name + "_p99", round(sorted[(int) Math.min(sorted.length - 1, (long) sorted.length * 99 / 100)] / unit));
+        out.put(
+                name + "_p99",
+                round(sorted[(int) Math.min(sorted.length - 1, (long) sorted.length * 99 / 100)] / unit));
         out.put(name + "_max", round(sorted[sorted.length - 1] / unit));
         out.put(name + "_mean", round(Arrays.stream(sorted).average().orElse(0) / unit));
     }
