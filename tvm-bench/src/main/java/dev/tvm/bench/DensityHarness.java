@@ -16,12 +16,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Density: how many live instances of a real guest ({@code guests/wasm/kvstore.wasm}) one JVM
@@ -40,11 +42,14 @@ import java.util.function.Function;
  *       JVM throws {@link OutOfMemoryError}; reports how many fit.
  * </ul>
  *
- * Prints progress lines starting with {@code #} and one JSON line of results.
+ * {@code max-memory} is each instance's memory limit ({@link TvmGuest.Builder#withMaxMemory});
+ * {@code module} keeps the module's own maximum (kvstore: 32,767 pages).
+ *
+ * <p>Prints progress lines starting with {@code #} and one JSON line of results.
  *
  * <pre>
  * java -Xmx2g --enable-native-access=ALL-UNNAMED -cp tvm-bench/target/benchmarks.jar \
- *     dev.tvm.bench.DensityHarness tvm 10000 1g [entries=2000] [max-memory=64m] [hot=100]
+ *     dev.tvm.bench.DensityHarness tvm 10000 1g [entries=2000] [max-memory=64m|module] [hot=100]
  *     [hot-calls=200000] [spill-dir=DIR]
  * java -Xmx2g -cp tvm-bench/target/benchmarks.jar dev.tvm.bench.DensityHarness plain 10000 [entries=2000]
  * </pre>
@@ -99,7 +104,9 @@ public final class DensityHarness {
                     Integer.parseInt(args[1]),
                     tvm ? size(args[2]) : 0,
                     Integer.parseInt(named.getOrDefault("entries", "2000")),
-                    size(named.getOrDefault("max-memory", "64m")),
+                    named.getOrDefault("max-memory", "64m").equals("module")
+                            ? 0
+                            : size(named.getOrDefault("max-memory", "64m")),
                     Integer.parseInt(named.getOrDefault("hot", "100")),
                     Integer.parseInt(named.getOrDefault("hot-calls", "200000")),
                     spill == null ? null : Path.of(spill));
@@ -140,10 +147,12 @@ public final class DensityHarness {
                         options,
                         out,
                         () -> {
-                            TvmGuest guest = TvmGuest.builder(module, directory)
-                                    .withMachineFactory(machines)
-                                    .withMaxMemory(options.maxMemory())
-                                    .build();
+                            TvmGuest.Builder builder =
+                                    TvmGuest.builder(module, directory).withMachineFactory(machines);
+                            if (options.maxMemory() > 0) {
+                                builder.withMaxMemory(options.maxMemory());
+                            }
+                            TvmGuest guest = builder.build();
                             return Kv.of(guest::function, guest);
                         },
                         phase -> residency(directory, phase, out));
@@ -371,18 +380,11 @@ public final class DensityHarness {
         out.put(name + "_mean", round(Arrays.stream(sorted).average().orElse(0) / unit));
     }
 
+    /** 0..n-1 in a random order. */
     private static int[] shuffled(int n, SplittableRandom random) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
+        List<Integer> order = new ArrayList<>(IntStream.range(0, n).boxed().toList());
+        Collections.shuffle(order, random);
+        return order.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static double round(double v) {
