@@ -16,7 +16,7 @@ import java.util.IdentityHashMap;
  *  address (u32)   [ page: 16 bits | offset in page: 16 bits ]
  *                         |
  *                         v
- *  accessTable()   byte[65536]: NONE (0)  not resident: every access faults
+ *  accessTable()   byte[pages]: NONE (0)  not resident: every access faults
  *                               READ (1)  resident and clean (an identical copy is in its spill
  *                                         slot): loads go ahead, the first store faults
  *                               WRITE (2) resident and modified, or never spilled: loads and
@@ -65,14 +65,15 @@ public final class GuestPages {
     /** Table entry: loads and stores. */
     public static final byte WRITE = 2;
 
-    /** Entries in the access table: one per 64 KiB page of a 32-bit address space. */
+    /** The most entries an access table has: one per 64 KiB page of a 32-bit address space. */
     public static final int TABLE_ENTRIES = 1 << 16;
 
     /** The page size the table counts in, in bytes. */
     public static final int PAGE_SIZE = PageMap.PAGE_SIZE;
 
     private final Region region;
-    private final byte[] access = new byte[TABLE_ENTRIES];
+    /** One entry per page of the region (a 4 GiB region has {@link #TABLE_ENTRIES}). */
+    private final byte[] access;
 
     // Occupancy, guarded by this: the threads inside and how many enters each has not exited.
     private final IdentityHashMap<Thread, Integer> inside = new IdentityHashMap<>(4);
@@ -94,6 +95,7 @@ public final class GuestPages {
 
     GuestPages(Region region) {
         this.region = region;
+        this.access = new byte[PageMap.pagesFor(region.capacity())];
         inside.put(owner, 1);
     }
 
@@ -111,8 +113,9 @@ public final class GuestPages {
     }
 
     /**
-     * The access table, one entry per page ({@link #NONE}, {@link #READ}, {@link #WRITE}), for
-     * accessors to read with acquire semantics. Never write to it.
+     * The access table, one entry per page of the region ({@link #NONE}, {@link #READ}, {@link
+     * #WRITE}), for accessors to read with acquire semantics once they have checked that the
+     * address lies inside the memory. Never write to it.
      */
     public byte[] accessTable() {
         return access;

@@ -62,8 +62,10 @@ final class PageMap {
     /** CLEAN pages; set under the exclusive lock, cleared by writers under the shared one. */
     private final long[] clean;
 
-    private long[] slots;
-    private int[] crcs;
+    /** Per page, its spill slot or -1; as long as the highest page ever given a slot needs. */
+    private long[] slots = new long[0];
+
+    private int[] crcs = new int[0];
     private int residentCount;
     private int spilledCount;
 
@@ -133,12 +135,20 @@ final class PageMap {
         residentCount--;
     }
 
-    private void ensureSlots() {
-        if (slots == null) {
-            slots = new long[resident.length << 6];
-            Arrays.fill(slots, -1L);
-            crcs = new int[slots.length];
+    /**
+     * Makes room for {@code page}'s slot and checksum. The arrays grow with the highest page ever
+     * spilled, not with the capacity: a region of 2 GiB that spilled a few low pages (a guest's
+     * memory, one of thousands) holds a few KiB of them, not 384.
+     */
+    private void ensureSlots(int page) {
+        if (page < slots.length) {
+            return;
         }
+        int length = (int) Math.min((long) resident.length << 6, Math.max(64L, Long.highestOneBit(page) << 1));
+        int old = slots.length;
+        slots = Arrays.copyOf(slots, length);
+        Arrays.fill(slots, old, length, -1L);
+        crcs = Arrays.copyOf(crcs, length);
     }
 
     /** Whether the page is CLEAN: resident, with an identical copy in its slot. */
@@ -200,7 +210,7 @@ final class PageMap {
 
     /** A resident page whose bytes were just written to {@code slot}: CLEAN. Exclusive lock held. */
     void markCleaned(int page, long slot, int crc) {
-        ensureSlots();
+        ensureSlots(page);
         slots[page] = slot;
         crcs[page] = crc;
         BITS.getAndBitwiseOr(clean, page >>> 6, 1L << page);
@@ -221,7 +231,7 @@ final class PageMap {
 
     /** The spill slot of a page, or -1. */
     long slot(int page) {
-        return slots == null ? -1 : slots[page];
+        return page < slots.length ? slots[page] : -1;
     }
 
     int crc(int page) {
@@ -233,7 +243,7 @@ final class PageMap {
      * memory: SPILLED. Exclusive lock held.
      */
     void setSpilled(int page, long slot, int crc) {
-        ensureSlots();
+        ensureSlots(page);
         slots[page] = slot;
         crcs[page] = crc;
         spilledCount++;
@@ -247,7 +257,7 @@ final class PageMap {
         if (isResident(page)) {
             clearResident(page);
             BITS.getAndBitwiseAnd(clean, page >>> 6, ~(1L << page));
-            if (slots == null || slots[page] < 0) {
+            if (page >= slots.length || slots[page] < 0) {
                 return -1;
             }
             long slot = slots[page];
