@@ -7,6 +7,8 @@ import static dev.tvm.bench.matrix.Variant.M64;
 import static dev.tvm.bench.matrix.Variant.TVM_GUEST;
 import static dev.tvm.bench.matrix.Variant.TVM_HOST;
 import static dev.tvm.bench.matrix.Variant.TVM_MM;
+import static dev.tvm.bench.matrix.Variant.TVM_PAGED;
+import static dev.tvm.bench.matrix.Variant.TVM_PAGED_QUARTER;
 
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -20,8 +22,8 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * engine               harness  variants
- * chicory-compiler     JMH      m32 m32-bytebuffer tvm-host tvm-mm tvm-guest
- * chicory-interpreter  JMH      m32 m32-bytebuffer tvm-host tvm-mm tvm-guest
+ * chicory-compiler     JMH      m32 m32-bytebuffer tvm-host tvm-mm tvm-guest tvm-paged tvm-paged-q
+ * chicory-interpreter  JMH      m32 m32-bytebuffer tvm-host tvm-mm tvm-guest tvm-paged tvm-paged-q
  * graalwasm            GRAAL    m64
  * node                 V8       m32 m64 tvm-guest
  * chromium             V8       m32 m64 tvm-guest
@@ -56,7 +58,9 @@ public enum EngineId {
 
     /** What two engines share (a holder class: enum constants cannot read the enum's own statics). */
     private static final class Shared {
-        static final Variant[] CHICORY_VARIANTS = {M32, M32_BYTE_BUFFER, TVM_HOST, TVM_MM, TVM_GUEST};
+        static final Variant[] CHICORY_VARIANTS = {
+            M32, M32_BYTE_BUFFER, TVM_HOST, TVM_MM, TVM_GUEST, TVM_PAGED, TVM_PAGED_QUARTER
+        };
         static final String CHICORY_LIMITATION = "Chicory has no memory64, rejected at parse time";
         static final Variant[] V8_VARIANTS = {M32, M64, TVM_GUEST};
         static final String V8_LIMITATION = "V8 has no TVM host: no tvm imports, no imported regions";

@@ -88,7 +88,7 @@ public final class JvmMatrix {
                     String why = e == EngineId.CHICORY_INTERPRETER && size > sel.interpreterMaxBytes()
                             ? "interpreter restricted to sizes up to " + human(sel.interpreterMaxBytes())
                                     + " (it runs 50-100x slower than the compiler)"
-                            : null;
+                            : v.whyNot(w);
                     jmh.add(new Cell(w, size, v, e, why));
                 }
                 case GRAAL -> graal.add(new Cell(w, size, v, e, null));
@@ -113,6 +113,16 @@ public final class JvmMatrix {
         try {
             checksumFile = Files.createTempFile("tvm-bench-checksum-", ".txt");
             long heapMiB = Math.max(2048, ((3 * c.size) >> 20) + 1024);
+            List<String> jvmArgs = new ArrayList<>(List.of(
+                    "--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow",
+                    "-Xmx" + heapMiB + "m",
+                    "-D" + MatrixBench.CHECKSUM_FILE_PROPERTY + "=" + checksumFile,
+                    "-D" + WorkloadFiles.PROPERTY + "=" + WorkloadFiles.directory()));
+            String pagingLog = System.getProperty(MatrixCells.PAGING_LOG_PROPERTY);
+            if (pagingLog != null && !pagingLog.isBlank()) {
+                jvmArgs.add("-D" + MatrixCells.PAGING_LOG_PROPERTY + "=" + pagingLog);
+            }
             Options opt = new OptionsBuilder()
                     .include(MatrixBench.class.getName().replace(".", "\\.") + "\\.pass$")
                     .param("workload", c.workload.id())
@@ -126,12 +136,7 @@ public final class JvmMatrix {
                     .warmupTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(500))
                     .measurementIterations(quick ? 3 : 5)
                     .measurementTime(quick ? TimeValue.milliseconds(250) : TimeValue.milliseconds(500))
-                    .jvmArgsAppend(
-                            "--enable-native-access=ALL-UNNAMED",
-                            "--sun-misc-unsafe-memory-access=allow",
-                            "-Xmx" + heapMiB + "m",
-                            "-D" + MatrixBench.CHECKSUM_FILE_PROPERTY + "=" + checksumFile,
-                            "-D" + WorkloadFiles.PROPERTY + "=" + WorkloadFiles.directory())
+                    .jvmArgsAppend(jvmArgs.toArray(String[]::new))
                     .shouldFailOnError(true)
                     .verbosity(VerboseMode.SILENT)
                     .build();

@@ -13,17 +13,23 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.tvm.chicory.Engine;
 import dev.tvm.chicory.RegionImports;
+import dev.tvm.chicory.RegionMemories;
 import dev.tvm.chicory.TenantQuota;
 import dev.tvm.chicory.TvmGuest;
+import dev.tvm.chicory.memory.SegmentMemory;
+import dev.tvm.core.GuestPages;
 import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionKind;
 import dev.tvm.core.RegionSpec;
+import dev.tvm.core.ResidencyStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -38,6 +44,12 @@ public final class MatrixCells {
     /** The seed every matrix run uses. */
     public static final long SEED = 42;
 
+    /**
+     * If set, each closing paged cell appends a line with its budget, passes, and the faults and
+     * spills of its setup and of its passes to this file.
+     */
+    public static final String PAGING_LOG_PROPERTY = "tvm.bench.pagingLog";
+
     private MatrixCells() {}
 
     /**
@@ -49,6 +61,9 @@ public final class MatrixCells {
         String why = engine.harness() != EngineId.Harness.JMH
                 ? engine.id() + " does not run in this JVM (" + engine.harness() + " harness)"
                 : engine.whyNot(variant);
+        if (why == null) {
+            why = variant.whyNot(workload);
+        }
         if (why != null) {
             throw new IllegalArgumentException(workload.id() + "/" + variant.id() + "/" + engine.id() + ": " + why);
         }
@@ -65,6 +80,8 @@ public final class MatrixCells {
             case TVM_GUEST -> plain(module, chicory, ByteArrayMemory::new);
             case TVM_HOST -> host(module, chicory, workload, bytes);
             case TVM_MM -> importedRegion(module, chicory, bytes);
+            case TVM_PAGED -> paged(module, chicory, workload, variant, bytes, pagedBudget(bytes));
+            case TVM_PAGED_QUARTER -> paged(module, chicory, workload, variant, bytes, quarterBudget(bytes));
             default -> throw new IllegalArgumentException(variant.id());
         };
     }
@@ -150,6 +167,56 @@ public final class MatrixCells {
     }
 
     /**
+     * TVM paged: the M32 module with every defined memory a paged region of a directory with
+     * {@code budget} and a spill directory of its own (deleted on close). Each call enters and exits
+     * the memory as {@code TvmGuest} does; with {@value #PAGING_LOG_PROPERTY} set, close appends the
+     * directory's residency figures to that file.
+     */
+    private static MatrixCell paged(
+            WasmModule module, Engine engine, Workload workload, Variant variant, long bytes, long budget) {
+        Path spillDir;
+        try {
+            spillDir = Files.createTempDirectory("tvm-bench-paged-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        RegionDirectory dir = null;
+        RegionMemories memories = null;
+        try {
+            dir = RegionDirectory.builder()
+                    .withResidentBudget(budget)
+                    .withSpillDirectory(spillDir)
+                    .build();
+            memories = RegionMemories.factory(dir);
+            Instance instance =
+                    builder(module, engine).withMemoryFactory(memories).build();
+            GuestPages pages = ((SegmentMemory) instance.memory()).paging();
+            pages.exit(); // built: from now on the memory is in use only during calls
+            return new PagedCell(
+                    instance, pages, dir, memories, spillDir, workload.id() + " " + bytes + " " + variant.id());
+        } catch (RuntimeException e) {
+            if (memories != null) {
+                memories.close();
+            }
+            if (dir != null) {
+                dir.close();
+            }
+            deleteTree(spillDir);
+            throw e;
+        }
+    }
+
+    /** The TVM-paged resident budget: one that holds the working set and the workload's extras. */
+    public static long pagedBudget(long bytes) {
+        return Math.max(4L << 20, 2 * bytes + (16L << 20));
+    }
+
+    /** The TVM-paged-q resident budget: a quarter of the working set, at least the directory's 4 MiB. */
+    public static long quarterBudget(long bytes) {
+        return Math.max(4L << 20, bytes / 4);
+    }
+
+    /**
      * Region capacity for TVM-MM: the guest's plain allocator cannot grow an imported region, so it
      * gets 1.25x the working set (list-walk's temporary order array is the largest extra) plus room
      * for data and stack, capped at Chicory's 32767 pages.
@@ -168,6 +235,99 @@ public final class MatrixCells {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // best effort: a temp directory
+        }
+    }
+
+    /** A paged cell: each call inside its memory's enter/exit; close logs the paging figures. */
+    private static final class PagedCell implements MatrixCell {
+        private final ExportFunction setup;
+        private final ExportFunction run;
+        private final GuestPages pages;
+        private final RegionDirectory dir;
+        private final RegionMemories memories;
+        private final Path spillDir;
+        private final String name;
+        private ResidencyStats afterSetup;
+        private long passes;
+
+        PagedCell(
+                Instance instance,
+                GuestPages pages,
+                RegionDirectory dir,
+                RegionMemories memories,
+                Path spillDir,
+                String name) {
+            this.setup = instance.export("bench_setup");
+            this.run = instance.export("bench_run");
+            this.pages = pages;
+            this.dir = dir;
+            this.memories = memories;
+            this.spillDir = spillDir;
+            this.name = name;
+        }
+
+        private long call(ExportFunction f, long... args) {
+            pages.enter();
+            try {
+                return f.apply(args)[0];
+            } finally {
+                pages.exit();
+            }
+        }
+
+        @Override
+        public long setup(long bytes, long seed) {
+            long used = call(setup, bytes, seed);
+            afterSetup = dir.residencyStats();
+            return used;
+        }
+
+        @Override
+        public long run() {
+            passes++;
+            return call(run);
+        }
+
+        @Override
+        public void close() {
+            try {
+                logPaging();
+            } finally {
+                try {
+                    memories.close();
+                } finally {
+                    dir.close();
+                    deleteTree(spillDir);
+                }
+            }
+        }
+
+        private void logPaging() {
+            String file = System.getProperty(PAGING_LOG_PROPERTY);
+            ResidencyStats end = dir.residencyStats();
+            if (file == null || file.isBlank() || end == null || afterSetup == null) {
+                return;
+            }
+            String line = String.format(
+                    Locale.ROOT,
+                    "%s budget=%d passes=%d setup: faults=%d spills=%d | passes: faults=%d bytesFaulted=%d"
+                            + " spills=%d bytesSpilled=%d bytesEvictedClean=%d | peakResident=%d%n",
+                    name,
+                    end.budgetBytes(),
+                    passes,
+                    afterSetup.faults(),
+                    afterSetup.spills(),
+                    end.faults() - afterSetup.faults(),
+                    end.bytesFaulted() - afterSetup.bytesFaulted(),
+                    end.spills() - afterSetup.spills(),
+                    end.bytesSpilled() - afterSetup.bytesSpilled(),
+                    end.bytesEvictedClean() - afterSetup.bytesEvictedClean(),
+                    end.peakResidentBytes());
+            try {
+                Files.writeString(Path.of(file), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
