@@ -23,8 +23,10 @@ import java.util.IdentityHashMap;
  *                                         stores go ahead
  * </pre>
  *
- * An accessor checks the entry of the page it touches (with acquire semantics) and calls {@link
- * #fault} when the right is missing or the access crosses into the next page; after {@code
+ * An accessor checks the entry of the page it touches and calls {@link #fault} when the right is
+ * missing or the access crosses into the next page (with acquire semantics where other threads
+ * may grant pages meanwhile, a shared memory; a memory one thread uses at a time may read it
+ * plainly, since every revocation happens before its {@link #enter()} or in its own fault); after {@code
  * fault} returns, the calling thread may make the access. The table is kept by the region's pager
  * in step with its page states; a guest's accesses never take a lock.
  *
@@ -114,7 +116,7 @@ public final class GuestPages {
 
     /**
      * The access table, one entry per page of the region ({@link #NONE}, {@link #READ}, {@link
-     * #WRITE}), for accessors to read with acquire semantics once they have checked that the
+     * #WRITE}), for accessors to read (see above) once they have checked that the
      * address lies inside the memory. Never write to it.
      */
     public byte[] accessTable() {

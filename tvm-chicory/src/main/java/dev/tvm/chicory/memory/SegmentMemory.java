@@ -116,6 +116,8 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     private final byte[] rights;
     /** Asked before every grow. */
     private final MemoryLimiter limiter;
+    /** Whether rights are read with acquire: a shared paged memory (see {@link #right}). */
+    private final boolean ordered;
 
     private final Cleaner.Cleanable cleanable;
     private final Object growLock = new Object();
@@ -155,6 +157,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         this.backing = backing;
         this.paging = paging;
         this.rights = paging == null ? UNPAGED : paging.accessTable();
+        this.ordered = paging != null && limits.shared();
         this.cleanable = backing == null ? null : CLEANER.register(this, backing::close);
         this.waiters = limits.shared() ? new WaitQueues() : null;
         int initial = limits.initialPages();
@@ -521,7 +524,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         int last = (int) ((start + size - 1) >>> PAGE_SHIFT);
         byte needed = write ? GuestPages.WRITE : GuestPages.READ;
         for (int p = (int) (start >>> PAGE_SHIFT); p <= last; p++) {
-            if ((byte) RIGHTS.getAcquire(rights, p) < needed) {
+            if (right(p) < needed) {
                 return false;
             }
         }
@@ -1078,8 +1081,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
             throw oob(addr, size, v.byteSize());
         }
         // The page's right (always there unless paged), and the rare access into the next page.
-        if ((byte) RIGHTS.getAcquire(rights, addr >>> PAGE_SHIFT) == GuestPages.NONE
-                || (addr & PAGE_MASK) > PAGE_BYTES - size) {
+        if (right(addr >>> PAGE_SHIFT) == GuestPages.NONE || (addr & PAGE_MASK) > PAGE_BYTES - size) {
             fault(addr, size, false);
         }
         return v;
@@ -1092,11 +1094,23 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         if (bound < 0 || Long.compareUnsigned(addr, bound) >= 0) {
             throw oob(addr, size, v.byteSize());
         }
-        if ((byte) RIGHTS.getAcquire(rights, addr >>> PAGE_SHIFT) != GuestPages.WRITE
-                || (addr & PAGE_MASK) > PAGE_BYTES - size) {
+        if (right(addr >>> PAGE_SHIFT) != GuestPages.WRITE || (addr & PAGE_MASK) > PAGE_BYTES - size) {
             fault(addr, size, true);
         }
         return v;
+    }
+
+    /**
+     * A page's right. A plain read, unless this is a shared paged memory. A memory that one thread
+     * uses at a time (wasm's unshared memories) sees every revocation made while it was idle
+     * through its {@link GuestPages#enter()} (a monitor, after the evicting thread's release of it)
+     * and makes every grant itself, in its own faults, so program order suffices; the acquire read
+     * costs 3x on a tight loop (bench-results/issue-13-paged, PageCheckBench), as C2 then keeps the
+     * loop's loads in order. Threads sharing a paged memory see each other's grants, which must be
+     * read with acquire so the page's bytes are seen too.
+     */
+    private byte right(int page) {
+        return ordered ? (byte) RIGHTS.getAcquire(rights, page) : rights[page];
     }
 
     /** The slow path of a paged access: makes its page(s) resident (and writable); see {@link GuestPages}. */
