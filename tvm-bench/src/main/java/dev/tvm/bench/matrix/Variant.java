@@ -52,6 +52,15 @@ public enum Variant {
     }
 
     /**
+     * Whether a run that names no variants includes this one. The paged variants run on request
+     * ({@code --variants tvm-paged,tvm-paged-q}, or {@code PairedMatrix}): they would add half
+     * again to the whole matrix's time and measure what {@code bench-results/issue-13-paged} does.
+     */
+    public boolean byDefault() {
+        return this != TVM_PAGED && this != TVM_PAGED_QUARTER;
+    }
+
+    /**
      * Why this variant does not run {@code workload}, or null when it does: {@link
      * #TVM_PAGED_QUARTER} runs only the workloads whose passes a quarter budget can serve by paging.
      */

@@ -67,7 +67,7 @@ public record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> s
      *
      * @param sizes sizes for every workload, or null for each workload's own (only the smallest when
      *     {@code quick})
-     * @param variants variants to keep, or null for all
+     * @param variants variants to keep, or null for all that run {@linkplain Variant#byDefault() by default}
      * @throws IllegalArgumentException for a seed other than {@link MatrixCells#SEED} with a JVM
      *     engine (the JVM runner always uses that seed), naming the option to change
      */
@@ -90,7 +90,7 @@ public record BenchPlan(List<Cell> cells, boolean quick, long seed, List<Long> s
                 List<Long> own = quick ? w.sizes().subList(0, 1) : w.sizes();
                 for (long size : sizes == null ? own : sizes) {
                     for (Variant v : e.variants()) {
-                        if (variants == null || variants.contains(v)) {
+                        if (variants == null ? v.byDefault() : variants.contains(v)) {
                             cells.add(new Cell(w, size, v, e));
                         }
                     }
