@@ -83,6 +83,8 @@ public final class GuestPages {
     private volatile Thread owner = Thread.currentThread();
 
     private boolean evicting;
+    /** The thread of a self-eviction, guarded by this. */
+    private Thread evictor;
     /** Threads inside that are in {@link #fault} (not between a check and an access), guarded by this. */
     private int faulting;
 
@@ -196,11 +198,6 @@ public final class GuestPages {
         return occupantsRelaxed;
     }
 
-    /** Whether the calling thread is the only one inside: its faults may evict the memory's own pages. */
-    boolean ownedByCurrentThread() {
-        return owner == Thread.currentThread();
-    }
-
     /** A hint for victim selection: whether the memory could be evicted by another thread now. */
     boolean idleRelaxed() {
         return occupantsRelaxed == 0;
@@ -236,9 +233,6 @@ public final class GuestPages {
     synchronized boolean selfEvicting() {
         return evicting && evictor == Thread.currentThread();
     }
-
-    /** The thread of a self-eviction, guarded by this. */
-    private Thread evictor;
 
     /**
      * An occupant starts a fault: until {@link #faultDone} it touches no page. Call before taking

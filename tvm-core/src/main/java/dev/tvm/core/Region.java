@@ -492,7 +492,7 @@ public final class Region {
      */
     public void spill() {
         boolean gate = guest != null;
-        if (gate && !(guest.ownedByCurrentThread() ? guest.tryBeginSelfEviction() : guest.tryBeginEviction())) {
+        if (gate && !(guest.tryBeginEviction() || guest.tryBeginSelfEviction())) {
             throw new TvmException.UnsupportedOperationTvmException(
                     "cannot spill " + this + " now: a thread is running guest code in it; spill it between calls");
         }
