@@ -7,6 +7,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemorySection;
 import dev.tvm.chicory.HibernationException.Reason;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import java.util.zip.CRC32C;
 
 /**
  * Hibernates a Chicory instance between calls to a file and resumes it later, in this JVM or in
@@ -80,17 +82,26 @@ import java.util.function.UnaryOperator;
  *
  * <h2>File</h2>
  *
- * Big-endian. A sequence of sections, each ending with the CRC32C of all its bytes (from its first
- * byte up to the checksum); the first section starts with the magic and version. Strings ({@code
+ * Big-endian. The page bytes are laid out for mapping: every stored page starts at a multiple of
+ * 4096 bytes and a memory's pages follow one another, so a run of them can be mapped copy-on-write
+ * straight from the file ({@link GuestImage}). Everything else is in sections, each ending with
+ * the CRC32C of all its bytes. The index (where each memory's pages are, with a CRC32C per page,
+ * and the instance's other state) follows the pages, because pages are written as they are read;
+ * the end section, the last 16 bytes of the file, says where the index starts. Strings ({@code
  * str}) are a u32 byte count, then UTF-8.
  *
  * <pre>
- * +--------+---------+--------+----------+-----+----------+---------+--------+-------+-------+
- * | magic  | version | HEAD   | MEMO     | ... | MEMO     | GLOB    | TABL   | DROP  | END.  |
- * | "TVMH" | u32 = 1 | header | memory 0 |     | memory   | globals | tables | drops | end   |
- * |        |         |        |          |     | m-1      |         |        |       |       |
- * +--------+---------+--------+----------+-----+----------+---------+--------+-------+-------+
- *  \________ first section _______/
+ *  offset 0   +----------------------------------------------+
+ *             | "TVMH" | u32 version = 2 | HEAD section        |
+ *             | zero bytes up to a multiple of 4096          |
+ *  dataStart  +----------------------------------------------+
+ *             | memory 0's stored pages, 65536 bytes each    |  in the order its MEMO lists them
+ *             | memory 1's stored pages ...                  |
+ *  indexAt    +----------------------------------------------+
+ *             | MEMO (memory 0) | ... | MEMO (memory m-1)    |
+ *             | GLOB | TABL | DROP                           |
+ *             | END. (16 bytes: kind, u64 indexAt, CRC)      |  the end of the file
+ *             +----------------------------------------------+
  *
  * section        kind u32 (four ASCII letters) | payload | u32 CRC32C of kind and payload
  *                (the first section's CRC also covers magic and version)
@@ -105,8 +116,10 @@ import java.util.function.UnaryOperator;
  * MEMO payload   u32        memory index, 0 .. m-1, in order
  *                u8         1 if imported, else 0
  *                u32        size in 64 KiB pages, 0 .. 65536
- *                n x ( u32 page, 65536 bytes )   the pages not all zero, ascending, page &lt; size
- *                u32        0xFFFFFFFF: no more pages
+ *                u64        file offset of its first stored page: dataStart for memory 0, for the
+ *                           others right after the previous memory's pages
+ *                u32 n, n x ( u32 page, u32 CRC32C of its 65536 bytes )
+ *                           the pages not all zero, ascending, page &lt; size, stored in this order
  *
  * GLOB payload   u32 g, g x ( u64 Chicory ValType id, u8 mutable, u8 imported,
  *                             u64 value low bits, u64 value high bits (v128 only, else 0) )
@@ -114,8 +127,13 @@ import java.util.function.UnaryOperator;
  *                             size x i32 function index, -1 for null )
  * DROP payload   u32 data segments, u32 d, d x u32 dropped data segment index (ascending),
  *                u32 element segments, u32 e, e x u32 dropped element segment index (ascending)
- * END. payload   none; the file ends after its checksum
+ * END. payload   u64 indexAt: the file offset of the first MEMO section
  * </pre>
+ *
+ * Opening a snapshot reads the header, the end section and the index, checking their CRCs;
+ * every page's CRC is checked before its bytes are used (when resume reads it, or when a {@link
+ * GuestImage} opens the file, before anything is mapped). A file that does not end with its end
+ * section is reported as truncated.
  *
  * <h2>Failures</h2>
  *
@@ -130,7 +148,7 @@ public final class Hibernation {
     /** The first four bytes of every snapshot: "TVMH". */
     static final int MAGIC = 0x54564d48;
     /** The format this class writes and reads. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     static final int HEAD = kind("HEAD");
     static final int MEMORY = kind("MEMO");
@@ -139,10 +157,13 @@ public final class Hibernation {
     static final int DROPS = kind("DROP");
     static final int END = kind("END.");
 
-    /** Marks the end of a memory section's pages. */
-    private static final int NO_MORE_PAGES = -1;
+    /** Stored pages start at multiples of this many bytes: the OS page, so they can be mapped. */
+    static final int DATA_ALIGNMENT = 4096;
 
-    private static final int PAGE = Memory.PAGE_SIZE;
+    /** The end section's size: kind, indexAt, CRC. */
+    static final int END_BYTES = 16;
+
+    static final int PAGE = Memory.PAGE_SIZE;
     /** Pages read from or written to a memory at a time. */
     private static final int CHUNK_PAGES = 16;
 
@@ -184,8 +205,8 @@ public final class Hibernation {
     }
 
     /**
-     * Reads and checks the header of the snapshot in {@code file} (the rest is checked as resume
-     * reads it).
+     * Reads and checks the header and index of the snapshot in {@code file} (each page is checked
+     * when it is read).
      *
      * @throws HibernationException if it is no snapshot, of an unknown version, damaged or
      *     unreadable
@@ -193,7 +214,7 @@ public final class Hibernation {
     public static Snapshot open(Path file) {
         Objects.requireNonNull(file, "file");
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return new Snapshot(file, readHeader(new HibernationInput(file, channel), file));
+            return new Snapshot(file, readLayout(file, channel));
         } catch (IOException e) {
             throw ioError(file, "read", e, "check that the file exists and is readable");
         }
@@ -284,11 +305,18 @@ public final class Hibernation {
                     HibernationOutput out =
                             new HibernationOutput(sinkWrapper.apply(HibernationOutput.Sink.of(channel)));
                     writeHeader(out, header);
-                    for (int i = 0; i < header.memories(); i++) {
-                        writeMemory(out, instance, i);
+                    out.padTo(DATA_ALIGNMENT);
+                    MemoryRecord[] records = new MemoryRecord[header.memories()];
+                    for (int i = 0; i < records.length; i++) {
+                        records[i] = writePages(out, instance, i);
+                    }
+                    long indexAt = out.position();
+                    for (MemoryRecord record : records) {
+                        writeRecord(out, record);
                     }
                     image.write(out);
                     out.beginSection(END);
+                    out.putLong(indexAt);
                     out.endSection();
                     out.finish();
                 }
@@ -363,26 +391,52 @@ public final class Hibernation {
         out.endSection();
     }
 
-    /** One MEMO section: the size, then the pages that are not all zeros. */
-    private static void writeMemory(HibernationOutput out, Instance instance, int index) throws IOException {
+    /**
+     * Writes memory {@code index}'s pages that are not all zeros, one after another from the
+     * current (aligned) position; returns where they went, for its MEMO section.
+     */
+    private static MemoryRecord writePages(HibernationOutput out, Instance instance, int index) throws IOException {
         Memory memory = instance.memory(index);
         int pages = memory.pages();
-        out.beginSection(MEMORY);
-        out.putInt(index);
-        out.putByte(index < instance.imports().memoryCount() ? 1 : 0);
-        out.putInt(pages);
+        long dataOffset = out.position();
+        int[] stored = new int[16];
+        int[] crcs = new int[16];
+        int n = 0;
+        CRC32C crc = new CRC32C();
         for (int first = 0; first < pages; first += CHUNK_PAGES) {
-            int n = Math.min(CHUNK_PAGES, pages - first);
-            byte[] chunk = memory.readBytes(first * PAGE, n * PAGE);
-            for (int p = 0; p < n; p++) {
+            int count = Math.min(CHUNK_PAGES, pages - first);
+            byte[] chunk = memory.readBytes(first * PAGE, count * PAGE);
+            for (int p = 0; p < count; p++) {
                 int from = p * PAGE;
                 if (Arrays.mismatch(chunk, from, from + PAGE, ZERO_PAGE, 0, PAGE) >= 0) {
-                    out.putInt(first + p);
-                    out.putBytes(chunk, from, PAGE);
+                    if (n == stored.length) {
+                        stored = Arrays.copyOf(stored, n * 2);
+                        crcs = Arrays.copyOf(crcs, n * 2);
+                    }
+                    crc.reset();
+                    crc.update(chunk, from, PAGE);
+                    stored[n] = first + p;
+                    crcs[n] = (int) crc.getValue();
+                    n++;
+                    out.putRaw(chunk, from, PAGE);
                 }
             }
         }
-        out.putInt(NO_MORE_PAGES);
+        boolean imported = index < instance.imports().memoryCount();
+        return new MemoryRecord(index, imported, pages, dataOffset, Arrays.copyOf(stored, n), Arrays.copyOf(crcs, n));
+    }
+
+    private static void writeRecord(HibernationOutput out, MemoryRecord record) throws IOException {
+        out.beginSection(MEMORY);
+        out.putInt(record.index());
+        out.putByte(record.imported() ? 1 : 0);
+        out.putInt(record.pages());
+        out.putLong(record.dataOffset());
+        out.putInt(record.stored().length);
+        for (int k = 0; k < record.stored().length; k++) {
+            out.putInt(record.stored()[k]);
+            out.putInt(record.crcs()[k]);
+        }
         out.endSection();
     }
 
@@ -406,7 +460,7 @@ public final class Hibernation {
     // ---------------------------------------------------------------- reading
 
     /** What the HEAD section holds. */
-    private record Header(byte[] moduleHash, String moduleLocation, WasiContext wasi, int memories) {
+    record Header(byte[] moduleHash, String moduleLocation, WasiContext wasi, int memories) {
         @Override
         public boolean equals(Object o) {
             return o instanceof Header h
@@ -465,69 +519,191 @@ public final class Hibernation {
         return new Header(hash, location, wasi, memories);
     }
 
-    /** Reads one MEMO section into {@code memory}, which the instantiation just made. */
-    private static void readMemory(HibernationInput in, Instance instance, int index, Path file) throws IOException {
+    /**
+     * Where one memory's pages are in a snapshot: page {@code stored[k]} is the 65536 bytes at
+     * {@link #offsetOf offsetOf(k)}, with CRC32C {@code crcs[k]}.
+     */
+    record MemoryRecord(int index, boolean imported, int pages, long dataOffset, int[] stored, int[] crcs) {
+        long offsetOf(int k) {
+            return dataOffset + (long) k * PAGE;
+        }
+
+        long dataEnd() {
+            return offsetOf(stored.length);
+        }
+    }
+
+    /** Everything a snapshot holds but the page bytes, read and checked. */
+    record Layout(Header header, long dataStart, long indexAt, MemoryRecord[] memories, InstanceImage image) {}
+
+    /**
+     * Reads the header, the end section and the index of a snapshot, checking their checksums,
+     * the zero padding and that the pages the index lists fill the data area exactly.
+     */
+    static Layout readLayout(Path file, FileChannel channel) throws IOException {
+        HibernationInput in = new HibernationInput(file, channel.position(0));
+        Header header = readHeader(in, file);
+        long dataStart = (in.position() + DATA_ALIGNMENT - 1) & -DATA_ALIGNMENT;
+        long size = channel.size();
+        ByteBuffer tail = ByteBuffer.allocate(END_BYTES);
+        if (size >= dataStart + END_BYTES) {
+            while (tail.hasRemaining() && channel.read(tail, size - END_BYTES + tail.position()) > 0) {
+                // read the last 16 bytes
+            }
+        }
+        if (tail.hasRemaining() || tail.getInt(0) != END) {
+            throw new HibernationException(
+                    Reason.TRUNCATED,
+                    file + ": truncated hibernation snapshot: it does not end with its end section (" + size
+                            + " bytes); the write that made it did not complete, or the file was cut or extended;"
+                            + " take the snapshot again or restore the file from a copy");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(tail.array(), 0, END_BYTES - Integer.BYTES);
+        long indexAt = tail.getLong(Integer.BYTES);
+        if ((int) crc.getValue() != tail.getInt(END_BYTES - Integer.BYTES)) {
+            throw in.corrupt("the end section's CRC32C does not match (a damaged byte)");
+        }
+        if (indexAt < dataStart || indexAt > size - END_BYTES) {
+            throw in.corrupt("the index is said to start at byte " + indexAt + ", outside [" + dataStart + ", "
+                    + (size - END_BYTES) + "]");
+        }
+        in.expectZerosUpTo(dataStart);
+        HibernationInput index = new HibernationInput(file, channel.position(indexAt), indexAt);
+        MemoryRecord[] memories = new MemoryRecord[header.memories()];
+        long expected = dataStart;
+        for (int i = 0; i < memories.length; i++) {
+            memories[i] = readRecord(index, i, expected);
+            expected = memories[i].dataEnd();
+        }
+        if (expected != indexAt) {
+            throw index.corrupt(
+                    "the pages listed end at byte " + expected + " but the index starts at byte " + indexAt);
+        }
+        InstanceImage image = InstanceImage.read(index);
+        index.beginSection(END, "end");
+        if (index.getLong() != indexAt) {
+            throw index.corrupt("the end section was read at another offset than its own");
+        }
+        index.endSection("end");
+        index.expectEnd();
+        return new Layout(header, dataStart, indexAt, memories, image);
+    }
+
+    private static MemoryRecord readRecord(HibernationInput in, int index, long expectedOffset) throws IOException {
         in.beginSection(MEMORY, "memory " + index);
         int storedIndex = in.getInt();
         if (storedIndex != index) {
             throw in.corrupt("memory section " + index + " says it is memory " + storedIndex);
         }
         int imported = in.getByte();
-        int pages = in.getCount(1 << 16, "memory " + index + "'s page count");
         if (imported > 1) {
             throw in.corrupt("memory " + index + "'s import flag is " + imported + ", not 0 or 1");
         }
-        // A mismatch is reported only once the section's checksum holds: a damaged byte must read
-        // as damage, not as a configuration to change. Until then the pages are read and dropped.
+        int pages = in.getCount(1 << 16, "memory " + index + "'s page count");
+        long dataOffset = in.getLong();
+        if (dataOffset != expectedOffset) {
+            throw in.corrupt(
+                    "memory " + index + "'s pages are said to start at byte " + dataOffset + ", not " + expectedOffset);
+        }
+        int n = in.getCount(pages, "memory " + index + "'s stored page count");
+        int[] stored = new int[n];
+        int[] crcs = new int[n];
+        int previous = -1;
+        for (int k = 0; k < n; k++) {
+            int p = in.getInt();
+            if (p < 0 || p >= pages || p <= previous) {
+                throw in.corrupt("memory " + index + " lists page " + Integer.toUnsignedString(p) + " after page "
+                        + previous + " of " + pages);
+            }
+            stored[k] = p;
+            crcs[k] = in.getInt();
+            previous = p;
+        }
+        in.endSection("memory " + index);
+        return new MemoryRecord(index, imported == 1, pages, dataOffset, stored, crcs);
+    }
+
+    /**
+     * Checks that memory {@code record.index()} of {@code instance}, which the instantiation just
+     * made, can take the saved size and grows it to that size.
+     */
+    static void fitMemory(Instance instance, MemoryRecord record, Path file) {
+        int index = record.index();
         Memory memory = instance.memory(index);
         boolean isImported = index < instance.imports().memoryCount();
         int current = memory.pages();
-        HibernationException mismatch = null;
-        if ((imported == 1) != isImported) {
-            mismatch = InstanceImage.mismatch(
+        int pages = record.pages();
+        if (record.imported() != isImported) {
+            throw InstanceImage.mismatch(
                     file,
-                    "memory " + index + " was " + (imported == 1 ? "imported" : "defined by the module") + " but is "
-                            + (isImported ? "imported" : "defined by the module") + " here",
+                    "memory " + index + " was " + (record.imported() ? "imported" : "defined by the module")
+                            + " but is " + (isImported ? "imported" : "defined by the module") + " here",
                     "build the instance from the module the snapshot was taken of");
         } else if (current > pages) {
-            mismatch = InstanceImage.mismatch(
+            throw InstanceImage.mismatch(
                     file,
                     "memory " + index + " starts with " + current + " pages, more than the " + pages + " saved",
                     "build the instance without raising its memory's initial size");
         } else if (current < pages && memory.grow(pages - current) < 0) {
-            mismatch = InstanceImage.mismatch(
+            throw InstanceImage.mismatch(
                     file,
                     "memory " + index + " cannot grow from " + current + " to the " + pages
                             + " saved pages (its maximum is " + memory.maximumPages() + ")",
                     "allow the memory at least " + pages + " pages (64 KiB each)");
         }
-        // Pages below 'current' may hold what instantiation put there (data segments, the start
-        // function's writes); pages grown just now are zero already.
+    }
+
+    /**
+     * Puts a memory's saved pages into {@code memory} (already of the saved size; {@code
+     * initialPages} of them as instantiation left them, the rest zero), each checked against its
+     * CRC32C first, and zeroes the pages below {@code initialPages} the snapshot does not hold.
+     */
+    static void readPages(FileChannel channel, MemoryRecord record, Memory memory, int initialPages, Path file)
+            throws IOException {
+        int n = record.stored().length;
+        byte[] chunk = new byte[CHUNK_PAGES * PAGE];
+        CRC32C crc = new CRC32C();
         int zeroFrom = 0;
-        byte[] page = new byte[PAGE];
-        int previous = -1;
-        while (true) {
-            int p = in.getInt();
-            if (p == NO_MORE_PAGES) {
-                break;
+        for (int k = 0; k < n; k += CHUNK_PAGES) {
+            int count = Math.min(CHUNK_PAGES, n - k);
+            readFully(channel, ByteBuffer.wrap(chunk, 0, count * PAGE), record.offsetOf(k), file);
+            for (int i = 0; i < count; i++) {
+                int p = record.stored()[k + i];
+                crc.reset();
+                crc.update(chunk, i * PAGE, PAGE);
+                if ((int) crc.getValue() != record.crcs()[k + i]) {
+                    throw pageCorrupt(file, record, p);
+                }
+                zero(memory, zeroFrom, Math.min(p, initialPages));
+                memory.write(p * PAGE, chunk, i * PAGE, PAGE);
+                zeroFrom = p + 1;
             }
-            if (p < 0 || p >= pages || p <= previous) {
-                throw in.corrupt("memory " + index + " lists page " + Integer.toUnsignedString(p) + " after page "
-                        + previous + " of " + pages);
-            }
-            in.getBytes(page, 0, PAGE);
-            if (mismatch == null) {
-                zero(memory, zeroFrom, Math.min(p, current));
-                memory.write(p * PAGE, page, 0, PAGE);
-            }
-            previous = p;
-            zeroFrom = p + 1;
         }
-        in.endSection("memory " + index);
-        if (mismatch != null) {
-            throw mismatch;
+        zero(memory, zeroFrom, initialPages);
+    }
+
+    static HibernationException pageCorrupt(Path file, MemoryRecord record, int page) {
+        return new HibernationException(
+                Reason.CORRUPT,
+                file + ": corrupt hibernation snapshot: page " + page + " of memory " + record.index()
+                        + " fails its CRC32C (a damaged byte); take the snapshot again (hibernate the instance anew)"
+                        + " or restore the file from a copy");
+    }
+
+    /** Reads {@code dst.remaining()} bytes at {@code position}; the file ending first is truncation. */
+    static void readFully(FileChannel channel, ByteBuffer dst, long position, Path file) throws IOException {
+        long at = position;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, at);
+            if (n < 0) {
+                throw new HibernationException(
+                        Reason.TRUNCATED,
+                        file + ": truncated hibernation snapshot: it ends at byte " + at + " inside its pages;"
+                                + " take the snapshot again or restore the file from a copy");
+            }
+            at += n;
         }
-        zero(memory, zeroFrom, current);
     }
 
     private static void zero(Memory memory, int fromPage, int toPage) {
@@ -536,14 +712,20 @@ public final class Hibernation {
         }
     }
 
-    /** A snapshot file whose header has been read and checked; {@link #resume} reads the rest. */
+    /** A snapshot file whose header and index have been read and checked; {@link #resume} reads the pages. */
     public static final class Snapshot {
         private final Path file;
         private final Header header;
+        private final Layout layout;
 
-        private Snapshot(Path file, Header header) {
+        private Snapshot(Path file, Layout layout) {
             this.file = file;
-            this.header = header;
+            this.header = layout.header();
+            this.layout = layout;
+        }
+
+        Layout layout() {
+            return layout;
         }
 
         /** The file. */
@@ -630,18 +812,16 @@ public final class Hibernation {
                             "build it from the module the snapshot was taken of");
                 }
                 try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                    HibernationInput in = new HibernationInput(file, channel);
-                    if (!readHeader(in, file).equals(header)) {
-                        throw in.corrupt("its header changed since it was opened");
+                    Layout now = readLayout(file, channel);
+                    if (!now.header().equals(header)) {
+                        throw new HibernationInput(file, channel).corrupt("its header changed since it was opened");
                     }
-                    for (int i = 0; i < header.memories(); i++) {
-                        readMemory(in, instance, i, file);
+                    for (MemoryRecord record : now.memories()) {
+                        int initial = instance.memory(record.index()).pages();
+                        fitMemory(instance, record, file);
+                        readPages(channel, record, instance.memory(record.index()), initial, file);
                     }
-                    InstanceImage image = InstanceImage.read(in);
-                    in.beginSection(END, "end");
-                    in.endSection("end");
-                    in.expectEnd();
-                    image.restore(instance, file);
+                    now.image().restore(instance, file);
                 } catch (IOException e) {
                     throw ioError(file, "read", e, "check that the file is readable");
                 }
@@ -654,7 +834,7 @@ public final class Hibernation {
             }
         }
 
-        private void checkSameModule(byte[] hash) {
+        void checkSameModule(byte[] hash) {
             if (!Arrays.equals(hash, header.moduleHash())) {
                 throw new HibernationException(
                         Reason.FOREIGN_MODULE,
@@ -667,7 +847,7 @@ public final class Hibernation {
             }
         }
 
-        private void checkWasi(WasiOptions wasi) {
+        void checkWasi(WasiOptions wasi) {
             WasiContext saved = header.wasi();
             if (saved == null) {
                 if (wasi != null) {
@@ -722,7 +902,7 @@ public final class Hibernation {
 
     // ---------------------------------------------------------------- shared
 
-    private static int memoriesOf(Instance instance) {
+    static int memoriesOf(Instance instance) {
         return instance.imports().memoryCount()
                 + instance.module()
                         .memorySection()
@@ -731,7 +911,7 @@ public final class Hibernation {
     }
 
     /** Closes the memories an aborted resume made (the imported ones are the caller's). */
-    private static void closeDefinedMemories(Instance instance) {
+    static void closeDefinedMemories(Instance instance) {
         for (int i = instance.imports().memoryCount(); i < memoriesOf(instance); i++) {
             if (instance.memory(i) instanceof AutoCloseable closeable) {
                 try {
@@ -747,7 +927,7 @@ public final class Hibernation {
      * The SHA-256 Chicory's parser recorded for {@code module}, or null when it recorded none (its
      * {@code DIGEST_ALGORITHM} property chose another or none).
      */
-    private static byte[] parsedSha256(WasmModule module) {
+    static byte[] parsedSha256(WasmModule module) {
         String digest = module.digest();
         if (digest == null || !digest.startsWith("sha-256:")) {
             return null;
@@ -763,7 +943,7 @@ public final class Hibernation {
         }
     }
 
-    private static HibernationException ioError(Path file, String verb, IOException e, String remedy) {
+    static HibernationException ioError(Path file, String verb, IOException e, String remedy) {
         return new HibernationException(
                 Reason.IO_ERROR, file + ": could not " + verb + " the hibernation snapshot (" + e + "); " + remedy, e);
     }

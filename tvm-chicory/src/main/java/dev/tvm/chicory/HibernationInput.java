@@ -24,9 +24,26 @@ final class HibernationInput {
     private long consumedBefore;
 
     HibernationInput(Path file, ReadableByteChannel channel) {
+        this(file, channel, 0);
+    }
+
+    /** Reads from {@code channel}, which is at file offset {@code start}. */
+    HibernationInput(Path file, ReadableByteChannel channel, long start) {
         this.file = file;
         this.channel = channel;
+        this.consumedBefore = start;
         buffer.limit(0);
+    }
+
+    /** Reads bytes outside any section up to file offset {@code end}, all of which must be zero. */
+    void expectZerosUpTo(long end) throws IOException {
+        while (position() < end) {
+            if (getByte() != 0) {
+                throw corrupt("padding byte " + (position() - 1) + " is not zero");
+            }
+        }
+        crcFrom = buffer.position(); // padding is in no section's checksum
+        crc.reset();
     }
 
     /** Opens a section, which must be of {@code kind}. */

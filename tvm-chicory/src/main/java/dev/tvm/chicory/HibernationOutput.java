@@ -51,6 +51,8 @@ final class HibernationOutput {
     private final CRC32C crc = new CRC32C();
     /** Where the bytes of the open section not yet in {@link #crc} start in {@link #buffer}. */
     private int crcFrom;
+    /** Bytes handed to the sink so far. */
+    private long flushed;
 
     HibernationOutput(Sink sink) {
         this.sink = sink;
@@ -102,6 +104,32 @@ final class HibernationOutput {
         }
     }
 
+    /** Bytes written so far: the file offset of the next byte. */
+    long position() {
+        return flushed + buffer.position();
+    }
+
+    /**
+     * Bytes outside any section (page bytes, whose checksums the index holds): between sections
+     * only, and in no section's checksum.
+     */
+    void putRaw(byte[] bytes, int offset, int length) throws IOException {
+        while (length > 0) {
+            room(1);
+            int n = Math.min(length, buffer.remaining());
+            buffer.put(bytes, offset, n);
+            crcFrom = buffer.position();
+            offset += n;
+            length -= n;
+        }
+    }
+
+    /** Zero bytes outside any section up to the next multiple of {@code alignment}. */
+    void padTo(int alignment) throws IOException {
+        int pad = (int) (-position() & (alignment - 1));
+        putRaw(new byte[pad], 0, pad);
+    }
+
     /** Writes out what is staged and forces it to the device. */
     void finish() throws IOException {
         flush();
@@ -126,6 +154,7 @@ final class HibernationOutput {
     private void flush() throws IOException {
         absorb();
         buffer.flip();
+        flushed += buffer.remaining();
         while (buffer.hasRemaining()) {
             sink.write(buffer);
         }

@@ -46,20 +46,24 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
     private final RegionDirectory directory;
     private final long maxBytes;
     private final MemoryLimiter limiter;
+    /** Non-null for one instantiation from an image: its defined memories are made from it. */
+    private final GuestImage image;
+
     private final IdentityHashMap<Memory, Region> regions = new IdentityHashMap<>();
     private final List<Region> created = new ArrayList<>();
     private int counter;
     private boolean closed;
 
-    private RegionMemories(RegionDirectory directory, long maxBytes, MemoryLimiter limiter) {
+    private RegionMemories(RegionDirectory directory, long maxBytes, MemoryLimiter limiter, GuestImage image) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.maxBytes = maxBytes;
         this.limiter = Objects.requireNonNull(limiter, "limiter");
+        this.image = image;
     }
 
     /** A factory making each defined memory its own region of {@code directory}. */
     public static RegionMemories factory(RegionDirectory directory) {
-        return new RegionMemories(directory, Long.MAX_VALUE, MemoryLimiter.UNLIMITED);
+        return new RegionMemories(directory, Long.MAX_VALUE, MemoryLimiter.UNLIMITED, null);
     }
 
     /**
@@ -73,7 +77,19 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
         if (maxBytes < Memory.PAGE_SIZE) {
             throw new IllegalArgumentException("a memory limit of " + maxBytes + " bytes is below one 64 KiB page");
         }
-        return new RegionMemories(directory, maxBytes, limiter);
+        return new RegionMemories(directory, maxBytes, limiter, null);
+    }
+
+    /**
+     * A factory for one instantiation from {@code image} (see {@link GuestImage#instantiate}): the
+     * n-th memory the module defines gets the size and the contents of the image's n-th defined
+     * memory, mapped copy-on-write where the region can map files, else copied in.
+     */
+    static RegionMemories fromImage(RegionDirectory directory, long maxBytes, MemoryLimiter limiter, GuestImage image) {
+        if (maxBytes < Memory.PAGE_SIZE) {
+            throw new IllegalArgumentException("a memory limit of " + maxBytes + " bytes is below one 64 KiB page");
+        }
+        return new RegionMemories(directory, maxBytes, limiter, Objects.requireNonNull(image, "image"));
     }
 
     /**
@@ -87,6 +103,10 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
         Objects.requireNonNull(limits, "limits");
         if (closed) {
             throw new IllegalStateException("RegionMemories is closed");
+        }
+        int ordinal = created.size();
+        if (image != null) {
+            limits = image.limitsOf(ordinal, limits);
         }
         int initial = limits.initialPages();
         if (initial > Memory.RUNTIME_MAX_PAGES) {
@@ -105,6 +125,10 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
             SegmentMemory memory = SegmentMemory.paged(guest, limits, limiter);
             regions.put(memory, region);
             created.add(region);
+            if (image != null) {
+                memory.keepContentOnInitialize();
+                image.populate(ordinal, memory);
+            }
             return memory;
         } catch (RuntimeException | Error e) {
             release(region);

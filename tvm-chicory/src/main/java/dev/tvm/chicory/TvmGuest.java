@@ -176,7 +176,7 @@ public final class TvmGuest implements AutoCloseable {
 
         /** Instantiates the guest with these options. */
         public TvmGuest build() {
-            return instantiate(Instance.Builder::build);
+            return instantiate(RegionMemories.factory(directory, maxMemory, limiter), Instance.Builder::build);
         }
 
         /**
@@ -191,17 +191,44 @@ public final class TvmGuest implements AutoCloseable {
          */
         public TvmGuest resume(Hibernation.Snapshot snapshot) {
             Objects.requireNonNull(snapshot, "snapshot");
-            WasiOptions options = wasiOptions;
-            return instantiate(builder -> snapshot.resume(null, options, builder));
+            try (GuestImage image = GuestImage.open(snapshot.file())) {
+                return fromImage(image);
+            }
         }
 
-        private TvmGuest instantiate(Function<Instance.Builder, Instance> make) {
+        /**
+         * Starts the guest from {@code image} with these options, copy-on-write: its memories map
+         * the image's pages instead of copying them, and its globals, tables and dropped segments
+         * are the image's; the module's data segments and start function do not run (see {@link
+         * GuestImage}). The module must be the image's (checked by its SHA-256); its WASI context
+         * gets the options given with {@link #withWasi(WasiOptions)}, whose arguments and
+         * environment must be the recorded ones. Give each build a freshly parsed module if the
+         * guest grows tables: Chicory records a {@code table.grow} in the parsed module itself.
+         *
+         * @throws HibernationException if the image is of another module or does not fit
+         */
+        public TvmGuest fromImage(GuestImage image) {
+            Objects.requireNonNull(image, "image");
+            Hibernation.Snapshot snapshot = image.snapshot();
+            byte[] parsed = Hibernation.parsedSha256(module);
+            if (parsed == null) {
+                throw InstanceImage.mismatch(
+                        snapshot.file(),
+                        "the builder's module was parsed without a SHA-256 digest (Chicory's DIGEST_ALGORITHM"
+                                + " property), so it cannot be matched with the image",
+                        "parse the module with the default digest");
+            }
+            snapshot.checkSameModule(parsed);
+            snapshot.checkWasi(wasiOptions);
+            return instantiate(RegionMemories.fromImage(directory, maxMemory, limiter, image), image::instantiate);
+        }
+
+        private TvmGuest instantiate(RegionMemories memories, Function<Instance.Builder, Instance> make) {
             TvmImports tvm = TvmImports.builder(directory).withQuota(quota).build();
             WasiPreview1 ownWasi = wasiOptions == null
                     ? null
                     : WasiPreview1.builder().withOptions(wasiOptions).build();
             WasiPreview1 anyWasi = ownWasi != null ? ownWasi : wasi;
-            RegionMemories memories = RegionMemories.factory(directory, maxMemory, limiter);
             boolean ok = false;
             try {
                 ImportValues.Builder imports = ImportValues.builder().addFunction(tvm.functions());

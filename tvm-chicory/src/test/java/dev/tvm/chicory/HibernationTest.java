@@ -87,7 +87,9 @@ class HibernationTest {
         Path file = hibernated(Engine.INTERPRETER);
         // Four pages, of which pages 0 and 1 are all zeros.
         long size = Files.size(file);
-        assertTrue(size > 2 * 65536 && size < 2 * 65536 + 4096, "two pages and a little: " + size);
+        assertTrue(
+                size > 2 * 65536 && size < 2 * 65536 + 8192,
+                "two pages, the header padded to 4 KiB and the index: " + size);
     }
 
     @ParameterizedTest
@@ -198,6 +200,28 @@ class HibernationTest {
     }
 
     @Test
+    void aDamagedPageOrPaddingByteIsDetected() throws IOException {
+        byte[] good = Files.readAllBytes(hibernated(Engine.INTERPRETER));
+        int dataStart = 4096; // the header is far smaller than 4 KiB
+        int indexAt = (int) ByteBuffer.wrap(good).getLong(good.length - 12); // END.: kind, u64 indexAt, CRC
+        assertEquals(dataStart + 2 * 65536, indexAt, "two stored pages between the padded header and the index");
+        Path damaged = dir.resolve("damaged.snapshot");
+        int[] pageBytes = {dataStart, dataStart + 65535, dataStart + 65536, indexAt - 1};
+        for (int at : pageBytes) {
+            byte[] bytes = good.clone();
+            bytes[at] ^= 0x01;
+            HibernationException e = resumeFails(damaged, bytes);
+            assertEquals(Reason.CORRUPT, e.reason(), at + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("fails its CRC32C"), e.getMessage());
+        }
+        byte[] bytes = good.clone();
+        bytes[dataStart - 1] = 1; // padding after the header
+        HibernationException e = resumeFails(damaged, bytes);
+        assertEquals(Reason.CORRUPT, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("padding"), e.getMessage());
+    }
+
+    @Test
     void aTruncatedFileIsDetectedWherever() throws IOException {
         byte[] good = Files.readAllBytes(hibernated(Engine.INTERPRETER));
         Path cut = dir.resolve("cut.snapshot");
@@ -221,7 +245,10 @@ class HibernationTest {
     void bytesAfterTheEndAreDetected() throws IOException {
         byte[] good = Files.readAllBytes(hibernated(Engine.INTERPRETER));
         HibernationException e = resumeFails(dir.resolve("long.snapshot"), Arrays.copyOf(good, good.length + 1));
-        assertEquals(Reason.CORRUPT, e.reason(), e.getMessage());
+        // The end section must be the file's last bytes: a file that does not end with it was cut
+        // or extended, and cannot be told apart from one whose write did not complete.
+        assertEquals(Reason.TRUNCATED, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("cut or extended"), e.getMessage());
     }
 
     @Test
@@ -234,10 +261,10 @@ class HibernationTest {
     @Test
     void anUnknownVersionIsReportedAsSuch() throws IOException {
         byte[] bytes = Files.readAllBytes(hibernated(Engine.INTERPRETER));
-        ByteBuffer.wrap(bytes).putInt(4, 2);
-        HibernationException e = resumeFails(dir.resolve("v2.snapshot"), bytes);
+        ByteBuffer.wrap(bytes).putInt(4, 99);
+        HibernationException e = resumeFails(dir.resolve("v99.snapshot"), bytes);
         assertEquals(Reason.UNKNOWN_VERSION, e.reason());
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 99"), e.getMessage());
     }
 
     /** Resumes a snapshot of state.wasm given {@code moduleBytes} and a builder of {@code builderBytes}. */

@@ -1,5 +1,6 @@
 package dev.tvm.core;
 
+import dev.tvm.core.memory.ReservedBacking;
 import java.lang.foreign.MemorySegment;
 import java.util.IdentityHashMap;
 
@@ -97,6 +98,15 @@ public final class GuestPages {
     /** Pages granted without a budget (region lock). */
     private int unpagedPages;
 
+    /**
+     * Pages whose memory is a copy-on-write mapping of an image file and that were not discarded
+     * since (region lock; null until {@link #mapImage}). Their never-written state reads the
+     * image, not zeros.
+     */
+    private long[] image;
+
+    private int imagePages;
+
     GuestPages(Region region) {
         this.region = region;
         this.access = new byte[PageMap.pagesFor(region.capacity())];
@@ -146,6 +156,119 @@ public final class GuestPages {
      */
     public void discard(long at, long length) {
         region.discardDirect(at, length);
+    }
+
+    /**
+     * Whether {@link #mapImage} can map files into this memory: its region is a reserved
+     * anonymous mapping ({@link ReservedBacking}, the default on Linux).
+     */
+    public boolean canMapImages() {
+        return region.backing instanceof ReservedBacking;
+    }
+
+    /**
+     * Maps {@code length} bytes of {@code file} from {@code fileOffset} over {@code [at, at +
+     * length)} of the memory, copy-on-write: the memory starts with the file's bytes there without
+     * copying them (instances started from one image share its pages in the OS page cache).
+     *
+     * <pre>
+     *  image page   load: granted at once, no budget, never spilled (the file holds it)
+     *               first store: faults, becomes resident and counted; the OS copies the page
+     *               evicted after a store: written to the spill file, and its private copy is
+     *                 dropped (the mapping reads the image again until the page faults back)
+     *               discarded (a grow): plain zeros again
+     * </pre>
+     *
+     * The pages must be fresh (never written, nothing in the spill file): map an image right
+     * after {@link RegionDirectory#createGuestMemory}. The file must not change while mapped:
+     * pages a memory has not stored to read whatever the file holds.
+     *
+     * @throws UnsupportedOperationException if {@link #canMapImages()} is false
+     * @throws IllegalArgumentException if the range is not whole pages inside the memory, {@code
+     *     fileOffset} is not a multiple of 4096, or a page of the range was written
+     */
+    public void mapImage(ReservedBacking.ReadOnlyFile file, long fileOffset, long at, long length) {
+        if (!(region.backing instanceof ReservedBacking reserved)) {
+            throw new UnsupportedOperationException(region + " cannot map files: its memory is not a reserved"
+                    + " mapping; copy the image's bytes in instead");
+        }
+        if (length <= 0
+                || at < 0
+                || (at & (PAGE_SIZE - 1)) != 0
+                || (length & (PAGE_SIZE - 1)) != 0
+                || at > region.capacity() - length) {
+            throw new IllegalArgumentException("an image range must be whole pages inside the " + region.capacity()
+                    + "-byte memory, not [" + at + ", " + at + " + " + length + ")");
+        }
+        long stamp = region.lock.writeLock();
+        try {
+            region.checkLive();
+            int first = PageMap.pageOf(at);
+            int end = first + PageMap.pagesFor(length);
+            PageMap pages = region.pages;
+            for (int p = first; p < end; p++) {
+                boolean fresh = pages == null ? access[p] != WRITE : !pages.isResident(p) && pages.slot(p) < 0;
+                if (!fresh) {
+                    throw new IllegalArgumentException(
+                            "page " + p + " of " + region + " was written: an image maps only over fresh pages");
+                }
+            }
+            reserved.mapFile(at, length, file, fileOffset);
+            if (image == null) {
+                image = new long[(access.length + 63) >>> 6];
+            }
+            for (int p = first; p < end; p++) {
+                if ((image[p >>> 6] & (1L << p)) == 0) {
+                    image[p >>> 6] |= 1L << p;
+                    imagePages++;
+                }
+                grantZeroRead(p);
+            }
+        } finally {
+            region.lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Bytes of the memory mapped from an image and not discarded since. */
+    public long imageBytes() {
+        long stamp = region.lock.readLock();
+        try {
+            return (long) imagePages * PAGE_SIZE;
+        } finally {
+            region.lock.unlockRead(stamp);
+        }
+    }
+
+    /** Whether a page is mapped from an image (its untouched bytes are the image's). Region lock held. */
+    boolean isImage(int page) {
+        return image != null && (image[page >>> 6] & (1L << page)) != 0;
+    }
+
+    /**
+     * Before pages {@code [from, to)} are discarded: replaces the image mappings among them with
+     * zeroed anonymous memory (discarding a mapped page would revert it to the image). Region lock
+     * held.
+     */
+    void unmapImage(int from, int to) {
+        if (image == null) {
+            return;
+        }
+        ReservedBacking reserved = (ReservedBacking) region.backing;
+        int p = from;
+        while (p < to) {
+            if (!isImage(p)) {
+                p++;
+                continue;
+            }
+            int run = p;
+            while (run < to && isImage(run)) {
+                image[run >>> 6] &= ~(1L << run);
+                imagePages--;
+                run++;
+            }
+            reserved.remapAnonymous((long) p * PAGE_SIZE, (long) (run - p) * PAGE_SIZE);
+            p = run;
+        }
     }
 
     /**

@@ -223,6 +223,9 @@ final class Pager {
         PageMap pages = region.pages;
         if (pages == null || pages.isResident(page)) {
             MemorySegment.copy(region.segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
+        } else if (pages.slot(page) < 0 && region.guest != null && region.guest.isImage(page)) {
+            // A guest's page never written since it was mapped from an image: its bytes are the image's.
+            MemorySegment.copy(region.segment, (long) page << PageMap.PAGE_SHIFT, dst, 0, PageMap.PAGE_SIZE);
         } else if (pages.slot(page) < 0) {
             dst.fill((byte) 0); // a fresh page never accessed, or an external one not loaded
             if (region.loader != null) {

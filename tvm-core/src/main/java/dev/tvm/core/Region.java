@@ -386,6 +386,7 @@ public final class Region {
             if (pages != null) {
                 pager.drop(this, first, last + 1);
             }
+            guest.unmapImage(first, last + 1); // discarding would revert image pages to the image
             backing.discard((long) first << PageMap.PAGE_SHIFT, (long) (last + 1 - first) << PageMap.PAGE_SHIFT);
         } finally {
             lock.unlockWrite(stamp);

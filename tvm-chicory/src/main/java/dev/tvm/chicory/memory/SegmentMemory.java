@@ -133,6 +133,9 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     // Slots hold immutable pairs, so racing memory.init calls on a shared memory at worst clone twice.
     private SegmentBytes[] segmentBytes;
 
+    /** Whether {@link #initialize} leaves the contents as they are (see {@link #keepContentOnInitialize}). */
+    private boolean contentInPlace;
+
     private record SegmentBytes(DataSegment segment, byte[] data) {}
 
     private SegmentMemory(MemoryLimits limits, int maxPages, MemorySegment whole, Backing backing) {
@@ -274,6 +277,17 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         return memory;
     }
 
+    /**
+     * Makes the instantiation leave the contents as they are: the {@link #zero()} and {@link
+     * #initialize} that Chicory calls when it builds the instance clear nothing and write no
+     * active data segment (the segments are still kept for {@code memory.init}). For a memory
+     * whose contents are in place before the instance is built, such as one mapped from the image
+     * of an initialized instance. Later calls behave as usual.
+     */
+    public void keepContentOnInitialize() {
+        this.contentInPlace = true;
+    }
+
     /** The paging of a {@link #paged} memory, or null for other memories. */
     public GuestPages paging() {
         return paging;
@@ -370,6 +384,8 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     @Override
     public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
         this.dataSegments = dataSegments;
+        boolean keep = contentInPlace;
+        contentInPlace = false; // one instantiation only
         if (dataSegments == null) {
             this.segmentBytes = null;
             return;
@@ -377,7 +393,7 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         this.segmentBytes = new SegmentBytes[dataSegments.length];
         for (DataSegment s : dataSegments) {
             if (s instanceof ActiveDataSegment active) {
-                if (active.index() != memoryIndex) {
+                if (active.index() != memoryIndex || keep) {
                     continue;
                 }
                 int offset = (int) ConstantEvaluators.computeConstantValue(instance, active.offsetInstructions())[0];
@@ -458,6 +474,9 @@ public final class SegmentMemory implements Memory, AutoCloseable {
     @Override
     public void zero() {
         MemorySegment v = visible;
+        if (contentInPlace) {
+            return; // Chicory's instantiation clearing a memory whose contents are already in place
+        }
         if (paging != null) {
             paging.discard(0, v.byteSize());
         } else if (backing != null) {

@@ -180,8 +180,9 @@ public final class ReservedBacking implements Backing {
      * Maps {@code length} bytes of {@code file} from {@code fileOffset} over {@code [offset, offset
      * + length)} of this reservation, copy-on-write ({@code MAP_PRIVATE | MAP_FIXED}): the bytes
      * come from the file lazily, as the OS pages them in, and writes stay private to this
-     * process. All three values must be multiples of the OS page size. {@link
-     * #discard} must not be used on a mapped range: call {@link #remapAnonymous} instead.
+     * process. All three values must be multiples of the OS page size. On a mapped range, {@link
+     * #discard} drops the private copies of written pages, so the range reads the file's bytes
+     * again (not zeros); call {@link #remapAnonymous} for zeros.
      */
     public void mapFile(long offset, long length, ReadOnlyFile file, long fileOffset) {
         checkPageAligned(offset, length);
