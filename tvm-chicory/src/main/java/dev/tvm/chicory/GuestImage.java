@@ -22,7 +22,9 @@ import java.util.zip.CRC32C;
  * with {@link TvmGuest.Builder#fromImage}. Each new instance's memories are the snapshot's pages
  * mapped copy-on-write from the file (nothing is copied: instances share the pages in the OS page
  * cache until they write them) and its globals, tables and dropped segments are put back; the
- * module's data segments and start function do not run again.
+ * module's data segments are not applied again. (Chicory runs a module's start function on every
+ * instantiation; what it stores into a memory is undone, page by page, and any effect it has
+ * through imports stays.)
  *
  * <pre>{@code
  * try (TvmGuest first = TvmGuest.builder(module, dir).build()) {
@@ -220,6 +222,9 @@ public final class GuestImage implements AutoCloseable {
                         Hibernation.readPages(channel, record, instance.memory(record.index()), initial, file);
                     } else {
                         Hibernation.fitMemory(instance, record, file); // the flags agree; the size is the saved one
+                        if (instance.module().startSection().isPresent()) {
+                            undoStart(channel, record, (SegmentMemory) instance.memory(record.index()));
+                        }
                     }
                 }
             } catch (IOException e) {
@@ -231,6 +236,30 @@ public final class GuestImage implements AutoCloseable {
         } finally {
             if (!ok) {
                 Hibernation.closeDefinedMemories(instance);
+            }
+        }
+    }
+
+    /**
+     * Puts the image back into the pages of a defined memory that the module's start function
+     * wrote: Chicory runs it on every instantiation, after the memory was made from the image.
+     */
+    private void undoStart(FileChannel channel, MemoryRecord record, SegmentMemory memory) throws IOException {
+        GuestPages pages = memory.paging();
+        if (mapping == null || !pages.canMapImages()) {
+            Hibernation.readPages(channel, record, memory, record.pages(), snapshot.file()); // all of it again
+            return;
+        }
+        byte[] rights = pages.accessTable();
+        for (int p = 0; p < record.pages(); p++) {
+            if (rights[p] != GuestPages.WRITE) {
+                continue; // not stored to (loads of image pages never fault)
+            }
+            long at = (long) p * Hibernation.PAGE;
+            pages.discard(at, Hibernation.PAGE);
+            int k = Arrays.binarySearch(record.stored(), p);
+            if (k >= 0) {
+                pages.mapImage(mapping, record.offsetOf(k), at, Hibernation.PAGE);
             }
         }
     }

@@ -14,6 +14,8 @@ import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import dev.tvm.chicory.HibernationException.Reason;
 import dev.tvm.chicory.memory.SegmentMemory;
+import dev.tvm.core.GuestPages;
+import dev.tvm.core.RegionDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -80,6 +82,36 @@ class HibernationTest {
         assertEquals("pages() -> 4", after.get(14));
         assertTrue(after.get(11).startsWith("greet(4096) -> trap"), "the dropped data segment stays dropped");
         assertTrue(after.get(10).startsWith("install(0) -> trap"), "the dropped element segment stays dropped");
+    }
+
+    /**
+     * TvmGuest's resume maps the snapshot copy-on-write ({@link GuestImage}) into paged memory:
+     * the start function Chicory runs on instantiation stores a mark at 1024 into the mapped
+     * memory, which must be undone, and everything must read as on the never-hibernated instance.
+     */
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void tvmGuestResumesByMappingTheSnapshotAndUndoesTheStartFunctionsStores(Engine engine) throws IOException {
+        Path file = hibernated(engine);
+        try (RegionDirectory directory = RegionDirectory.builder()
+                        .withResidentBudget(4L << 20)
+                        .withSpillDirectory(Files.createDirectories(dir.resolve("spill")))
+                        .build();
+                TvmGuest resumed = TvmGuest.builder(Parser.parse(STATE), directory)
+                        .withEngine(engine)
+                        .resume(Hibernation.open(file))) {
+            GuestPages pages = resumed.memoryRegions().get(0).guestPages();
+            assertTrue(pages.imageBytes() > 0, "the snapshot's pages are mapped");
+            pages.enter();
+            List<String> after;
+            try {
+                after = HibernationScript.run(resumed.instance(), HibernationScript.AFTER);
+            } finally {
+                pages.exit();
+            }
+            assertEquals(reference(engine), after);
+            assertEquals("load(1024) -> 0", after.get(1), "the start function's mark is undone");
+        }
     }
 
     @Test
