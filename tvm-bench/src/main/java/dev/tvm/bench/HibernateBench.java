@@ -5,8 +5,12 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.tvm.chicory.Engine;
+import dev.tvm.chicory.GuestImage;
 import dev.tvm.chicory.Hibernation;
+import dev.tvm.chicory.TvmGuest;
 import dev.tvm.chicory.memory.SegmentMemory;
+import dev.tvm.core.RegionDirectory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -41,6 +45,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       section, forced to the device, renamed) then {@link Hibernation#resume} into a new instance
  *       whose memory is a fresh {@link SegmentMemory} (reserved, then faulted in as the pages are
  *       written), closed afterwards. {@code hibernate} and {@code resume} are the two halves alone.
+ *   <li>{@code hibernateResumeMapped}: the same write, then the resume {@code TvmGuest} makes:
+ *       {@link GuestImage#open} (which reads the file once to check every page's CRC32C) and
+ *       {@link TvmGuest.Builder#fromImage} into a paged region memory that maps the snapshot
+ *       copy-on-write; the last word is read, the guest closed. {@code resumeMapped} is its
+ *       second half alone.
  *   <li>{@code plainWriteRead}: the memory's 256 MiB written from its off-heap segment with one
  *       sequential {@code FileChannel.write} loop, forced to the device like a snapshot, then read
  *       back into an off-heap segment that is already touched (the baseline's reads pay no page
@@ -101,6 +110,7 @@ public class HibernateBench {
     private Path plainFile;
     private Arena arena;
     private MemorySegment readBack;
+    private RegionDirectory directory;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -128,11 +138,13 @@ public class HibernateBench {
         arena = Arena.ofShared();
         readBack = arena.allocate(BYTES, 4096);
         readBack.fill((byte) 1);
+        directory = RegionDirectory.builder().build();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         ((SegmentMemory) instance.memory()).close();
+        directory.close();
         arena.close();
         Files.deleteIfExists(snapshot);
         Files.deleteIfExists(plainFile);
@@ -157,6 +169,31 @@ public class HibernateBench {
             Hibernation.write(instance, MODULE, snapshot);
         }
         return resumeAndClose();
+    }
+
+    @Benchmark
+    public int hibernateResumeMapped() {
+        Hibernation.write(instance, MODULE, snapshot);
+        return resumeMappedAndClose();
+    }
+
+    /** Resumes, mapped, the snapshot the previous benchmark (or setup, lazily) left. */
+    @Benchmark
+    public int resumeMapped() {
+        if (!Files.exists(snapshot)) {
+            Hibernation.write(instance, MODULE, snapshot);
+        }
+        return resumeMappedAndClose();
+    }
+
+    private int resumeMappedAndClose() {
+        try (GuestImage image = GuestImage.open(snapshot);
+                TvmGuest guest = TvmGuest.builder(module, directory)
+                        .withEngine(Engine.INTERPRETER)
+                        .fromImage(image)) {
+            Memory memory = guest.instance().memory();
+            return memory.readBytes((int) (BYTES - 4), 4)[3];
+        }
     }
 
     private int resumeAndClose() {

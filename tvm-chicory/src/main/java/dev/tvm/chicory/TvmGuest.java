@@ -46,16 +46,29 @@ public final class TvmGuest implements AutoCloseable {
     private final WasiPreview1 wasi;
     private final WasiOptions wasiOptions;
     private final RegionMemories memories;
+    /** The memories the module defines. */
+    private final GuestPages[] ownPaging;
+    /** Those and the paged region imports: entered around every call. */
     private final GuestPages[] paging;
 
     private TvmGuest(
-            Instance instance, TvmImports tvm, WasiPreview1 wasi, WasiOptions wasiOptions, RegionMemories memories) {
+            Instance instance,
+            TvmImports tvm,
+            WasiPreview1 wasi,
+            WasiOptions wasiOptions,
+            RegionMemories memories,
+            RegionImports imports) {
         this.instance = instance;
         this.tvm = tvm;
         this.wasi = wasi;
         this.wasiOptions = wasiOptions;
         this.memories = memories;
-        this.paging = memories.regions().stream().map(Region::guestPages).toArray(GuestPages[]::new);
+        this.ownPaging = memories.regions().stream().map(Region::guestPages).toArray(GuestPages[]::new);
+        List<GuestPages> all = new ArrayList<>(List.of(ownPaging));
+        if (imports != null) {
+            all.addAll(imports.paging());
+        }
+        this.paging = all.toArray(GuestPages[]::new);
     }
 
     /** Parses a module file. */
@@ -256,8 +269,8 @@ public final class TvmGuest implements AutoCloseable {
                     builder.withMachineFactory(machines);
                 }
                 Instance instance = make.apply(builder);
-                TvmGuest guest = new TvmGuest(instance, tvm, ownWasi, wasiOptions, memories);
-                for (GuestPages pages : guest.paging) {
+                TvmGuest guest = new TvmGuest(instance, tvm, ownWasi, wasiOptions, memories, regions);
+                for (GuestPages pages : guest.ownPaging) {
                     pages.exit(); // built: from now on the memories are in use only during calls
                 }
                 ok = true;

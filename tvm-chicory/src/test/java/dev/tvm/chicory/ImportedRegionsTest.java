@@ -18,6 +18,7 @@ import dev.tvm.core.Region;
 import dev.tvm.core.RegionDirectory;
 import dev.tvm.core.RegionKind;
 import dev.tvm.core.RegionSpec;
+import dev.tvm.core.ResidencyStats;
 import dev.tvm.core.Tier;
 import dev.tvm.core.TvmException;
 import java.io.IOException;
@@ -35,6 +36,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -152,6 +154,65 @@ class ImportedRegionsTest {
             return memory;
         } finally {
             region.unpinDirect();
+        }
+    }
+
+    /**
+     * Regions imported paged ({@link RegionImports.Builder#withPagedRegion}) under a budget smaller
+     * than their data. Invariants: every result equals the one over Chicory's own memory; the
+     * pages spill and fault back during the calls and residency never exceeds the budget; the
+     * host's handle writes between calls are what the guest reads next; while imported the
+     * regions cannot be compacted or destroyed.
+     */
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void pagedImportsStayUnderTheBudgetAndReadWhatTheHostWrote(Engine engine) {
+        long budget = 6L << 20;
+        try (RegionDirectory dir = RegionDirectory.builder()
+                .withResidentBudget(budget)
+                .withSpillDirectory(tmp)
+                .build()) {
+            Region heap = dir.create(RegionSpec.of(RegionKind.HOT_HEAP).withCapacity(64 << 20));
+            Region blob = dir.create(RegionSpec.of(RegionKind.BLOB_ARENA).withCapacity(64 << 20));
+            Data data = build(dir, heap, blob); // an 8 MiB column: more than the budget
+            long headAddress = dir.addressOf(data.head());
+            long columnAddress = dir.addressOf(data.column());
+            try (RegionImports imports = RegionImports.builder()
+                            .withPagedRegion("heap", heap)
+                            .withPagedRegion("blob", blob)
+                            .build();
+                    TvmGuest guest = TvmGuest.builder(TestGuests.module("regions.wasm"), dir)
+                            .withEngine(engine)
+                            .withRegionImports(imports)
+                            .build()) {
+                long faultsBefore = dir.residencyStats().faults();
+                for (int round = 0; round < 2; round++) {
+                    assertEquals(data.listSum(), guest.call("list_sum", headAddress)[0], "round " + round);
+                    assertEquals(
+                            data.filterSum(),
+                            guest.call("filter_sum", columnAddress, COLUMN, data.threshold())[0],
+                            "round " + round);
+                }
+                ResidencyStats stats = dir.residencyStats();
+                assertTrue(stats.faults() > faultsBefore, "the guest's scans faulted pages back: " + stats);
+                assertTrue(stats.peakResidentBytes() <= budget, "never above the budget: " + stats);
+
+                long first = dir.getLong(data.column(), 0);
+                long replaced = 1L << 50;
+                dir.setLong(data.column(), 0, replaced); // the host writes through a handle
+                long expected = data.filterSum() - (first > data.threshold() ? first : 0) + replaced;
+                assertEquals(expected, guest.call("filter_sum", columnAddress, COLUMN, data.threshold())[0]);
+
+                assertEquals(
+                        ErrorCode.PINNED,
+                        assertThrows(TvmException.class, heap::compact).code());
+                assertEquals(
+                        ErrorCode.PINNED,
+                        assertThrows(TvmException.class, () -> dir.destroy(blob.ref()))
+                                .code());
+            }
+            heap.compact();
+            dir.destroy(blob.ref());
         }
     }
 
@@ -311,6 +372,83 @@ class ImportedRegionsTest {
             long grown = rssBytes() - before;
             System.out.printf("8 instances over a shared 1 GiB mapped blob: RSS grew by %d MiB%n", grown >> 20);
             assertTrue(grown < (1L << 30) + (512L << 20), "RSS grew by " + (grown >> 20) + " MiB for 8 instances");
+        }
+    }
+
+    /**
+     * Four compiled instances on four threads share paged imports of a list and a column (more
+     * than the budget) while a host thread keeps the budget under pressure with handle writes to
+     * a region of its own. Invariants: every one of the guests' results is the expected sum (no
+     * page is read while absent or stale, whichever thread faulted or evicted it), and residency
+     * never exceeds the budget by more than the slack of concurrent reservations.
+     */
+    @Test
+    void guestsOnFourThreadsSharePagedImportsWhileTheHostPagesOtherRegions() throws Exception {
+        long budget = 6L << 20;
+        try (RegionDirectory dir = RegionDirectory.builder()
+                .withResidentBudget(budget)
+                .withSpillDirectory(tmp)
+                .build()) {
+            Region heap = dir.create(RegionSpec.of(RegionKind.HOT_HEAP).withCapacity(64 << 20));
+            Region blob = dir.create(RegionSpec.of(RegionKind.BLOB_ARENA).withCapacity(64 << 20));
+            Region hostOwn = dir.create(RegionSpec.of(RegionKind.BLOB_ARENA).withCapacity(64 << 20));
+            long scratch = hostOwn.allocate(16L << 20);
+            Data data = build(dir, heap, blob);
+            long headAddress = dir.addressOf(data.head());
+            long columnAddress = dir.addressOf(data.column());
+            var module = TestGuests.module("regions.wasm");
+            var machines = com.dylibso.chicory.compiler.MachineFactoryCompiler.compile(module);
+            AtomicBoolean done = new AtomicBoolean();
+            try (RegionImports imports = RegionImports.builder()
+                    .withPagedRegion("heap", heap)
+                    .withPagedRegion("blob", blob)
+                    .build()) {
+                ExecutorService pool = Executors.newFixedThreadPool(5);
+                try {
+                    Future<Long> host = pool.submit(() -> {
+                        long writes = 0;
+                        Random random = new Random(5);
+                        while (!done.get()) {
+                            long at = (random.nextInt(256) * 65536L) & ~7L;
+                            dir.setLong(scratch, at, writes);
+                            assertEquals(writes, dir.getLong(scratch, at));
+                            writes++;
+                        }
+                        return writes;
+                    });
+                    List<Future<Integer>> guests = new ArrayList<>();
+                    for (int g = 0; g < 4; g++) {
+                        guests.add(pool.submit(() -> {
+                            try (TvmGuest guest = TvmGuest.builder(module, dir)
+                                    .withMachineFactory(machines)
+                                    .withRegionImports(imports)
+                                    .build()) {
+                                for (int round = 0; round < 3; round++) {
+                                    assertEquals(data.listSum(), guest.call("list_sum", headAddress)[0]);
+                                    assertEquals(
+                                            data.filterSum(),
+                                            guest.call("filter_sum", columnAddress, COLUMN, data.threshold())[0]);
+                                }
+                                return 3;
+                            }
+                        }));
+                    }
+                    for (Future<Integer> g : guests) {
+                        assertEquals(3, g.get());
+                    }
+                    done.set(true);
+                    assertTrue(host.get() > 0);
+                } finally {
+                    done.set(true);
+                    pool.shutdown();
+                }
+            }
+            ResidencyStats stats = dir.residencyStats();
+            // Concurrent reservations whose victims are all in use may overshoot by a small slack
+            // (ResidencyManager.reserve), as in the other multi-threaded paging tests.
+            long slack = Math.max(4L << 16, budget / 64);
+            assertTrue(stats.peakResidentBytes() <= budget + slack, "within the budget and its slack: " + stats);
+            assertTrue(stats.faults() > 0 && stats.spills() > 0, "it paged: " + stats);
         }
     }
 

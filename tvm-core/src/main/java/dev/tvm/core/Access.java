@@ -178,7 +178,10 @@ final class Access {
             if (write) {
                 region.checkWritable();
             }
-            region.guest.highWater = Math.max(region.guest.highWater, at + length);
+            guest.highWater = Math.max(guest.highWater, at + length);
+            if (!guest.ownsRegion()) {
+                region.touch(at + length); // an imported region: the guest may store beyond its allocations
+            }
             if (region.pages == null) {
                 region.guest.grantUnpaged(at, length);
                 return;

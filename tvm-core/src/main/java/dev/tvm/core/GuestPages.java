@@ -107,10 +107,42 @@ public final class GuestPages {
 
     private int imagePages;
 
+    /** Whether the whole region is the guest's memory ({@link RegionDirectory#createGuestMemory}). */
+    private final boolean ownsRegion;
+
+    /** How many {@link Region#importPaged()}s are not released (region lock). */
+    int imports;
+
+    /** A guest's own memory, entered by the creating thread. */
     GuestPages(Region region) {
+        this(region, true);
+    }
+
+    private GuestPages(Region region, boolean ownsRegion) {
         this.region = region;
         this.access = new byte[PageMap.pagesFor(region.capacity())];
-        inside.put(owner, 1);
+        this.ownsRegion = ownsRegion;
+        if (ownsRegion) {
+            inside.put(owner, 1);
+        } else {
+            owner = null;
+            occupantsRelaxed = 0;
+        }
+    }
+
+    /** The paging of a region guests import as a memory: no thread inside yet. Region lock held. */
+    static GuestPages forImport(Region region) {
+        return new GuestPages(region, false);
+    }
+
+    /**
+     * Whether the whole region is a guest's memory (allocations refused), rather than a region
+     * guests import ({@link Region#importPaged()}) while the host allocates in it and reaches it
+     * through handles. In an imported region the host may grant pages while a guest runs, so
+     * accessors must read the access table with acquire semantics, as for a shared memory.
+     */
+    public boolean ownsRegion() {
+        return ownsRegion;
     }
 
     /** The region holding the memory's bytes. */

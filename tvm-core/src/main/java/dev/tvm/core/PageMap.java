@@ -69,15 +69,30 @@ final class PageMap {
     private int residentCount;
     private int spilledCount;
 
+    /**
+     * The page after the last one the previous fault brought in: a fault that starts there
+     * continues a sequential scan, and the pager reads ahead for it. Region lock held.
+     */
+    int sequentialFault = -1;
+
     PageMap(long capacity) {
         int pages = (int) ((capacity + PAGE_SIZE - 1) >>> PAGE_SHIFT);
         this.resident = new long[(pages + 63) >>> 6];
         this.clean = new long[resident.length];
     }
 
-    /** Keeps {@code table} in step with page states from now on (see {@link #access}). */
+    /**
+     * Keeps {@code table} in step with page states from now on (see {@link #access}), starting
+     * with the pages resident now.
+     */
     void attachAccess(byte[] table) {
         this.access = table;
+        for (int i = 0; i < resident.length; i++) {
+            for (long bits = resident[i]; bits != 0; bits &= bits - 1) {
+                int page = (i << 6) + Long.numberOfTrailingZeros(bits);
+                grant(page, isClean(page) ? GuestPages.READ : GuestPages.WRITE);
+            }
+        }
     }
 
     private void grant(int page, byte rights) {

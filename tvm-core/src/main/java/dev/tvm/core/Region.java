@@ -96,8 +96,12 @@ public final class Region {
     /** The content allocation of an EXTERNAL region; written once before publication. */
     private long contentHandle;
 
-    /** Non-null for a guest's linear memory; written once before publication. */
-    GuestPages guest;
+    /**
+     * Non-null for a guest's linear memory (written before publication) and for a region guests
+     * import as a paged memory (written under the exclusive lock by the first {@link
+     * #importPaged()}); never unset.
+     */
+    volatile GuestPages guest;
 
     Region(int ref, RegionSpec spec, Backing backing, ResidencyManager residency) {
         this(ref, spec, backing, residency, null);
@@ -394,9 +398,71 @@ public final class Region {
     }
 
     private void checkNotGuestMemory(String operation) {
-        if (guest != null) {
+        GuestPages g = guest;
+        if (g != null && g.ownsRegion()) {
             throw new TvmException.UnsupportedOperationTvmException(
                     "cannot " + operation + " " + this + ": it is the linear memory of a guest");
+        }
+    }
+
+    /** Refuses what would move or clear bytes under guests that import the region paged. Lock held. */
+    private void checkNotImported(String operation) {
+        GuestPages g = guest;
+        if (g != null && g.imports > 0) {
+            throw new TvmException.RegionPinnedException("cannot " + operation + " " + this + ": guests import it as"
+                    + " a paged memory (" + g.imports + " import(s) open); close them first");
+        }
+    }
+
+    /**
+     * Lends the region to guests as a memory they address directly, with its pages still paged
+     * under the budget (unlike {@link #pinDirect()}, which keeps them all resident): guests go
+     * through the returned {@link GuestPages} exactly as through their own paged memory
+     * ({@code dev.tvm.chicory.memory.SegmentMemory.pagedView}), entering it around their calls,
+     * while the host goes on allocating and accessing through handles. Until {@link
+     * #releaseImport()} the region is not reset, compacted or destroyed (addresses stay valid).
+     * Pages the guest stores to outside any allocation are paged like the rest.
+     *
+     * @throws TvmException.UnsupportedOperationTvmException for a guest's own memory or an
+     *     EXTERNAL region
+     */
+    public GuestPages importPaged() {
+        long stamp = lock.writeLock();
+        try {
+            checkLive();
+            GuestPages g = guest;
+            if ((g != null && g.ownsRegion()) || loader != null) {
+                throw new TvmException.UnsupportedOperationTvmException("cannot import " + this + " as a paged memory: "
+                        + (loader != null ? "it is an EXTERNAL region" : "it is the linear memory of a guest"));
+            }
+            if (g == null) {
+                Tier before = currentTier();
+                tiering.dewarm(); // a file-mapped prefix is not paged by the budget: make it ordinary memory
+                g = GuestPages.forImport(this);
+                if (pages != null) {
+                    pages.attachAccess(g.accessTable());
+                }
+                guest = g;
+                tierChanged(before);
+            }
+            g.imports++;
+            return g;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Releases an {@link #importPaged()}. */
+    public void releaseImport() {
+        long stamp = lock.writeLock();
+        try {
+            GuestPages g = guest;
+            if (g == null || g.ownsRegion() || g.imports == 0) {
+                throw new IllegalStateException(this + " is not imported as a paged memory");
+            }
+            g.imports--;
+        } finally {
+            lock.unlockWrite(stamp);
         }
     }
 
@@ -418,20 +484,27 @@ public final class Region {
 
     /** For the residency manager: exclusive lock if free right now, else 0. */
     long tryLockForEviction() {
-        if (guest != null && !guest.tryBeginEviction()) {
+        GuestPages g = guest;
+        if (g != null && !g.tryBeginEviction()) {
             return 0; // a thread is inside the guest's memory: its pages stay
         }
         long stamp = lock.tryWriteLock();
-        if (stamp == 0 && guest != null) {
-            guest.endEviction();
+        if (stamp == 0) {
+            if (g != null) {
+                g.endEviction();
+            }
+        } else if (g != guest) {
+            lock.unlockWrite(stamp); // imported (importPaged) since the check: take the gate first
+            return 0;
         }
         return stamp;
     }
 
     void unlockAfterEviction(long stamp) {
+        GuestPages g = guest; // the same as in tryLockForEviction: guest changes only under this lock
         lock.unlockWrite(stamp);
-        if (guest != null) {
-            guest.endEviction();
+        if (g != null) {
+            g.endEviction();
         }
     }
 
@@ -651,6 +724,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            checkNotImported("reset");
             checkWritable();
             Allocations.reset(this);
         } finally {
@@ -674,6 +748,7 @@ public final class Region {
         long stamp = lock.writeLock();
         try {
             checkLive();
+            checkNotImported("compact");
             checkWritable();
             return Allocations.compact(this);
         } finally {
@@ -689,6 +764,9 @@ public final class Region {
             if (pins.count() > 0 && !force) {
                 throw new TvmException.RegionPinnedException(
                         this + " is pinned " + pins.count() + " time(s) and cannot be destroyed");
+            }
+            if (!force) {
+                checkNotImported("destroy");
             }
             Tier tierBefore = currentTier();
             long live = table.liveCount();

@@ -156,7 +156,9 @@ public final class SegmentMemory implements Memory, AutoCloseable {
         this.backing = backing;
         this.paging = paging;
         this.rights = paging == null ? UNPAGED : paging.accessTable();
-        this.ordered = paging != null && limits.shared();
+        // Another thread may grant pages while a guest runs: in a shared memory, or in a region the
+        // host reaches through handles meanwhile (an import).
+        this.ordered = paging != null && (limits.shared() || !paging.ownsRegion());
         this.cleanable = backing == null ? null : CLEANER.register(this, backing::close);
         this.waiters = limits.shared() ? new WaitQueues() : null;
         int initial = limits.initialPages();
@@ -275,6 +277,30 @@ public final class SegmentMemory implements Memory, AutoCloseable {
                 new SegmentMemory(limits, max, region.asSlice(0, (long) max << PAGE_SHIFT), null, pages, limiter);
         memory.paging.discard(0, (long) limits.initialPages() << PAGE_SHIFT); // wasm memory starts zeroed
         return memory;
+    }
+
+    /**
+     * A paged memory of {@code pages} pages over a region that already holds data and that guests
+     * import ({@link dev.tvm.core.Region#importPaged()}): nothing is cleared, it cannot grow, and
+     * its accesses check the access table with acquire semantics (the host may fault pages in
+     * through handles while a guest runs). Bracket guest calls with {@link GuestPages#enter()} and
+     * {@link GuestPages#exit()} as for {@link #paged}.
+     *
+     * @throws IllegalArgumentException if the region is smaller than {@code pages} pages
+     */
+    public static SegmentMemory pagedView(GuestPages paging, int pages) {
+        Objects.requireNonNull(paging, "paging");
+        MemorySegment region = paging.segment();
+        if (pages < 0 || pages > RUNTIME_MAX_PAGES || ((long) pages << PAGE_SHIFT) > region.byteSize()) {
+            throw new IllegalArgumentException(paging.region() + " cannot hold " + pages + " pages");
+        }
+        return new SegmentMemory(
+                new MemoryLimits(pages, pages),
+                pages,
+                region.asSlice(0, (long) pages << PAGE_SHIFT),
+                null,
+                paging,
+                MemoryLimiter.UNLIMITED);
     }
 
     /**
