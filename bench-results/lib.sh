@@ -29,6 +29,16 @@ machine_basics() {
     grep -m1 MemTotal /proc/meminfo || true
 }
 
+# Prints a whole machine.txt for a JMH run of tvm-bench: the basics, the commit of the checkout at
+# $1, the file system of /tmp (where the benchmarks put their files), the load, and $java's version.
+machine_report() {
+    machine_basics
+    echo "commit:  $(git -C "$1" describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "tmpdir:  $(df -T /tmp | tail -1)"
+    load_line "before the run"
+    "$java" -version 2>&1
+}
+
 # Prints the load average line, tagged with $1 ("before the run" or "after the run").
 load_line() {
     echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, $1)"

@@ -14,13 +14,7 @@ find_java
 
 (cd "$root" && mvn -q -B -DskipTests -Dspotless.check.skip=true package -pl tvm-bench -am)
 
-{
-    machine_basics
-    echo "commit:  $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
-    echo "tmpdir:  $(df -T /tmp | tail -1)"
-    load_line "before the run"
-    "$java" -version 2>&1
-} > "$here/machine.txt"
+machine_report "$root" > "$here/machine.txt"
 jar="$root/tvm-bench/target/benchmarks.jar"
 for n in 1 2; do
     "$java" -Dtvm.guests.dir="$root/guests" -jar "$jar" CowInstantiationBench -f 1 -wi 3 -i 5 -w 2s -r 2s \

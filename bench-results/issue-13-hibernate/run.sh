@@ -13,13 +13,7 @@ find_java
 
 (cd "$root" && mvn -q -B -DskipTests -Dspotless.check.skip=true package -pl tvm-bench -am)
 
-{
-    machine_basics
-    echo "commit:  $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
-    echo "tmpdir:  $(df -T /tmp | tail -1)"
-    load_line "before the run"
-    "$java" -version 2>&1
-} > "$here/machine.txt"
+machine_report "$root" > "$here/machine.txt"
 for n in 1 2; do
     "$java" -jar "$root/tvm-bench/target/benchmarks.jar" HibernateBench -f 1 -wi 2 -i 5 -w 2s -r 3s \
         > "$here/jmh-$n.txt" 2>&1
