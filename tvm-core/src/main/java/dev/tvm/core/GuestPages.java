@@ -368,15 +368,19 @@ public final class GuestPages {
     }
 
     /**
-     * Takes the memory for an eviction of its own pages by the calling thread, which is inside it:
-     * possible when every thread inside is in a fault (so none is between a check and an access;
-     * a single occupant faulting is the common case), or when the caller is the only one inside.
+     * Takes the memory for an eviction of its own pages by the calling thread, which holds the
+     * region's lock: possible when every thread inside is in a fault (so none is between a check
+     * and an access; a single occupant faulting is the common case), when the caller is the only
+     * one inside, or when nobody is (the host reaching an imported region through handles).
      * Then enters wait until {@link #endEviction}, and the others stay in their faults, behind the
      * region's lock that the caller holds.
      */
     synchronized boolean tryBeginSelfEviction() {
         Thread me = Thread.currentThread();
-        if (evicting || !(owner == me || (inside.containsKey(me) && faulting == inside.size()))) {
+        boolean mayEvict = owner == me // the only one inside
+                || (inside.containsKey(me) && faulting == inside.size()) // every one inside is in a fault
+                || inside.isEmpty(); // nobody inside: a host thread reaching an imported region through handles
+        if (evicting || !mayEvict) {
             return false;
         }
         evicting = true;

@@ -81,6 +81,25 @@ class RegionImportPagedTest {
         assertEquals(55, directory.getLong(more, 0));
     }
 
+    /**
+     * The host alone writes, through handles, twice the budget into an imported region nobody is
+     * inside: the region's own pages must make room for one another, as any idle region's do.
+     */
+    @Test
+    void theHostPagesAnIdleImportedRegionLargerThanTheBudgetThroughHandles() {
+        Region big = directory.create(RegionSpec.of(RegionKind.BLOB_ARENA).withCapacity(16L << 20));
+        long h = big.allocate(8L << 20);
+        big.importPaged();
+        for (long at = 0; at < 8L << 20; at += PAGE) {
+            directory.setLong(h, at, at ^ 0x5a5a);
+        }
+        for (long at = 0; at < 8L << 20; at += PAGE) {
+            assertEquals(at ^ 0x5a5a, directory.getLong(h, at), "page " + at / PAGE);
+        }
+        assertTrue(directory.residencyStats().peakResidentBytes() <= 4L << 20);
+        big.releaseImport();
+    }
+
     @Test
     void importedRegionsAreNotResetCompactedOrDestroyedUntilReleased() {
         region.allocate(PAGE);
