@@ -74,10 +74,7 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
      * @throws IllegalArgumentException if {@code maxBytes} is below 64 KiB
      */
     public static RegionMemories factory(RegionDirectory directory, long maxBytes, MemoryLimiter limiter) {
-        if (maxBytes < Memory.PAGE_SIZE) {
-            throw new IllegalArgumentException("a memory limit of " + maxBytes + " bytes is below one 64 KiB page");
-        }
-        return new RegionMemories(directory, maxBytes, limiter, null);
+        return new RegionMemories(directory, checkLimit(maxBytes), limiter, null);
     }
 
     /**
@@ -86,10 +83,14 @@ public final class RegionMemories implements Function<MemoryLimits, Memory>, Aut
      * memory, mapped copy-on-write where the region can map files, else copied in.
      */
     static RegionMemories fromImage(RegionDirectory directory, long maxBytes, MemoryLimiter limiter, GuestImage image) {
+        return new RegionMemories(directory, checkLimit(maxBytes), limiter, Objects.requireNonNull(image, "image"));
+    }
+
+    private static long checkLimit(long maxBytes) {
         if (maxBytes < Memory.PAGE_SIZE) {
             throw new IllegalArgumentException("a memory limit of " + maxBytes + " bytes is below one 64 KiB page");
         }
-        return new RegionMemories(directory, maxBytes, limiter, Objects.requireNonNull(image, "image"));
+        return maxBytes;
     }
 
     /**

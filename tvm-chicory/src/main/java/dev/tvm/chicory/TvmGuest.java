@@ -212,8 +212,8 @@ public final class TvmGuest implements AutoCloseable {
         /**
          * Starts the guest from {@code image} with these options, copy-on-write: its memories map
          * the image's pages instead of copying them, and its globals, tables and dropped segments
-         * are the image's; the module's data segments and start function do not run (see {@link
-         * GuestImage}). The module must be the image's (checked by its SHA-256); its WASI context
+         * are the image's; the module's data segments are not applied, and what its start function
+         * stores during instantiation is undone (see {@link GuestImage}). The module must be the image's (checked by its SHA-256); its WASI context
          * gets the options given with {@link #withWasi(WasiOptions)}, whose arguments and
          * environment must be the recorded ones. Give each build a freshly parsed module if the
          * guest grows tables: Chicory records a {@code table.grow} in the parsed module itself.
