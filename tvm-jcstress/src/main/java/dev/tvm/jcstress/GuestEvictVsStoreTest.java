@@ -87,6 +87,12 @@ public class GuestEvictVsStoreTest {
         static final RegionDirectory DIR =
                 RegionDirectory.builder().withResidentBudget(4L << 20).build();
 
+        static {
+            // Closing deletes the spill file. Without this, every jcstress fork left its spill file
+            // (up to 8 GB) in java.io.tmpdir, enough to fill the disk over a few runs.
+            Runtime.getRuntime().addShutdownHook(new Thread(DIR::close, "close-jcstress-directory"));
+        }
+
         private static final VarHandle RIGHTS = MethodHandles.arrayElementVarHandle(byte[].class);
         private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
