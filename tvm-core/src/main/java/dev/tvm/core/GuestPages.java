@@ -294,11 +294,14 @@ public final class GuestPages {
             }
             int run = p;
             while (run < to && isImage(run)) {
-                image[run >>> 6] &= ~(1L << run);
-                imagePages--;
                 run++;
             }
             reserved.remapAnonymous((long) p * PAGE_SIZE, (long) (run - p) * PAGE_SIZE);
+            // Only now: if the remap failed, the pages are still image pages and a retry remaps them.
+            for (int q = p; q < run; q++) {
+                image[q >>> 6] &= ~(1L << q);
+            }
+            imagePages -= run - p;
             p = run;
         }
     }
