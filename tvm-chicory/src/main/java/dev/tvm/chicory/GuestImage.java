@@ -9,12 +9,10 @@ import dev.tvm.chicory.memory.SegmentMemory;
 import dev.tvm.core.GuestPages;
 import dev.tvm.core.memory.ReservedBacking;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.zip.CRC32C;
 
 /**
  * A hibernation snapshot opened for copy-on-write instantiation, Wizer-style: instantiate a module
@@ -90,24 +88,9 @@ public final class GuestImage implements AutoCloseable {
 
     /** Reads the page area once, front to back, checking each page against its CRC32C. */
     private static void verifyPages(Path file, Layout layout) {
-        int chunkPages = 16;
-        ByteBuffer chunk = ByteBuffer.allocateDirect(chunkPages * Hibernation.PAGE);
-        CRC32C crc = new CRC32C();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             for (MemoryRecord record : layout.memories()) {
-                int n = record.stored().length;
-                for (int k = 0; k < n; k += chunkPages) {
-                    int count = Math.min(chunkPages, n - k);
-                    chunk.clear().limit(count * Hibernation.PAGE);
-                    Hibernation.readFully(channel, chunk, record.offsetOf(k), file);
-                    for (int i = 0; i < count; i++) {
-                        crc.reset();
-                        crc.update(chunk.slice(i * Hibernation.PAGE, Hibernation.PAGE));
-                        if ((int) crc.getValue() != record.crcs()[k + i]) {
-                            throw Hibernation.pageCorrupt(file, record, record.stored()[k + i]);
-                        }
-                    }
-                }
+                Hibernation.forEachCheckedPage(channel, record, file, (page, bytes, offset) -> {});
             }
         } catch (IOException e) {
             throw Hibernation.ioError(file, "read", e, "check that the file is readable");

@@ -661,26 +661,42 @@ public final class Hibernation {
      */
     static void readPages(FileChannel channel, MemoryRecord record, Memory memory, int initialPages, Path file)
             throws IOException {
+        int[] zeroFrom = {0};
+        forEachCheckedPage(channel, record, file, (page, bytes, offset) -> {
+            zero(memory, zeroFrom[0], Math.min(page, initialPages));
+            memory.write(page * PAGE, bytes, offset, PAGE);
+            zeroFrom[0] = page + 1;
+        });
+        zero(memory, zeroFrom[0], initialPages);
+    }
+
+    /** Receives a stored page whose checksum held: its number and its bytes at {@code offset}. */
+    @FunctionalInterface
+    interface CheckedPage {
+        void accept(int page, byte[] bytes, int offset) throws IOException;
+    }
+
+    /**
+     * Reads a memory's stored pages in order, 16 at a time, checks each against its CRC32C and
+     * hands it to {@code sink}; a page that fails is {@link Reason#CORRUPT} before it is handed on.
+     */
+    static void forEachCheckedPage(FileChannel channel, MemoryRecord record, Path file, CheckedPage sink)
+            throws IOException {
         int n = record.stored().length;
-        byte[] chunk = new byte[CHUNK_PAGES * PAGE];
+        byte[] chunk = new byte[Math.min(CHUNK_PAGES, Math.max(n, 1)) * PAGE];
         CRC32C crc = new CRC32C();
-        int zeroFrom = 0;
         for (int k = 0; k < n; k += CHUNK_PAGES) {
             int count = Math.min(CHUNK_PAGES, n - k);
             readFully(channel, ByteBuffer.wrap(chunk, 0, count * PAGE), record.offsetOf(k), file);
             for (int i = 0; i < count; i++) {
-                int p = record.stored()[k + i];
                 crc.reset();
                 crc.update(chunk, i * PAGE, PAGE);
                 if ((int) crc.getValue() != record.crcs()[k + i]) {
-                    throw pageCorrupt(file, record, p);
+                    throw pageCorrupt(file, record, record.stored()[k + i]);
                 }
-                zero(memory, zeroFrom, Math.min(p, initialPages));
-                memory.write(p * PAGE, chunk, i * PAGE, PAGE);
-                zeroFrom = p + 1;
+                sink.accept(record.stored()[k + i], chunk, i * PAGE);
             }
         }
-        zero(memory, zeroFrom, initialPages);
     }
 
     static HibernationException pageCorrupt(Path file, MemoryRecord record, int page) {
